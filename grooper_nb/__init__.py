@@ -1,0 +1,36 @@
+"""grooper-nb: the integrator's workbench for Grooper + Microsoft 365 (Entra ID OAuth).
+
+Notebook-facing API (imported lazily, so ``import grooper_nb`` starts nothing, reads no secret and
+touches no network)::
+
+    from grooper_nb import connect
+    profile = connect()            # no tenant configured -> the embedded sandbox tenant
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it
+_EXPORTS: dict[str, str] = {
+    "get_cloud": "grooper_nb.clouds",
+    "Secret": "grooper_nb._redact",
+}
+
+__all__ = ["__version__", *sorted(_EXPORTS)]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'grooper_nb' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))
