@@ -1,0 +1,237 @@
+"""The two WSGI surfaces of the sandbox, and the dispatch of impersonated hosts by ``Host`` header.
+
+* :func:`create_tls_app` — everything the proxy carries over HTTPS. ``login.microsoftonline.com`` (and a
+  direct ``127.0.0.1:PORT``) is the identity host (:mod:`.login`); ``graph.microsoft.com``,
+  ``outlook.office365.com`` and ``*.sharepoint.com`` are placeholders until their resource servers land:
+  they answer each service's real error envelope (reference §5.7 Graph, §7 SharePoint REST, §8 EWS), so a
+  client that gets that far sees a Microsoft-shaped failure, not a sandbox one.
+* :func:`create_browser_app` — plain http on loopback: the pages a person opens (sign-in, device login,
+  admin consent, the nativeclient landing page) plus the admin endpoints under ``/_sandbox/``:
+
+  ======================================  =================================================================
+  ``GET  /_sandbox/health``               ``{"status": "ok", "tenant": ...}``
+  ``GET  /_sandbox/describe``             the tenant, users and apps *without* secret values (the service's
+                                          key-guarded describe has them)
+  ``POST /_sandbox/clock/advance``        ``{"seconds": N[, "upn": U]}``: age stored codes / refresh tokens /
+                                          device codes / sessions as if N seconds passed (only U's, if given)
+  ``POST /_sandbox/users/<upn>/revoke-sessions``  revokeSignInSessions: earlier refresh tokens -> AADSTS50173
+  ======================================  =================================================================
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from typing import Any
+
+from flask import Blueprint, Flask, Response, current_app, request
+
+from .login import create_login_app
+
+__all__ = ["create_browser_app", "create_tls_app"]
+
+LOGIN_HOST = "login.microsoftonline.com"
+
+
+def create_tls_app(store: Any, *, browser_url: str):
+    """The HTTPS side: dispatch on Host to the identity host or a resource host."""
+    login = create_login_app(store, browser_url=browser_url)
+    graph, outlook, sharepoint = _graph_placeholder(), _outlook_placeholder(), _sharepoint_placeholder(store)
+
+    def app(environ, start_response):
+        host = environ.get("HTTP_HOST", "").lower()
+        name = host.rsplit(":", 1)[0] if not host.startswith("[") else host
+        if name == "graph.microsoft.com":
+            return graph(environ, start_response)
+        if name == "outlook.office365.com":
+            return outlook(environ, start_response)
+        if name.endswith(".sharepoint.com"):
+            return sharepoint(environ, start_response)
+        return login(environ, start_response)  # login.microsoftonline.com, or 127.0.0.1:PORT directly
+
+    return app
+
+
+def create_browser_app(store: Any, *, browser_url: str) -> Flask:
+    """The plain-http loopback side: person-facing pages and ``/_sandbox/`` admin endpoints."""
+    app = create_login_app(store, browser_url=browser_url, person_pages_only=True)
+    app.register_blueprint(_admin)
+    return app
+
+
+# -- admin endpoints ------------------------------------------------------------------------------------
+
+_admin = Blueprint("sandbox_admin", __name__, url_prefix="/_sandbox")
+_SECRET_FIELDS = ("password", "client_secret", "expired_client_secret")
+
+
+def _json(body: Any, status: int = 200) -> Response:
+    return Response(
+        json.dumps(body), status=status, mimetype="application/json", headers={"Cache-Control": "no-store"}
+    )
+
+
+def _store() -> Any:
+    return current_app.config["SANDBOX_STORE"]
+
+
+@_admin.get("/health")
+def health() -> Response:
+    tenant = _store().tenant
+    return _json({"status": "ok", "tenant": {"id": tenant["id"], "domain": tenant["domain"]}})
+
+
+@_admin.get("/describe")
+def describe() -> Response:
+    info = _store().describe()
+    for entry in [*info["users"], *info["apps"]]:
+        for key in _SECRET_FIELDS:
+            if key in entry:
+                entry[key] = None
+    return _json(info)
+
+
+@_admin.post("/clock/advance")
+def clock_advance() -> Response:
+    body = request.get_json(silent=True) or {}
+    try:
+        seconds = float(body["seconds"])
+    except (KeyError, TypeError, ValueError):
+        return _json({"error": 'body must be JSON {"seconds": N}'}, 400)
+    user_id = None
+    if body.get("upn"):
+        user = _store().user_by_upn(body["upn"])
+        if user is None:
+            return _json({"error": f"no user {body['upn']!r}"}, 404)
+        user_id = user["id"]
+    aged = _store().advance_clock(seconds, user_id=user_id)
+    return _json({"advanced_seconds": seconds, "aged": aged})
+
+
+@_admin.post("/users/<path:upn>/revoke-sessions")
+def revoke_sessions(upn: str) -> Response:
+    user = _store().user_by_upn(upn)
+    if user is None:
+        return _json({"error": f"no user {upn!r}"}, 404)
+    valid_from = _store().revoke_sessions(user["id"])
+    return _json(
+        {
+            "value": True,
+            "tokens_valid_from": dt.datetime.fromtimestamp(valid_from, dt.timezone.utc).isoformat(),
+        }
+    )
+
+
+# -- resource-host placeholders ------------------------------------------------------------------------
+
+
+def _now_iso() -> str:
+    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def _graph_placeholder():
+    """graph.microsoft.com until the Graph resource server lands: Graph's error envelope (§5.7)."""
+
+    def app(environ, start_response):
+        request_id = str(uuid.uuid4())
+        client_request_id = environ.get("HTTP_CLIENT_REQUEST_ID", request_id)
+        path = environ.get("PATH_INFO", "/")
+        if not environ.get("HTTP_AUTHORIZATION"):
+            status, code, message = "401 Unauthorized", "InvalidAuthenticationToken", "Access token is empty."
+        else:
+            segment = path.strip("/").split("/")[-1] or path
+            status, code, message = (
+                "400 Bad Request",
+                "BadRequest",
+                f"Resource not found for the segment '{segment}'.",
+            )
+        body = json.dumps(
+            {
+                "error": {
+                    "code": code,
+                    "message": message,
+                    "innerError": {
+                        "date": _now_iso(),
+                        "request-id": request_id,
+                        "client-request-id": client_request_id,
+                    },
+                }
+            }
+        ).encode()
+        start_response(
+            status,
+            [
+                ("Content-Type", "application/json"),
+                ("request-id", request_id),
+                ("client-request-id", client_request_id),
+                ("Content-Length", str(len(body))),
+            ],
+        )
+        return [body]
+
+    return app
+
+
+def _outlook_placeholder():
+    """outlook.office365.com until the EWS server lands: 401 with Exchange's Bearer challenge, else 404."""
+
+    def app(environ, start_response):
+        if not environ.get("HTTP_AUTHORIZATION"):
+            challenge = (
+                'Bearer client_id="00000002-0000-0ff1-ce00-000000000000", '
+                'trusted_issuers="00000001-0000-0000-c000-000000000000@*", '
+                'token_types="app_asserted_user_v1 service_asserted_app_v1", '
+                'authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize"'
+            )
+            start_response(
+                "401 Unauthorized",
+                [("WWW-Authenticate", challenge), ("Content-Length", "0"), ("request-id", str(uuid.uuid4()))],
+            )
+            return [b""]
+        start_response("404 Not Found", [("Content-Type", "text/html"), ("Content-Length", "0")])
+        return [b""]
+
+    return app
+
+
+def _sharepoint_placeholder(store: Any):
+    """*.sharepoint.com until the SharePoint server lands: SharePoint REST's ``odata.error`` envelope (§7)."""
+
+    def app(environ, start_response):
+        headers = [
+            ("Content-Type", "application/json;odata=nometadata;charset=utf-8"),
+            ("request-id", str(uuid.uuid4())),
+            ("SPRequestGuid", str(uuid.uuid4())),
+        ]
+        if not environ.get("HTTP_AUTHORIZATION"):
+            tenant_id = store.tenant["id"]
+            headers.append(
+                (
+                    "WWW-Authenticate",
+                    f'Bearer realm="{tenant_id}",client_id="00000003-0000-0ff1-ce00-000000000000",'
+                    'trusted_issuers="00000001-0000-0000-c000-000000000000@*,D3776938-3DBA-481F-A652-4BEDFCAB7CD8@*,'
+                    "https://sts.windows.net/*/,https://login.microsoftonline.com/*/v2.0,"
+                    '00000003-0000-0ff1-ce00-000000000000@90140122-8516-11e1-8eff-49304924019b",'
+                    'authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize"',
+                )
+            )
+            status, code, message = (
+                "401 Unauthorized",
+                "-2147024891, System.UnauthorizedAccessException",
+                "Access denied. You do not have permission to perform this action or access this resource.",
+            )
+        else:
+            status, code, message = (
+                "404 Not Found",
+                "-1, Microsoft.SharePoint.Client.InvalidClientQueryException",
+                "The expression is not valid.",
+            )
+        body = json.dumps(
+            {"odata.error": {"code": code, "message": {"lang": "en-US", "value": message}}}
+        ).encode()
+        headers.append(("Content-Length", str(len(body))))
+        start_response(status, headers)
+        return [body]
+
+    return app

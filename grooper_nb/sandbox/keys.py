@@ -1,0 +1,197 @@
+"""Token signing keys and JWT minting for the sandbox's identity platform.
+
+Implements reference/microsoft-protocols.md §1.3 (JWKS) and the header rules of §2:
+
+* Two RSA-2048 keys, each with a self-signed certificate, live in ``{state_dir}/keys/`` (private keys
+  0600). ``kid`` == ``x5t`` == base64url(SHA-1 of the certificate DER), 27 characters, as Entra's.
+  The first key signs; the second is published only, as Entra publishes keys ahead of rotation.
+* v1.0 tokens carry ``x5t`` and ``kid`` in the header, v2.0 tokens only ``kid``.
+* **Microsoft Graph's header ``nonce``.** Graph access tokens are "not validatable by third parties"
+  (§1.3). The sandbox reproduces that the way Microsoft does it: the header that is *transmitted* carries a
+  random ``nonce``; the signature is computed over a header in which that nonce is replaced by
+  ``base64url(SHA-256(nonce as ASCII))`` (no padding). Exact convention, for anyone verifying::
+
+      header = json.loads(b64url_decode(seg0)); header["nonce"] = b64url(sha256(header["nonce"]))
+      signing_input = b64url(json.dumps(header, separators=(",", ":"))) + "." + seg1
+
+  A naive JWT library verifying the token as transmitted fails with "Signature verification failed";
+  :func:`SigningKeys.verify` knows the convention (the sandbox's own resource servers use it).
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import json
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jwt
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.x509.oid import NameOID
+
+__all__ = [
+    "SigningKey",
+    "SigningKeys",
+    "b64url",
+    "b64url_decode",
+    "make_self_signed",
+    "thumbprint_sha1",
+    "thumbprint_sha256",
+]
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def b64url_decode(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def thumbprint_sha1(cert_der: bytes) -> bytes:
+    return hashlib.sha1(cert_der).digest()  # noqa: S324 - x5t is SHA-1 by definition (RFC 7515 §4.1.7)
+
+
+def thumbprint_sha256(cert_der: bytes) -> bytes:
+    return hashlib.sha256(cert_der).digest()
+
+
+def make_self_signed(common_name: str, *, days: int = 730) -> tuple[bytes, bytes]:
+    """A fresh RSA-2048 key and self-signed certificate, as ``(key_pem, cert_pem)``."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    now = dt.datetime.now(dt.timezone.utc)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=days))
+        .sign(key, hashes.SHA256())
+    )
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    return key_pem, cert.public_bytes(serialization.Encoding.PEM)
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+    os.chmod(path, 0o600)
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    private_key: rsa.RSAPrivateKey
+    cert: x509.Certificate
+
+    @property
+    def der(self) -> bytes:
+        return self.cert.public_bytes(serialization.Encoding.DER)
+
+    @property
+    def kid(self) -> str:
+        return b64url(thumbprint_sha1(self.der))
+
+    def jwk(self, issuer: str) -> dict[str, Any]:
+        numbers = self.private_key.public_key().public_numbers()
+        return {
+            "kty": "RSA",
+            "use": "sig",
+            "kid": self.kid,
+            "x5t": self.kid,
+            "n": b64url(numbers.n.to_bytes((numbers.n.bit_length() + 7) // 8, "big")),
+            "e": b64url(numbers.e.to_bytes(3, "big").lstrip(b"\0")),
+            "x5c": [base64.b64encode(self.der).decode("ascii")],
+            "issuer": issuer,
+        }
+
+
+class SigningKeys:
+    """The tenant's two signing keys; ``SigningKeys.load_or_create(state_dir)``."""
+
+    def __init__(self, keys: list[SigningKey]):
+        self.keys = keys
+        self.active = keys[0]
+
+    @classmethod
+    def load_or_create(cls, state_dir: Path) -> SigningKeys:
+        folder = Path(state_dir) / "keys"
+        folder.mkdir(parents=True, exist_ok=True)
+        os.chmod(folder, 0o700)
+        keys = []
+        for n in (1, 2):
+            key_path, cert_path = folder / f"signing-{n}.key.pem", folder / f"signing-{n}.cert.pem"
+            if not (key_path.exists() and cert_path.exists()):
+                key_pem, cert_pem = make_self_signed(f"sandbox token signing key {n}")
+                _write_private(key_path, key_pem)
+                cert_path.write_bytes(cert_pem)
+            private_key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
+            keys.append(SigningKey(private_key, x509.load_pem_x509_certificate(cert_path.read_bytes())))
+        return cls(keys)
+
+    def jwks(self, issuer: str) -> dict[str, Any]:
+        return {"keys": [k.jwk(issuer) for k in self.keys]}
+
+    def by_kid(self, kid: str) -> SigningKey | None:
+        return next((k for k in self.keys if k.kid == kid), None)
+
+    # -- minting -------------------------------------------------------------------------------------
+    def sign(self, claims: dict[str, Any], *, version: str = "2.0", graph_nonce: bool = False) -> str:
+        """A compact RS256 JWS of ``claims``; see the module docstring for v1/v2 headers and ``nonce``."""
+        key = self.active
+        header: dict[str, Any] = {"typ": "JWT"}
+        if graph_nonce:
+            header["nonce"] = b64url(secrets.token_bytes(32))
+        header["alg"] = "RS256"
+        if version == "1.0":
+            header["x5t"] = key.kid
+        header["kid"] = key.kid
+        payload_seg = b64url(json.dumps(claims, separators=(",", ":")).encode())
+        signed_header = dict(header)
+        if graph_nonce:
+            signed_header["nonce"] = b64url(hashlib.sha256(header["nonce"].encode("ascii")).digest())
+        signing_input = f"{_seg(signed_header)}.{payload_seg}".encode("ascii")
+        signature = key.private_key.sign(signing_input, padding.PKCS1v15(), hashes.SHA256())
+        return f"{_seg(header)}.{payload_seg}.{b64url(signature)}"
+
+    def verify(self, token: str) -> dict[str, Any]:
+        """Claims of a token this sandbox signed (signature only; callers check aud/exp/...).
+
+        Raises ``jwt.InvalidTokenError`` on anything else. Understands the Graph ``nonce`` convention.
+        """
+        try:
+            header_seg, payload_seg, sig_seg = token.split(".")
+            header = json.loads(b64url_decode(header_seg))
+            claims = json.loads(b64url_decode(payload_seg))
+            signature = b64url_decode(sig_seg)
+        except (ValueError, TypeError) as exc:
+            raise jwt.DecodeError("not a compact JWS") from exc
+        key = self.by_kid(str(header.get("kid", "")))
+        if key is None or header.get("alg") != "RS256":
+            raise jwt.InvalidSignatureError("unknown signing key")
+        if "nonce" in header:
+            header = dict(header, nonce=b64url(hashlib.sha256(str(header["nonce"]).encode()).digest()))
+            header_seg = _seg(header)
+        try:
+            key.private_key.public_key().verify(
+                signature, f"{header_seg}.{payload_seg}".encode("ascii"), padding.PKCS1v15(), hashes.SHA256()
+            )
+        except Exception as exc:
+            raise jwt.InvalidSignatureError("Signature verification failed") from exc
+        return claims
+
+
+def _seg(header: dict[str, Any]) -> str:
+    return b64url(json.dumps(header, separators=(",", ":")).encode())
