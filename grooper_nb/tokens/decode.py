@@ -1,0 +1,246 @@
+"""Parse whatever the user hands us into a :class:`DecodedToken`, without verifying anything.
+
+Entra ID hands out three shapes of access token (reference/microsoft-protocols.md §1.3, §2):
+
+* **JWS** (``header.payload.signature``, three base64url segments): what Microsoft Graph, Exchange
+  Online, SharePoint Online and custom APIs receive. This is what the inspector explains and verifies.
+* **JWE** (five segments; the header names ``enc``): an *encrypted* token, readable only by the API it
+  was encrypted for. We show the header and explain; the claims are not ours to read.
+* **Opaque** (no dots at all, e.g. tokens for personal Microsoft accounts that start ``EwB``): a
+  reference string only the issuing service can interpret. We explain; nothing to decode.
+
+Anything else is refused with :class:`TokenError`, whose :attr:`~TokenError.reason` names what is wrong
+(``empty``, ``not_text``, ``malformed``, ``truncated``) and whose message never contains the token::
+
+    >>> from grooper_nb.tokens.decode import decode, TokenError
+    >>> try:
+    ...     decode("eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJodHRwczovL2dyYXBo")
+    ... except TokenError as e:
+    ...     print(e.reason)
+    truncated
+
+Accepted inputs: ``str``, ``bytes`` (ASCII), :class:`grooper_nb._redact.Secret`, an object with an
+``.access_token`` attribute (the AUTH stream's ``TokenResult``) and an MSAL result ``dict``. A leading
+``Bearer `` (as copied from an ``Authorization`` header) and surrounding whitespace are ignored.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from grooper_nb._redact import Secret
+
+__all__ = ["DecodedToken", "TokenError", "b64url_decode", "b64url_encode", "coerce_token_text", "decode"]
+
+_B64URL = re.compile(r"^[A-Za-z0-9_-]*$")
+# Opaque tokens: base64-ish text with no dots, long enough not to be a typo. MSA tokens use "+/=!*".
+_OPAQUE = re.compile(r"^[A-Za-z0-9+/=_!*~%-]{20,}$")
+_BEARER = re.compile(r"^\s*bearer\s+", re.IGNORECASE)
+
+
+class TokenError(ValueError):
+    """The input is not a token the inspector can read.
+
+    ``reason`` is one of:
+
+    * ``empty`` — nothing was given (or an MSAL result without ``access_token``);
+    * ``not_text`` — bytes that are not ASCII, or an object of an unsupported type;
+    * ``malformed`` — not a JWS/JWE/opaque token: wrong number of segments, bad base64url, a header or
+      payload that is not a JSON object;
+    * ``truncated`` — looks like the start of a JWT that was cut off (copy/paste or a log line limit).
+
+    The message explains the problem and the fix; it never contains the token itself.
+    """
+
+    def __init__(self, reason: str, message: str, fix: str = "") -> None:
+        self.reason = reason
+        self.message = message
+        self.fix = fix
+        super().__init__(f"{message} {fix}".strip())
+
+    def _repr_html_(self) -> str:
+        from html import escape
+
+        fix = f"<div><b>Fix:</b> {escape(self.fix)}</div>" if self.fix else ""
+        return (
+            "<div style='border-left:4px solid #c62828;padding:4px 8px'>"
+            f"<b>TokenError ({escape(self.reason)})</b>: {escape(self.message)}{fix}</div>"
+        )
+
+
+@dataclass(frozen=True)
+class DecodedToken:
+    """The pieces of a token, undecided on trust. ``raw`` is a :class:`Secret`; nothing else is secret."""
+
+    raw: Secret
+    kind: str  # "jws" | "jwe" | "opaque"
+    header: dict[str, Any] = field(default_factory=dict)
+    claims: dict[str, Any] | None = None
+    signing_input: bytes = b""
+    signature: bytes = b""
+    segments: tuple[str, ...] = ()
+    source: str = "str"  # what the caller passed: str | bytes | Secret | TokenResult | msal-dict
+
+    @property
+    def alg(self) -> str | None:
+        alg = self.header.get("alg")
+        return alg if isinstance(alg, str) else None
+
+
+def b64url_decode(segment: str) -> bytes:
+    """Decode unpadded base64url (RFC 7515 §2); raise ``binascii.Error``/``ValueError`` on bad input."""
+    if not _B64URL.match(segment):
+        raise ValueError("not base64url")
+    if len(segment) % 4 == 1:
+        raise ValueError("impossible base64url length")
+    return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+
+
+def b64url_encode(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def coerce_token_text(token_or_result: Any) -> tuple[str, str]:
+    """Return ``(token_text, source)`` for any accepted input; raise :class:`TokenError` otherwise."""
+    value = token_or_result
+    source = type(value).__name__
+    if isinstance(value, dict):
+        source = "msal-dict"
+        if "access_token" not in value:
+            if "error" in value:
+                code = value.get("error_codes") or value.get("error")
+                raise TokenError(
+                    "empty",
+                    f"This MSAL result is an error ({code}), not a token.",
+                    "Look at its error_description (grooper_nb.auth.aadsts explains AADSTS codes).",
+                )
+            raise TokenError(
+                "empty", "This dict has no 'access_token'.", "Pass the MSAL result or the token."
+            )
+        value = value["access_token"]
+    elif not isinstance(value, (str, bytes, bytearray, Secret)) and hasattr(value, "access_token"):
+        source = "TokenResult"
+        value = value.access_token
+    if isinstance(value, Secret):
+        if source not in ("msal-dict", "TokenResult"):
+            source = "Secret"
+        value = value.reveal()
+    if isinstance(value, (bytes, bytearray)):
+        try:
+            value = bytes(value).decode("ascii")
+        except UnicodeDecodeError:
+            raise TokenError(
+                "not_text",
+                "These bytes are not ASCII text, so they cannot be a token (tokens are base64url text).",
+                "Pass the token string itself.",
+            ) from None
+    if value is None:
+        raise TokenError("empty", "No token was given (None).", "Pass a token string or a flow's result.")
+    if not isinstance(value, str):
+        raise TokenError(
+            "not_text",
+            f"A {type(value).__name__} is not a token.",
+            "Pass a JWT string, a Secret, a TokenResult or an MSAL result dict.",
+        )
+    return _BEARER.sub("", value).strip(), source
+
+
+def _json_object(segment: str, what: str) -> dict[str, Any]:
+    try:
+        raw = b64url_decode(segment)
+    except (ValueError, binascii.Error):
+        raise TokenError(
+            "malformed",
+            f"The {what} segment is not valid base64url.",
+            "Copy the whole token again, without line breaks or quotes.",
+        ) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise TokenError(
+            "malformed", f"The {what} is not UTF-8 JSON.", "This is not an Entra token."
+        ) from None
+    try:
+        obj = json.loads(text)
+    except json.JSONDecodeError as e:
+        if e.pos >= len(text.rstrip()) - 1 and text.lstrip().startswith("{"):
+            raise TokenError(
+                "truncated",
+                f"The {what} JSON stops in the middle: the token was cut off.",
+                "Copy the complete token (it is usually 1,000–2,500 characters long).",
+            ) from None
+        raise TokenError("malformed", f"The {what} is not JSON.", "This is not an Entra token.") from None
+    except RecursionError:
+        raise TokenError("malformed", f"The {what} JSON is nested too deeply.", "") from None
+    if not isinstance(obj, dict):
+        raise TokenError("malformed", f"The {what} is JSON but not an object.", "This is not an Entra token.")
+    return obj
+
+
+def decode(token_or_result: Any) -> DecodedToken:
+    """Split and base64url-decode a token; see the module docstring for the shapes and errors."""
+    text, source = coerce_token_text(token_or_result)
+    if not text:
+        raise TokenError("empty", "The token is empty.", "Pass the access_token value.")
+    secret = Secret(text, label="access token")
+    parts = text.split(".")
+    if len(parts) == 1:
+        if text.startswith("eyJ") and _B64URL.match(text):
+            raise TokenError(
+                "truncated",
+                "This is only the first segment of a JWT (no '.' separators): the token was cut off.",
+                "Copy the complete token: header.payload.signature.",
+            )
+        if _OPAQUE.match(text):
+            return DecodedToken(raw=secret, kind="opaque", segments=(text,), source=source)
+        raise TokenError(
+            "malformed",
+            "This is neither a JWT (header.payload.signature) nor an opaque token.",
+            "Pass the access_token value from the token response.",
+        )
+    if len(parts) == 5:
+        header = _json_object(parts[0], "JWE header")
+        if "enc" not in header:
+            raise TokenError("malformed", "Five segments but the header has no 'enc': not a JWE.", "")
+        return DecodedToken(raw=secret, kind="jwe", header=header, segments=tuple(parts), source=source)
+    if len(parts) == 2:
+        # "header.payload" with the signature lost, or a token cut inside the payload.
+        header = _json_object(parts[0], "header")
+        raise TokenError(
+            "truncated",
+            "The token has two segments; the signature (third segment) is missing: it was cut off."
+            if header
+            else "The token has only two segments.",
+            "Copy the complete token: header.payload.signature.",
+        )
+    if len(parts) != 3:
+        raise TokenError(
+            "malformed",
+            f"A JWT has 3 segments (JWE: 5); this has {len(parts)}.",
+            "Copy the access_token value exactly.",
+        )
+    header = _json_object(parts[0], "header")
+    claims = _json_object(parts[1], "payload")
+    try:
+        signature = b64url_decode(parts[2])
+    except (ValueError, binascii.Error):
+        raise TokenError(
+            "malformed",
+            "The signature segment is not valid base64url.",
+            "Copy the whole token again, without line breaks or quotes.",
+        ) from None
+    return DecodedToken(
+        raw=secret,
+        kind="jws",
+        header=header,
+        claims=claims,
+        signing_input=f"{parts[0]}.{parts[1]}".encode("ascii"),
+        signature=signature,
+        segments=tuple(parts),
+        source=source,
+    )

@@ -1,0 +1,677 @@
+"""Is this token genuine, current, and from the right tenant? (reference/microsoft-protocols.md §1.2–1.3, §2)
+
+:func:`validate` runs every check and collects *all* failures, each a :class:`Rejection` with a stable
+``code`` you can test for, a message in plain words and the fix:
+
+============================  ===================================================================
+code                          meaning
+============================  ===================================================================
+``alg_none``                  header ``alg: none``: an unsigned token; never accept it
+``hs256_key_confusion``       ``alg: HS256``: Entra never signs with HMAC; the classic key-confusion attack
+``unsupported_alg``           any other algorithm than RS256
+``missing_kid``               no ``kid``/``x5t`` header, so no key can be chosen
+``unknown_kid``               ``kid`` not in the issuer's JWKS, even after one refresh
+``bad_signature``             the signature does not match the key
+``truncated``                 the signature is shorter than the key: the token was cut off
+``wrong_issuer``              ``iss`` is not this cloud's v1/v2 issuer for ``tid``, or not the discovered one
+``wrong_tenant``              ``tid`` is not the tenant you expected (the profile's)
+``wrong_audience``            ``aud`` is not the audience you expected
+``expired``                   ``exp`` has passed (beyond the allowed clock skew)
+``not_yet_valid``             ``nbf`` is in the future (beyond the allowed clock skew)
+``malformed``                 a required claim (``exp``, ``iss``) is missing or not the right type
+============================  ===================================================================
+
+Keys are found by ``kid`` through the issuer's discovery document for the profile's cloud:
+v1.0 tokens ``https://{authority_host}/{tid}/.well-known/openid-configuration``, v2.0 tokens
+``https://{authority_host}/{tid}/v2.0/.well-known/openid-configuration``, then its ``jwks_uri``.
+Documents and key sets are cached per HTTP session (:class:`JwksCache`) for 24 hours; an unknown
+``kid`` triggers exactly one refresh of the key set (keys rotate, §1.3).
+
+**Microsoft Graph tokens** carry a header ``nonce`` and are, in Microsoft's words, not meant to be
+validated by anyone but Graph (§1.3). A plain check fails on them by design, so they are never reported
+as "invalid signature". The inspector additionally tries the widely known convention — the signature
+covers the header with ``nonce`` replaced by the SHA-256 of the transmitted nonce — and says so when
+that succeeds (``signature == "verified (Graph nonce convention)"``); when it does not, the token is
+``unverifiable``, not invalid.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import threading
+import time
+import weakref
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import requests
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from jwt.algorithms import RSAAlgorithm
+
+from grooper_nb.clouds import CLOUDS, Cloud
+from grooper_nb.tokens.claims import resolve_audience
+from grooper_nb.tokens.decode import DecodedToken, b64url_decode, b64url_encode
+
+__all__ = [
+    "DEFAULT_LEEWAY",
+    "Check",
+    "JwksCache",
+    "JwksUnavailable",
+    "Rejection",
+    "Validation",
+    "cloud_for_token",
+    "discovery_url",
+    "validate",
+]
+
+# Microsoft.IdentityModel's default ClockSkew is 5 minutes; APIs accept that much drift.
+DEFAULT_LEEWAY = 300
+_CACHE_SECONDS = 24 * 3600
+_GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """A named reason the token must not be accepted. ``code`` is stable (see the module table)."""
+
+    code: str
+    message: str
+    fix: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.message}" + (f" Fix: {self.fix}" if self.fix else "")
+
+
+@dataclass(frozen=True)
+class Check:
+    """One line of the validation table. ``status``: pass | fail | skip | info."""
+
+    name: str
+    status: str
+    detail: str
+
+
+@dataclass
+class Validation:
+    """The outcome of :func:`validate`.
+
+    ``status``:
+
+    * ``valid`` — signature verified, issuer/tenant/lifetime (and audience, if asked) all good;
+    * ``invalid`` — at least one :class:`Rejection` (see ``rejections``/``reasons``);
+    * ``unverifiable`` — nothing wrong was found, but the signature *cannot* be checked by us: a Graph
+      token whose nonce convention did not match, an encrypted (JWE) or an opaque token;
+    * ``not_verified`` — the claims were checked but the signature was not (``verify=False``, or the
+      issuer's keys could not be fetched: see ``signature_detail``).
+    """
+
+    status: str
+    checks: list[Check] = field(default_factory=list)
+    rejections: list[Rejection] = field(default_factory=list)
+    signature: str = "not checked"
+    signature_detail: str = ""
+    key_source: str | None = None  # the jwks_uri the key came from
+    server_time_offset: float | None = None  # local clock minus the STS's Date header, seconds
+    leeway: int = DEFAULT_LEEWAY
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "valid"
+
+    @property
+    def reasons(self) -> list[str]:
+        """The rejection codes, e.g. ``["expired", "wrong_audience"]``."""
+        return [r.code for r in self.rejections]
+
+    def rejection(self, code: str) -> Rejection | None:
+        return next((r for r in self.rejections if r.code == code), None)
+
+
+class JwksUnavailable(Exception):
+    """The discovery document or key set could not be fetched (network, TLS, HTTP status, JSON)."""
+
+
+class JwksCache:
+    """Discovery documents and JWKS per URL, fetched over one ``requests.Session``.
+
+    ``fetches`` lists every URL actually fetched, in order, so a notebook (or test) can see that a
+    second token reused the cache and that an unknown ``kid`` caused exactly one refresh.
+    """
+
+    def __init__(self, max_age: float = _CACHE_SECONDS) -> None:
+        self.max_age = max_age
+        self.fetches: list[str] = []
+        self._docs: dict[str, tuple[float, dict]] = {}
+        self._lock = threading.Lock()
+        self.server_time_offset: float | None = None
+
+    def _get_json(self, session: requests.Session, url: str, timeout: float) -> dict:
+        self.fetches.append(url)
+        try:
+            resp = session.get(url, timeout=timeout)
+        except requests.RequestException as e:
+            raise JwksUnavailable(f"GET {url} failed: {type(e).__name__}: {e}") from None
+        date = resp.headers.get("Date")
+        if date:
+            try:
+                server = parsedate_to_datetime(date)
+                self.server_time_offset = round(time.time() - server.timestamp(), 1)
+            except (TypeError, ValueError):
+                pass
+        if resp.status_code != 200:
+            raise JwksUnavailable(f"GET {url} answered HTTP {resp.status_code}: {resp.text[:200]}")
+        try:
+            doc = resp.json()
+        except ValueError:
+            raise JwksUnavailable(f"GET {url} did not return JSON") from None
+        if not isinstance(doc, dict):
+            raise JwksUnavailable(f"GET {url} did not return a JSON object")
+        return doc
+
+    def get(self, session: requests.Session, url: str, *, refresh: bool = False, timeout: float = 10) -> dict:
+        with self._lock:
+            hit = self._docs.get(url)
+            if hit and not refresh and time.time() - hit[0] < self.max_age:
+                return hit[1]
+        doc = self._get_json(session, url, timeout)
+        with self._lock:
+            self._docs[url] = (time.time(), doc)
+        return doc
+
+    def key(self, session: requests.Session, jwks_uri: str, kid: str) -> tuple[dict | None, bool]:
+        """The JWK for ``kid`` (or None) and whether the key set had to be refreshed to look for it."""
+        keys = self.get(session, jwks_uri).get("keys") or []
+        found = _find_key(keys, kid)
+        if found is not None:
+            return found, False
+        keys = self.get(session, jwks_uri, refresh=True).get("keys") or []
+        return _find_key(keys, kid), True
+
+    def clear(self) -> None:
+        with self._lock:
+            self._docs.clear()
+
+
+def _find_key(keys: list, kid: str) -> dict | None:
+    for k in keys:
+        if isinstance(k, dict) and (k.get("kid") == kid or k.get("x5t") == kid):
+            return k
+    return None
+
+
+_CACHES: weakref.WeakKeyDictionary[requests.Session, JwksCache] = weakref.WeakKeyDictionary()
+_CACHES_LOCK = threading.Lock()
+
+
+def cache_for(session: requests.Session) -> JwksCache:
+    """The :class:`JwksCache` that belongs to ``session`` (one per profile session)."""
+    with _CACHES_LOCK:
+        cache = _CACHES.get(session)
+        if cache is None:
+            cache = _CACHES[session] = JwksCache()
+        return cache
+
+
+def token_version(claims: dict[str, Any]) -> str | None:
+    """``v1``/``v2`` from ``ver``, else from the shape of ``iss``."""
+    ver = str(claims.get("ver", ""))
+    if ver.startswith("1"):
+        return "v1"
+    if ver.startswith("2"):
+        return "v2"
+    iss = claims.get("iss")
+    if isinstance(iss, str):
+        return "v2" if iss.rstrip("/").endswith("/v2.0") else "v1"
+    return None
+
+
+def cloud_for_token(claims: dict[str, Any]) -> Cloud:
+    """The cloud implied by a token's issuer (and, for the shared v1 STS host, its audience host)."""
+    iss = claims.get("iss") if isinstance(claims.get("iss"), str) else ""
+    aud = str(claims.get("aud", ""))
+    for cloud in CLOUDS.values():
+        if iss.startswith(cloud.authority_url + "/"):
+            if cloud.name == "usgov" and "dod" in aud:
+                return CLOUDS["usgov-dod"]
+            return cloud
+    if iss.startswith(f"https://{CLOUDS['china'].sts_host}/"):
+        return CLOUDS["china"]
+    if ".us" in aud:
+        return CLOUDS["usgov-dod"] if "dod" in aud or "-mil" in aud else CLOUDS["usgov"]
+    return CLOUDS["global"]
+
+
+def discovery_url(cloud: Cloud, tenant: str, version: str | None) -> str:
+    """v1: ``/{tid}/.well-known/openid-configuration``; v2: ``/{tid}/v2.0/.well-known/...`` (§1.1)."""
+    if version == "v2":
+        return f"{cloud.authority_url}/{tenant}/v2.0/.well-known/openid-configuration"
+    return f"{cloud.authority_url}/{tenant}/.well-known/openid-configuration"
+
+
+def _utc(ts: float) -> str:
+    return datetime.fromtimestamp(ts, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def _nonce_signing_inputs(decoded: DecodedToken) -> list[tuple[str, bytes]]:
+    """Signing inputs under the Graph nonce convention: header nonce → SHA-256(nonce), byte-exact.
+
+    The replacement is done in the decoded header *text*, so the header's own JSON formatting (key
+    order, spacing) is kept exactly as the issuer serialized it.
+    """
+    nonce = decoded.header.get("nonce")
+    if not isinstance(nonce, str):
+        return []
+    header_text = b64url_decode(decoded.segments[0]).decode("utf-8")
+    digest = hashlib.sha256(nonce.encode("utf-8")).digest()
+    variants = [("base64url(SHA-256)", b64url_encode(digest)), ("hex(SHA-256)", digest.hex())]
+    old = json.dumps(nonce)
+    out = []
+    for label, hashed in variants:
+        if old not in header_text:
+            break
+        new_header = header_text.replace(old, json.dumps(hashed), 1)
+        out.append((label, f"{b64url_encode(new_header.encode('utf-8'))}.{decoded.segments[1]}".encode()))
+    return out
+
+
+def _rs256_ok(public_key: rsa.RSAPublicKey, signature: bytes, signing_input: bytes) -> bool:
+    try:
+        public_key.verify(signature, signing_input, padding.PKCS1v15(), hashes.SHA256())
+        return True
+    except InvalidSignature:
+        return False
+
+
+def _same_audience(actual: Any, expected: str) -> bool:
+    if actual is None:
+        return False
+    a, e = str(actual).strip().lower().rstrip("/"), expected.strip().lower().rstrip("/")
+    if a == e:
+        return True
+    ra, re_ = resolve_audience(actual), resolve_audience(expected)
+    if ra.kind in ("graph", "exchange") and ra.kind == re_.kind:
+        return True  # appId GUID and URL name the same first-party resource
+    if ra.kind == "sharepoint" and re_.kind == "sharepoint":
+        return bool(ra.host and re_.host and ra.host == re_.host)
+    return False
+
+
+def validate(
+    decoded: DecodedToken,
+    *,
+    session: requests.Session | None,
+    cloud: Cloud | None = None,
+    expected_tenant: str | None = None,
+    expected_audience: str | list[str] | None = None,
+    now: float | None = None,
+    leeway: int = DEFAULT_LEEWAY,
+    verify_signature: bool = True,
+    cache: JwksCache | None = None,
+) -> Validation:
+    """Check a decoded token; see the module docstring for every ``Rejection.code``.
+
+    ``session`` is the HTTP session to reach the issuer with (the profile's); ``None`` (or
+    ``verify_signature=False``) checks the claims only. ``cloud`` defaults to the one the issuer implies.
+    ``expected_tenant`` is a tenant GUID (a domain name is ignored: compare GUIDs only).
+    ``now`` is a Unix time to judge the lifetime at (default: the current time).
+    """
+    v = Validation(status="valid", leeway=leeway)
+    now = time.time() if now is None else now
+    if decoded.kind == "jwe":
+        v.status = "unverifiable"
+        v.signature = "encrypted"
+        v.signature_detail = (
+            "This is an encrypted token (JWE). Only the API it was encrypted for can decrypt and validate it."
+        )
+        v.checks.append(Check("format", "info", v.signature_detail))
+        return v
+    if decoded.kind == "opaque":
+        v.status = "unverifiable"
+        v.signature = "opaque"
+        v.signature_detail = (
+            "This is an opaque token (not a JWT), e.g. for a personal Microsoft account or a resource that "
+            "uses its own format. Only the service that issued it can read it."
+        )
+        v.checks.append(Check("format", "info", v.signature_detail))
+        return v
+
+    header, claims = decoded.header, decoded.claims or {}
+    rej = v.rejections.append
+
+    # --- algorithm -------------------------------------------------------------------------------
+    alg = decoded.alg
+    alg_ok = False
+    if alg is None or str(alg).lower() == "none":
+        rej(
+            Rejection(
+                "alg_none",
+                "The header says alg: none — the token is unsigned and anyone could have written it.",
+                "Never accept it. Get a real token from Entra ID (it signs with RS256).",
+            )
+        )
+        v.checks.append(Check("algorithm", "fail", f"alg={alg!r}: unsigned"))
+    elif str(alg).upper().startswith("HS"):
+        rej(
+            Rejection(
+                "hs256_key_confusion",
+                f"The header says alg: {alg} (HMAC). Entra ID never signs tokens with a shared secret; "
+                "verifying this with the tenant's public RSA key as the HMAC secret is the key-confusion "
+                "attack.",
+                "Reject it. Only RS256 tokens from the tenant's JWKS are genuine.",
+            )
+        )
+        v.checks.append(Check("algorithm", "fail", f"alg={alg}: HMAC is never used by Entra ID"))
+    elif alg != "RS256":
+        rej(
+            Rejection(
+                "unsupported_alg",
+                f"The header says alg: {alg}; Entra ID access tokens are signed with RS256.",
+                "This token was not issued by Entra ID as an access token.",
+            )
+        )
+        v.checks.append(Check("algorithm", "fail", f"alg={alg}: not RS256"))
+    else:
+        alg_ok = True
+        v.checks.append(Check("algorithm", "pass", "RS256"))
+
+    # --- issuer and tenant -----------------------------------------------------------------------
+    iss = claims.get("iss")
+    tid = claims.get("tid")
+    version = token_version(claims)
+    cloud = cloud or cloud_for_token(claims)
+    if not isinstance(iss, str):
+        rej(Rejection("malformed", "The token has no 'iss' (issuer) claim.", "This is not an Entra token."))
+        v.checks.append(Check("issuer", "fail", "no iss"))
+    else:
+        tid_s = str(tid) if tid is not None else None
+        expected_iss = None
+        if tid_s:
+            expected_iss = cloud.v2_issuer(tid_s) if version == "v2" else cloud.v1_issuer(tid_s)
+        if expected_iss is None:
+            rej(
+                Rejection(
+                    "wrong_issuer",
+                    f"The issuer {iss} cannot be checked: the token has no 'tid' claim.",
+                    "Entra tokens always carry tid; this one was not issued by Entra ID.",
+                )
+            )
+            v.checks.append(Check("issuer", "fail", f"{iss} (no tid)"))
+        elif iss != expected_iss:
+            rej(
+                Rejection(
+                    "wrong_issuer",
+                    f"iss is {iss} but a {version or 'v1'} token of tenant {tid_s} in the "
+                    f"{cloud.display_name} cloud must be issued by {expected_iss}.",
+                    "The token comes from another tenant, another cloud, or not from Entra ID at all. "
+                    "Sign in against the tenant (and cloud) the profile names.",
+                )
+            )
+            v.checks.append(Check("issuer", "fail", f"{iss} ≠ {expected_iss}"))
+        else:
+            v.checks.append(Check("issuer", "pass", f"{iss} ({version})"))
+    if expected_tenant and _GUID.match(str(expected_tenant)):
+        if str(tid).lower() != str(expected_tenant).lower():
+            rej(
+                Rejection(
+                    "wrong_tenant",
+                    f"tid is {tid} but the profile's tenant is {expected_tenant}.",
+                    "Get the token from this tenant's authority "
+                    f"({cloud.authority(str(expected_tenant))}), not from another tenant or 'common'.",
+                )
+            )
+            v.checks.append(Check("tenant", "fail", f"{tid} ≠ {expected_tenant}"))
+        else:
+            v.checks.append(Check("tenant", "pass", str(tid)))
+    else:
+        v.checks.append(Check("tenant", "skip", f"tid {tid}; no expected tenant given"))
+
+    # --- audience --------------------------------------------------------------------------------
+    if expected_audience:
+        wanted = [expected_audience] if isinstance(expected_audience, str) else list(expected_audience)
+        aud = claims.get("aud")
+        if any(_same_audience(aud, w) for w in wanted):
+            v.checks.append(Check("audience", "pass", str(aud)))
+        else:
+            rej(
+                Rejection(
+                    "wrong_audience",
+                    f"aud is {aud} ({resolve_audience(aud).describe()}) but {', '.join(wanted)} "
+                    "was expected.",
+                    f"Request a token for {wanted[0]} (scope {wanted[0].rstrip('/')}/.default or a named "
+                    "scope of that resource).",
+                )
+            )
+            v.checks.append(Check("audience", "fail", f"{aud} not in {wanted}"))
+    else:
+        v.checks.append(Check("audience", "skip", f"aud {claims.get('aud')}; no expected audience given"))
+
+    # --- lifetime --------------------------------------------------------------------------------
+    exp, nbf, iat = claims.get("exp"), claims.get("nbf"), claims.get("iat")
+    if not isinstance(exp, (int, float)) or isinstance(exp, bool):
+        rej(
+            Rejection(
+                "malformed", "The token has no numeric 'exp' (expiry) claim.", "This is not an Entra token."
+            )
+        )
+        v.checks.append(Check("expiry", "fail", "no exp"))
+    elif exp + leeway < now:
+        rej(
+            Rejection(
+                "expired",
+                f"The token expired at {_utc(exp)}, {_ago(now - exp)} ago (allowed clock skew {leeway} s).",
+                "Get a new token: acquire_token_silent / refresh (Grooper refreshes with its stored refresh "
+                "token; if that fails, sign in again).",
+            )
+        )
+        v.checks.append(Check("expiry", "fail", f"expired {_utc(exp)}"))
+    else:
+        v.checks.append(Check("expiry", "pass", f"valid until {_utc(exp)}"))
+    if isinstance(nbf, (int, float)) and not isinstance(nbf, bool):
+        if nbf - leeway > now:
+            rej(
+                Rejection(
+                    "not_yet_valid",
+                    f"The token is not valid before {_utc(nbf)}, {_ago(nbf - now)} from now "
+                    f"(allowed clock skew {leeway} s).",
+                    "Check this machine's clock (and the API server's): one of them is wrong, "
+                    "or the token was forged.",
+                )
+            )
+            v.checks.append(Check("not before", "fail", f"nbf {_utc(nbf)} is in the future"))
+        else:
+            v.checks.append(Check("not before", "pass", f"valid from {_utc(nbf)}"))
+    if isinstance(iat, (int, float)) and not isinstance(iat, bool) and iat - leeway > now:
+        v.checks.append(Check("issued at", "info", f"iat {_utc(iat)} is in the future: this clock is behind"))
+
+    # --- signature -------------------------------------------------------------------------------
+    kid = header.get("kid") or header.get("x5t")
+    if not alg_ok:
+        v.signature = "rejected"
+        v.signature_detail = "Not checked: the algorithm is not acceptable."
+    elif not isinstance(kid, str) or not kid:
+        rej(
+            Rejection(
+                "missing_kid",
+                "The header names no signing key (kid/x5t), so no key can be chosen.",
+                "Entra tokens always carry kid; this one was not issued by Entra ID.",
+            )
+        )
+        v.signature = "rejected"
+    elif not verify_signature or session is None:
+        v.signature = "not checked"
+        v.signature_detail = (
+            "The signature was not checked (verification off). Pass profile= to check it against the "
+            "tenant's keys."
+        )
+    else:
+        _check_signature(
+            decoded, v, session, cloud, version, str(tid) if tid else None, expected_tenant, kid, cache
+        )
+
+    # --- overall ---------------------------------------------------------------------------------
+    if v.rejections:
+        v.status = "invalid"
+    elif v.signature.startswith("verified"):
+        v.status = "valid"
+    elif v.signature == "unverifiable (Graph nonce)":
+        v.status = "unverifiable"
+    else:
+        v.status = "not_verified"
+    return v
+
+
+def _check_signature(
+    decoded: DecodedToken,
+    v: Validation,
+    session: requests.Session,
+    cloud: Cloud,
+    version: str | None,
+    tid: str | None,
+    expected_tenant: str | None,
+    kid: str,
+    cache: JwksCache | None,
+) -> None:
+    cache = cache or cache_for(session)
+    tenant = tid if tid and _GUID.match(tid) else "common"
+    url = discovery_url(cloud, tenant, version)
+    try:
+        try:
+            doc = cache.get(session, url)
+        except JwksUnavailable:
+            if expected_tenant and _GUID.match(str(expected_tenant)) and expected_tenant != tenant:
+                # A foreign tenant unknown to this authority: its keys are the same signing keys, so
+                # look the kid up through the profile's own tenant instead.
+                url = discovery_url(cloud, str(expected_tenant), version)
+                doc = cache.get(session, url)
+            else:
+                raise
+        jwks_uri = doc.get("jwks_uri")
+        if not isinstance(jwks_uri, str):
+            raise JwksUnavailable(f"{url} has no jwks_uri")
+        jwk, refreshed = cache.key(session, jwks_uri, kid)
+    except JwksUnavailable as e:
+        v.server_time_offset = cache.server_time_offset
+        v.signature = "not checked"
+        v.signature_detail = f"The issuer's keys could not be fetched, so the signature is not verified. {e}"
+        v.checks.append(Check("signature", "skip", v.signature_detail))
+        return
+    v.server_time_offset = cache.server_time_offset
+    v.key_source = jwks_uri
+    disc_iss = doc.get("issuer")
+    iss = (decoded.claims or {}).get("iss")
+    if (
+        isinstance(disc_iss, str)
+        and tid
+        and tenant != "common"
+        and url.startswith(cloud.authority(tenant) + "/")
+    ):
+        want = disc_iss.replace("{tenantid}", tid)
+        if isinstance(iss, str) and iss != want and not any(r.code == "wrong_issuer" for r in v.rejections):
+            v.rejections.append(
+                Rejection(
+                    "wrong_issuer",
+                    f"iss is {iss} but the tenant's discovery document ({url}) names {want}.",
+                    "The token was not issued by this tenant's STS.",
+                )
+            )
+            v.checks.append(Check("issuer (discovery)", "fail", f"{iss} ≠ {want}"))
+    if jwk is None:
+        v.rejections.append(
+            Rejection(
+                "unknown_kid",
+                f"The signing key kid={kid} is not in the issuer's key set ({jwks_uri}), "
+                "even after a refresh.",
+                "The token was signed by another issuer (another cloud, a custom signing key, or a "
+                "forger). If the app uses a custom signing key, its keys are at "
+                ".../discovery/keys?appid={client_id}.",
+            )
+        )
+        v.checks.append(
+            Check("signature", "fail", f"kid {kid} unknown ({'refreshed' if refreshed else 'cached'})")
+        )
+        v.signature = "rejected"
+        return
+    key_iss = jwk.get("issuer")
+    if isinstance(key_iss, str) and tid and version == "v2":
+        if key_iss.replace("{tenantid}", tid) != iss:
+            v.rejections.append(
+                Rejection(
+                    "wrong_issuer",
+                    f"The signing key is for issuer {key_iss}, not {iss}.",
+                    "The token's issuer is not allowed to use this key.",
+                )
+            )
+    try:
+        public_key = RSAAlgorithm.from_jwk(jwk)
+    except Exception as e:  # noqa: BLE001 - a bad JWK from the server is a server problem, reported
+        v.signature = "not checked"
+        v.signature_detail = f"The key kid={kid} in the JWKS is not a usable RSA key: {type(e).__name__}."
+        v.checks.append(Check("signature", "skip", v.signature_detail))
+        return
+    if not isinstance(public_key, rsa.RSAPublicKey):
+        v.signature = "not checked"
+        v.signature_detail = f"The key kid={kid} is not an RSA public key."
+        return
+    want_len = (public_key.key_size + 7) // 8
+    if len(decoded.signature) < want_len:
+        v.rejections.append(
+            Rejection(
+                "truncated",
+                f"The signature is {len(decoded.signature)} bytes; key kid={kid} makes {want_len}-byte "
+                "signatures: the token was cut off.",
+                "Copy the complete token.",
+            )
+        )
+        v.checks.append(Check("signature", "fail", "signature too short (truncated)"))
+        v.signature = "rejected"
+        return
+    if _rs256_ok(public_key, decoded.signature, decoded.signing_input):
+        v.signature = "verified"
+        v.signature_detail = f"RS256 signature verified with kid={kid} from {jwks_uri}."
+        v.checks.append(Check("signature", "pass", v.signature_detail))
+        return
+    if "nonce" in decoded.header:
+        for label, signing_input in _nonce_signing_inputs(decoded):
+            if _rs256_ok(public_key, decoded.signature, signing_input):
+                v.signature = "verified (Graph nonce convention)"
+                v.signature_detail = (
+                    "Microsoft Graph token (header nonce). Microsoft documents these as not verifiable by "
+                    "third parties; the signature did verify under the known convention (header nonce "
+                    f"replaced by {label} of the sent nonce) with kid={kid}. Graph itself is the authority."
+                )
+                v.checks.append(Check("signature", "pass", v.signature_detail))
+                return
+        v.signature = "unverifiable (Graph nonce)"
+        v.signature_detail = (
+            "Microsoft Graph token (header nonce): Graph uses a proprietary format and Microsoft says third "
+            "parties cannot validate its signature. This is expected, not a sign of a bad token; Graph will "
+            "validate it. (The known nonce-hash convention did not match either.)"
+        )
+        v.checks.append(Check("signature", "info", v.signature_detail))
+        return
+    v.rejections.append(
+        Rejection(
+            "bad_signature",
+            f"The signature does not match key kid={kid}: the token was altered or forged.",
+            "Get a fresh token from the tenant; never edit a token.",
+        )
+    )
+    v.checks.append(Check("signature", "fail", f"RS256 signature does not verify with kid={kid}"))
+    v.signature = "rejected"
+
+
+def _ago(seconds: float) -> str:
+    seconds = abs(int(seconds))
+    if seconds < 90:
+        return f"{seconds} s"
+    if seconds < 90 * 60:
+        return f"{seconds // 60} min"
+    if seconds < 48 * 3600:
+        return f"{seconds // 3600} h {seconds % 3600 // 60} min"
+    return f"{seconds // 86400} days"
