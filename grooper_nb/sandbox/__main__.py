@@ -1,0 +1,97 @@
+"""``python -m grooper_nb.sandbox start | status | stop | reset | env`` (contracts.md §1).
+
+    python -m grooper_nb.sandbox start              # prints the start JSON (proxy, CA bundle, tenant, ...)
+    eval "$(python -m grooper_nb.sandbox env)"      # this shell now reaches the sandbox
+    curl https://login.microsoftonline.com/contoso.onmicrosoft.com/v2.0/.well-known/openid-configuration
+    python -m grooper_nb.sandbox stop
+
+The state dir is ``--state-dir``, else ``$GROOPER_NB_SANDBOX_DIR``, else ``~/.cache/grooper-nb/sandbox``.
+Exit codes: 0 ok; 1 the service could not be started/stopped (the reason is on stderr);
+3 ``status`` found no running service.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from grooper_nb.sandbox import service
+
+EXIT_NOT_RUNNING = 3
+
+
+def _scale(value: str) -> str:
+    if value in ("small", "large") or (value.isdigit() and int(value) > 0):
+        return value
+    raise argparse.ArgumentTypeError("expected small, large or a positive number")
+
+
+def _shell_quote(value: str) -> str:
+    return "'" + value.replace("'", "'\"'\"'") + "'"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m grooper_nb.sandbox",
+        description="The embedded Microsoft 365 sandbox tenant: one background service per state dir.",
+    )
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--state-dir",
+        help="state directory (default: $GROOPER_NB_SANDBOX_DIR, else ~/.cache/grooper-nb/sandbox)",
+    )
+    seeding = argparse.ArgumentParser(add_help=False)
+    seeding.add_argument("--seed", type=int, help="seed of the generated tenant (default 42)")
+    seeding.add_argument("--scale", type=_scale, help="small (default), large, or a message count")
+
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub.add_parser(
+        "start", parents=[common, seeding], help="start (or reuse) the service; print the start JSON"
+    )
+    sub.add_parser("status", parents=[common], help="print the start JSON if running (else exit 3)")
+    sub.add_parser("stop", parents=[common], help="stop the service (exit 0 even if it was not running)")
+    sub.add_parser(
+        "reset",
+        parents=[common, seeding],
+        help="stop, wipe the tenant, start fresh (keeps the previous seed unless --seed)",
+    )
+    sub.add_parser("env", parents=[common, seeding], help="print `export` lines for a shell (starts it)")
+    serve = sub.add_parser("serve", parents=[common], help=argparse.SUPPRESS)
+    serve.add_argument("--seed", type=int, default=service.DEFAULT_SEED)
+    serve.add_argument("--scale", type=_scale, default=service.DEFAULT_SCALE)
+    serve.add_argument("--ready-fd", type=int)
+    serve.add_argument("--detach", action="store_true")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "serve":
+            return service.serve(args.state_dir, args.seed, args.scale, args.ready_fd, args.detach)
+        if args.command == "start":
+            print(json.dumps(service.ensure_running(args.state_dir, args.seed, args.scale), indent=2))
+        elif args.command == "status":
+            info = service.status(args.state_dir)
+            if info is None:
+                state_dir = str(service.resolve_state_dir(args.state_dir))
+                print(json.dumps({"running": False, "state_dir": state_dir}, indent=2))
+                return EXIT_NOT_RUNNING
+            print(json.dumps(info, indent=2))
+        elif args.command == "stop":
+            service.stop(args.state_dir)
+        elif args.command == "reset":
+            print(json.dumps(service.reset(args.state_dir, args.seed, args.scale), indent=2))
+        elif args.command == "env":
+            info = service.ensure_running(args.state_dir, args.seed, args.scale)
+            for key, value in info["env"].items():
+                print(f"export {key}={_shell_quote(value)}")
+    except service.SandboxError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
