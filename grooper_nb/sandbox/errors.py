@@ -184,6 +184,7 @@ CATALOGUE: dict[int, Entry] = {
         "new keys for your app: https://aka.ms/NewClientSecret, or consider using certificate credentials "
         "for added security: https://aka.ms/certCreds.",
     ),
+    9002313: Entry("invalid_request", "Invalid request. Request is malformed or invalid."),
     900144: Entry("invalid_request", "The request body must contain the following parameter: '{param}'."),
     901002: Entry("invalid_request", "The 'resource' request parameter is not supported."),
     9001023: Entry(
