@@ -168,7 +168,8 @@ def _json_object(segment: str, what: str) -> dict[str, Any]:
     try:
         obj = json.loads(text)
     except json.JSONDecodeError as e:
-        if e.pos >= len(text.rstrip()) - 1 and text.lstrip().startswith("{"):
+        cut = e.pos >= len(text.rstrip()) - 1 or e.msg.startswith("Unterminated string")
+        if cut and text.lstrip().startswith("{"):
             raise TokenError(
                 "truncated",
                 f"The {what} JSON stops in the middle: the token was cut off.",
