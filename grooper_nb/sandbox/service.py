@@ -350,9 +350,8 @@ def _wipe_tenant(d: Path) -> None:
 
 
 def _package_root() -> str:
-    import grooper_nb
-
-    return os.path.dirname(os.path.dirname(os.path.abspath(grooper_nb.__file__)))
+    """The directory holding this ``grooper_nb`` (from this file: works for namespace imports too)."""
+    return os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def _spawn_locked(d: Path, seed: int | None, scale: str | None, timeout: float) -> dict:
