@@ -169,8 +169,9 @@ TARGETS: dict[str, Target] = {
                 "MyFiles.Write",
                 *_SITES,
             ),
-            request_delegated="{sharepoint}/AllSites.Write",
+            request_delegated="{sharepoint}/AllSites.Read",
             grooper="SharePoint connection over SharePoint REST (/_api) as the signed-in user.",
+            notes=("Writing documents back needs AllSites.Write (or Sites.ReadWrite.All) on SharePoint.",),
         ),
         Target(
             SHAREPOINT_REST_APP,
@@ -372,16 +373,30 @@ def judge(report: TokenReport, target: str | Target) -> Verdict:
 
     # 3. Delegated vs app-only, and the permission itself.
     scopes, roles = report.scopes, report.roles
-    if not scopes and not roles:
-        add(
-            Reason(
-                "no_permissions",
-                "The token carries neither scp nor roles: no permission on this resource was consented, "
-                "so the API answers 401 'Either scp or roles claim need to be present in the token.'",
-                f"Add the {t.title} permission to the app registration, grant admin consent, then request a "
-                "new token.",
+    if not scopes and not roles and not wrong_resource:
+        if report.app_only:
+            named = " or ".join(t.roles[:2]) or "an application permission"
+            add(
+                Reason(
+                    "no_permissions",
+                    "The app-only token carries no roles: the app holds no *Application* permission on "
+                    f"{aud.describe()} (delegated permissions do not count for client credentials), so the "
+                    "API answers 401 'Either scp or roles claim need to be present in the token.'",
+                    f"Add {named} as an Application permission, grant admin consent, then get a new "
+                    "client-credentials token.",
+                )
             )
-        )
+        else:
+            add(
+                Reason(
+                    "no_permissions",
+                    "The token carries neither scp nor roles: no permission on this resource was "
+                    "consented, so the API answers 401 'Either scp or roles claim need to be present in "
+                    "the token.'",
+                    f"Add the {t.title} permission to the app registration, grant consent, then request a "
+                    "new token.",
+                )
+            )
     elif t.mode == "delegated" and report.app_only:
         alt = (
             " For server-to-server EWS use target exchange_ews_app (full_access_as_app + impersonation)."

@@ -16,6 +16,7 @@ import json
 import re
 import time
 import uuid
+import warnings
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -88,7 +89,7 @@ def new_profile(sandbox: dict):
 
 # ------------------------------------------------------------------------------------------ real tokens
 class _Form(HTMLParser):
-    """The first <form> of a sandbox page: action, method and every input's name/value."""
+    """The forms of a sandbox page: action, hidden/visible inputs, and the submit buttons."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -97,12 +98,16 @@ class _Form(HTMLParser):
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
         if tag == "form":
-            self.forms.append({"action": a.get("action", ""), "method": a.get("method", "get"), "fields": {}})
-        elif tag in ("input", "button") and self.forms and a.get("name"):
-            if a.get("type") in ("submit",) and tag == "input":
-                self.forms[-1]["fields"].setdefault(a["name"], a.get("value", ""))
-            elif tag == "input":
-                self.forms[-1]["fields"][a["name"]] = a.get("value", "")
+            self.forms.append({"action": a.get("action", ""), "fields": {}, "buttons": []})
+        elif not self.forms or not a.get("name"):
+            return
+        elif tag == "button" or (tag == "input" and a.get("type") == "submit"):
+            self.forms[-1]["buttons"].append((a["name"], a.get("value", "")))
+        elif tag == "input":
+            self.forms[-1]["fields"][a["name"]] = a.get("value", "")
+
+
+_YES = ("signin", "approve", "accept", "next", "continue", "yes", "consent")
 
 
 class SandboxTokens:
@@ -199,7 +204,9 @@ class SandboxTokens:
             return self._cache[key]
         client = self._msal(app)
         redirect = "http://localhost:8400"
-        flow = client.initiate_auth_code_flow(scopes, redirect_uri=redirect, login_hint=user["upn"])
+        with warnings.catch_warnings():  # query response mode keeps this driver a plain redirect follower
+            warnings.simplefilter("ignore", UserWarning)
+            flow = client.initiate_auth_code_flow(scopes, redirect_uri=redirect, login_hint=user["upn"])
         http = sandbox_http(self.sandbox)
         url = flow["auth_uri"]
         resp = http.get(url, allow_redirects=False)
@@ -217,6 +224,9 @@ class SandboxTokens:
             form = parser.forms[0]
             fields = dict(form["fields"])
             fields.update({k: v for k, v in answers.items() if k in fields})
+            button = next((b for b in form["buttons"] if b[1].lower() in _YES), None)
+            if button:
+                fields[button[0]] = button[1]
             url = urljoin(url, form["action"]) if form["action"] else url
             resp = http.post(url, data=fields, allow_redirects=False)
         location = resp.headers.get("Location", "")
