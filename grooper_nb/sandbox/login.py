@@ -84,12 +84,17 @@ def _render_error(exc: AADSTSError) -> Response:
     body = error_body(exc, request.headers.get("client-request-id"))
     if getattr(g, "page_errors", False):
         html = render_template(
-            "error.html", body=body, code=exc.code, message=exc.message, details=json.dumps(body)
+            "error.html", body=body, code=exc.code, message=exc.message, details=_script_safe_json(body)
         )
         resp = Response(html, status=exc.status, mimetype="text/html")
         resp.headers.update(error_headers(body))
         return resp
     return json_response(body, exc.status, error_headers(body))
+
+
+def _script_safe_json(body: Any) -> str:
+    # Request values (a redirect URI, a tenant name) end up in the body: keep "</script>" out of the page.
+    return json.dumps(body).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 def _common_headers(resp: Response) -> Response:

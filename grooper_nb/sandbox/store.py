@@ -111,9 +111,13 @@ class Store:
             seed_tenant(store, seed=seed, scale=scale)
         return store
 
-    @staticmethod
-    def wipe(state_dir: Path) -> None:
-        """Delete the tenant (database, signing keys, app certificates); the next ``open`` seeds anew."""
+    @classmethod
+    def wipe(cls, state_dir: Path) -> None:
+        """Delete the tenant (database + journals, signing keys, app certificates); ``open`` seeds anew.
+
+        Touches only what the store created: ``tenant.db*``, ``keys/``, ``apps/`` (never ``ca/`` or
+        ``service.*``, which belong to the service). Works when nothing exists yet.
+        """
         state_dir = Path(state_dir)
         for name in ("tenant.db", "tenant.db-wal", "tenant.db-shm"):
             (state_dir / name).unlink(missing_ok=True)

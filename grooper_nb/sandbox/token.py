@@ -212,8 +212,8 @@ def _check_assertion(app: dict[str, Any], assertion: str) -> None:
             700027,
             detail="The certificate with identifier used to sign the client assertion is not registered "
             f"on application. [Reason - The key was not found., Thumbprint of key used by client: '{used}', "
-            "Please visit the Azure Portal, Graph Explorer or directly use MS Graph to see configured keys for "
-            f"app Id '{app['appId']}'. Review the documentation at "
+            "Please visit the Azure Portal, Graph Explorer or directly use MS Graph to see configured keys "
+            f"for app Id '{app['appId']}'. Review the documentation at "
             "https://docs.microsoft.com/en-us/graph/deployments if you're not using the global authority.]",
         )
     try:
