@@ -1,0 +1,1187 @@
+"""Every Entra ID (AADSTS) error explained, and :class:`AuthError`, the one exception auth raises.
+
+Look a code up::
+
+    >>> from grooper_nb.auth.aadsts import explain
+    >>> e = explain(7000215)
+    >>> e.name
+    'InvalidClientSecret'
+    >>> print(e.fix)  # doctest: +ELLIPSIS
+    Copy the secret's *Value* ...
+
+Every flow in :mod:`grooper_nb.auth.flows` raises :class:`AuthError` on failure. It keeps what Microsoft
+sent (``codes``, ``error``, ``description``, ``trace_id``, ``correlation_id``, ``timestamp``,
+``suberror``), adds the catalogue's ``meaning``, ``grooper_cause`` and ``fix``, plus local ``hints``
+(see :mod:`grooper_nb.auth.hints`), and renders as HTML in a notebook with a link to
+``https://login.microsoftonline.com/error?code=N``. Its message never contains a token, secret or
+password: the server's description goes through :func:`grooper_nb._redact.redact` first.
+
+The catalogue below is one small declarative entry per code: every code in
+reference/microsoft-protocols.md §3.2 (message texts from entra:reference-error-codes.md), plus a few
+codes the flows meet that the table lacks (1002012, 500131, 90119, 90120) and the codeless OAuth errors
+of the device-code and authorize endpoints. "Cause" is the likely cause *in a Grooper setup*: the app
+"Grooper Azure AD Connector 2021" used by Grooper's Exchange (EWS, delegated
+``EWS.AccessAsUser.All offline_access``), SharePoint (``Files.ReadWrite.All Sites.ReadWrite.All
+offline_access``) and OneDrive (Graph) connections, or a server-to-server app.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from grooper_nb._redact import Secret, redact
+
+__all__ = [
+    "CATALOGUE",
+    "OAUTH_ERRORS",
+    "AuthError",
+    "Explanation",
+    "error_page_url",
+    "explain",
+]
+
+ERROR_PAGE = "https://login.microsoftonline.com/error?code={code}"
+
+
+def error_page_url(code: int) -> str:
+    """Microsoft's public lookup page for an AADSTS code."""
+    return ERROR_PAGE.format(code=int(code))
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """What an error means, why it usually happens with Grooper, and what to do."""
+
+    code: int | None  # AADSTS number, None for codeless OAuth/local errors
+    name: str
+    error: str  # the OAuth ``error`` it normally rides on ("" if it is shown on a page)
+    meaning: str
+    cause: str  # likely cause in a Grooper setup
+    fix: str
+
+    @property
+    def url(self) -> str | None:
+        return error_page_url(self.code) if self.code is not None else None
+
+
+def _e(code: int | None, name: str, error: str, meaning: str, cause: str, fix: str) -> Explanation:
+    return Explanation(code, name, error, meaning, cause, fix)
+
+
+_ADMIN_CONSENT = "grooper_nb.auth.flows.admin_consent_url(profile)"
+
+# One entry per code. Keep each one short: meaning (Microsoft's), cause (Grooper's), fix (steps).
+_ENTRIES: tuple[Explanation, ...] = (
+    # ---- redirect URI / reply address ---------------------------------------------------------
+    _e(
+        50011,
+        "InvalidReplyTo",
+        "invalid_request",
+        "The redirect URI sent in the request does not match any redirect URI registered for the app.",
+        "The redirect URI Grooper (or this notebook) sends differs from the app registration: often only "
+        "by a trailing slash, http vs https, localhost vs 127.0.0.1, a port, or the platform "
+        "(Web vs Mobile and desktop).",
+        "Register the exact URI shown in the hints under Authentication in the app registration "
+        "(Mobile and desktop applications for http://localhost), or send one that is registered.",
+    ),
+    _e(
+        500113,
+        "NoReplyAddress",
+        "",
+        "No reply address is registered for the application.",
+        "The Grooper app registration has no redirect URI at all, so no interactive sign-in can finish.",
+        "Add http://localhost and https://login.microsoftonline.com/common/oauth2/nativeclient under "
+        "Authentication > Mobile and desktop applications.",
+    ),
+    _e(
+        900971,
+        "NoReplyAddressProvided",
+        "invalid_request",
+        "No reply address (redirect_uri) was provided in the request.",
+        "The sign-in request was built without a redirect URI.",
+        "Pass redirect_uri (the profile's redirect_uri, default http://localhost).",
+    ),
+    _e(
+        70004,
+        "InvalidRedirectUri",
+        "invalid_request",
+        "The app returned an invalid redirect URI.",
+        "The redirect URI is malformed or uses a scheme Entra does not allow for this platform.",
+        "Use http://localhost (any port) for desktop/notebook sign-in, or an https URI for Web apps.",
+    ),
+    # ---- users --------------------------------------------------------------------------------
+    _e(
+        50020,
+        "UserUnauthorized",
+        "",
+        "The user's account does not exist in this tenant and cannot sign in to the app.",
+        "The person signing in belongs to another tenant (or is a personal Microsoft account), while the "
+        "profile points at the customer's tenant.",
+        "Sign in with an account of this tenant, invite the user as a guest, or use the correct tenant.",
+    ),
+    _e(
+        50034,
+        "UserAccountNotFound",
+        "invalid_grant",
+        "The user account does not exist in the directory.",
+        "The UPN is misspelled, or it belongs to a different tenant than the profile's.",
+        "Check the UPN (user@tenant.onmicrosoft.com or the verified domain) and the profile's tenant.",
+    ),
+    _e(
+        50053,
+        "IdsLocked",
+        "invalid_grant",
+        "The account is locked: too many failed sign-ins, or sign-in from a blocked IP.",
+        "Repeated ROPC attempts with a wrong password (for example a stale password in a Grooper "
+        "connection or script) locked the account.",
+        "Wait for the lockout to end or have an admin unlock it; check the sign-in logs. Stop retrying "
+        "with the wrong password.",
+    ),
+    _e(
+        50055,
+        "InvalidPasswordExpiredPassword",
+        "invalid_grant",
+        "The user's password has expired.",
+        "The service account used for the Grooper connection has an expiring password.",
+        "Reset the password interactively; consider a delegated sign-in that stores a refresh token.",
+    ),
+    _e(
+        50056,
+        "InvalidOrNullPassword",
+        "invalid_grant",
+        "Invalid or null password: the password is not in the directory for this user.",
+        "ROPC was tried for a user without a cloud password (federated or passwordless).",
+        "Use an interactive flow (auth code or device code) instead of ROPC.",
+    ),
+    _e(
+        50057,
+        "UserDisabled",
+        "invalid_grant",
+        "The user account is disabled.",
+        "The mailbox or service account the Grooper connection signs in with was disabled "
+        "(often a departed employee's account).",
+        "Re-enable the account (Entra admin center > Users > Account enabled) or sign in with another "
+        "account, then re-authorize the Grooper connection.",
+    ),
+    _e(
+        50058,
+        "UserInformationNotProvided",
+        "login_required",
+        "No session: the user is not signed in and the request did not allow a prompt.",
+        "A silent sign-in (prompt=none) found no browser session.",
+        "Run an interactive flow (auth code or device code).",
+    ),
+    _e(
+        50059,
+        "MissingTenantRealmAndNoUserInformationProvided",
+        "invalid_request",
+        "The tenant could not be identified from the request.",
+        "The profile used /common with a single-tenant app or with a flow that needs a tenant.",
+        "Set the tenant (GUID or domain) in the profile instead of common.",
+    ),
+    _e(
+        50076,
+        "UserStrongAuthClientAuthNRequired",
+        "invalid_grant",
+        "Multi-factor authentication is required (Conditional Access, per-user MFA, or location).",
+        "The user must do MFA, which ROPC (username + password) and a refresh without a fresh MFA cannot "
+        "satisfy. Typical when a Grooper connection was set up with a password.",
+        "Sign in interactively (auth code or device code) so the user can complete MFA; do not use ROPC.",
+    ),
+    _e(
+        50079,
+        "UserStrongAuthEnrollmentRequired",
+        "interaction_required",
+        "The user must register for multi-factor authentication.",
+        "The account was never enrolled in MFA and policy now requires it.",
+        "Have the user sign in interactively once and register security info.",
+    ),
+    _e(
+        50074,
+        "UserStrongAuthClientAuthNRequiredInterrupt",
+        "interaction_required",
+        "Strong authentication is required and the user did not pass the MFA challenge.",
+        "The MFA prompt was cancelled or failed during sign-in.",
+        "Sign in again interactively and complete the MFA challenge.",
+    ),
+    _e(
+        50072,
+        "UserStrongAuthEnrollmentRequiredInterrupt",
+        "interaction_required",
+        "The user needs to enroll for second-factor authentication (interactive).",
+        "The account has no MFA method registered.",
+        "Sign in interactively and register an MFA method.",
+    ),
+    _e(
+        50089,
+        "FlowTokenExpired",
+        "invalid_grant",
+        "The authentication flow token expired.",
+        "The sign-in page stayed open too long before the user finished.",
+        "Start the sign-in again.",
+    ),
+    _e(
+        50105,
+        "EntitlementGrantsNotFound",
+        "invalid_grant",
+        "The user is not assigned to a role for the app (assignment required).",
+        "The Grooper enterprise app has 'Assignment required' on and the user is not assigned.",
+        "Assign the user (or a group) to the enterprise app, or turn off assignment required.",
+    ),
+    _e(
+        50126,
+        "InvalidUserNameOrPassword",
+        "invalid_grant",
+        "Error validating credentials: invalid username or password.",
+        "The UPN or password used for ROPC is wrong.",
+        "Check the username and password; prefer an interactive flow.",
+    ),
+    _e(
+        50128,
+        "InvalidDomainName",
+        "invalid_request",
+        "Invalid domain name: no tenant information found in the request or credentials.",
+        "The tenant domain in the profile does not exist (typo, or a domain not verified in Entra).",
+        "Use the tenant GUID or a verified domain such as contoso.onmicrosoft.com.",
+    ),
+    _e(
+        50173,
+        "FreshTokenNeeded",
+        "invalid_grant",
+        "The grant expired because it was revoked; a fresh sign-in is needed.",
+        "The refresh token Grooper stored was revoked: password change, an admin revoked sessions, or "
+        "the user signed out everywhere.",
+        "Sign in again interactively and re-authorize the Grooper connection.",
+    ),
+    _e(
+        50194,
+        "SingleTenantAppOnCommon",
+        "invalid_request",
+        "The app is not multi-tenant; /common is not supported for it.",
+        "The profile uses /common (or /organizations) but the app is registered single-tenant.",
+        "Use the tenant-specific authority (set the tenant), or make the app multi-tenant.",
+    ),
+    _e(
+        50196,
+        "LoopDetected",
+        "invalid_grant",
+        "A client loop was detected: too many identical requests.",
+        "A script or connection retries token requests without caching the token.",
+        "Cache tokens (this workbench's token cache) and stop tight retry loops.",
+    ),
+    _e(
+        501481,
+        "InvalidCodeVerifier",
+        "invalid_grant",
+        "The code_verifier does not match the code_challenge of the authorization request.",
+        "The auth code was redeemed with a different PKCE verifier than the one that started the flow "
+        "(for example a code pasted into a different flow object).",
+        "Finish the flow with the same flow object that produced the sign-in link; start over if unsure.",
+    ),
+    _e(
+        53000,
+        "DeviceNotCompliant",
+        "interaction_required",
+        "Conditional Access requires a compliant (managed) device.",
+        "The machine running Grooper or the notebook is not Intune-compliant.",
+        "Sign in from a compliant device or ask the admin to exclude the service scenario.",
+    ),
+    _e(
+        53003,
+        "BlockedByConditionalAccess",
+        "access_denied",
+        "A Conditional Access policy blocked the token.",
+        "A CA policy (location, device, app) blocks the Grooper app or this user.",
+        "Read the sign-in log entry (use the correlation ID) and adjust or exclude in the CA policy.",
+    ),
+    _e(
+        530035,
+        "BlockedBySecurityDefaults",
+        "",
+        "Access blocked by security defaults (legacy or unsafe authentication).",
+        "Security defaults are on, which blocks legacy authentication patterns such as ROPC.",
+        "Use an interactive flow with MFA or a certificate-based server-to-server app.",
+    ),
+    _e(
+        54005,
+        "AuthCodeAlreadyRedeemed",
+        "invalid_grant",
+        "The authorization code was already redeemed.",
+        "The same redirect URL was pasted or submitted twice.",
+        "Start a new sign-in; use the refresh token (silent) for later tokens.",
+    ),
+    # ---- consent ------------------------------------------------------------------------------
+    _e(
+        65001,
+        "DelegationDoesNotExist",
+        "invalid_grant",
+        "The user or an administrator has not consented to the app for the requested permissions.",
+        "Nobody granted the Grooper app the requested permissions in this tenant (for example "
+        "EWS.AccessAsUser.All or Sites.ReadWrite.All), and user consent is disabled or not possible.",
+        f"Grant admin consent: open {_ADMIN_CONSENT} as a Global/Privileged Role Administrator, or "
+        "'Grant admin consent' on the API permissions page.",
+    ),
+    _e(
+        65004,
+        "UserDeclinedConsent",
+        "access_denied",
+        "The user declined to consent to the app.",
+        "The person pressed Cancel on the consent page.",
+        "Sign in again and accept, or have an admin grant tenant-wide consent.",
+    ),
+    _e(
+        65005,
+        "MisconfiguredApplication",
+        "unauthorized_client",
+        "The app's required permission list does not contain the requested resource, or it is invalid.",
+        "A scope was requested (for example Exchange's EWS.AccessAsUser.All) that is not listed in the "
+        "app's API permissions.",
+        "Add the permission under API permissions (Office 365 Exchange Online / Microsoft Graph / "
+        "SharePoint) and grant consent.",
+    ),
+    _e(
+        650052,
+        "ServiceNotSubscribed",
+        "invalid_client",
+        "The app needs a service the organization has not subscribed to or enabled.",
+        "The tenant has no Exchange Online or SharePoint Online licence/service for the scope requested.",
+        "Enable or license the service, or request scopes only for services the tenant has.",
+    ),
+    _e(
+        650056,
+        "MisconfiguredApplicationNoPermissions",
+        "invalid_client",
+        "Misconfigured application: no permissions listed for the resource, or no admin consent.",
+        "The app registration lacks API permissions for the resource, or they were never consented.",
+        f"Add the API permissions and grant admin consent ({_ADMIN_CONSENT}).",
+    ),
+    _e(
+        650057,
+        "InvalidResourceNotInRequiredAccess",
+        "invalid_client",
+        "The client requested a resource that is not listed in its requested permissions.",
+        "A token was requested for an API (e.g. outlook.office365.com or the SharePoint host) that the "
+        "app registration does not list.",
+        "Add a permission for that API in the app registration and grant consent.",
+    ),
+    _e(
+        90094,
+        "AdminConsentRequired",
+        "consent_required",
+        "Administrator consent is required.",
+        "The requested permissions (Files.ReadWrite.All, Sites.ReadWrite.All, EWS.AccessAsUser.All, any "
+        "application permission) need an admin, and no admin has consented for the tenant.",
+        f"Have an administrator open {_ADMIN_CONSENT} and accept, then retry.",
+    ),
+    _e(
+        90095,
+        "AdminConsentRequiredRequestAccess",
+        "",
+        "Admin consent workflow: the user requested approval instead of getting a token.",
+        "The tenant's admin consent workflow is on; the request is waiting for an admin.",
+        "An admin approves the request (Enterprise apps > Admin consent requests), then retry.",
+    ),
+    _e(
+        90099,
+        "AppNotAuthorizedInTenant",
+        "",
+        "The application has not been authorized in the tenant (partner delegated admin).",
+        "A partner/CSP account tried to use the app in a customer tenant where it is not authorized.",
+        "Sign in with an account of the customer tenant, or have that tenant's admin consent.",
+    ),
+    # ---- grants and tokens -------------------------------------------------------------------
+    _e(
+        70000,
+        "InvalidGrant",
+        "invalid_grant",
+        "The grant is invalid (for example the refresh token is not valid or bound elsewhere).",
+        "The refresh token stored by Grooper or in the cache is corrupted or belongs to another app.",
+        "Sign in again interactively.",
+    ),
+    _e(
+        70001,
+        "UnauthorizedClient",
+        "unauthorized_client",
+        "The application is disabled.",
+        "The Grooper enterprise app was disabled for sign-in in this tenant.",
+        "Enterprise apps > the app > Properties > Enabled for users to sign-in = Yes.",
+    ),
+    _e(
+        70002,
+        "InvalidClient",
+        "invalid_client",
+        "Error validating the client's credentials.",
+        "The client secret or certificate Grooper sends does not belong to this app.",
+        "Check the client ID and the secret value/certificate of the same app registration.",
+    ),
+    _e(
+        70003,
+        "UnsupportedGrantType",
+        "unsupported_grant_type",
+        "The app used a grant type that is not supported.",
+        "A flow not supported on this endpoint was attempted.",
+        "Use a supported grant (auth code, device code, client credentials, refresh token, OBO).",
+    ),
+    _e(
+        70005,
+        "UnsupportedResponseType",
+        "unsupported_response_type",
+        "The response type is not supported (for example implicit 'token' not enabled).",
+        "An implicit-grant request was sent to an app without implicit grant.",
+        "Use the authorization code flow (response_type=code).",
+    ),
+    _e(
+        700054,
+        "IdTokenNotEnabled",
+        "unsupported_response_type",
+        "response_type 'id_token' is not enabled for the application.",
+        "A hybrid/implicit sign-in asked for an ID token from the authorize endpoint.",
+        "Use the auth code flow, or enable ID tokens under Authentication.",
+    ),
+    _e(
+        70007,
+        "UnsupportedResponseMode",
+        "invalid_request",
+        "The app returned an unsupported response_mode value.",
+        "The sign-in request used a response mode the endpoint does not accept.",
+        "Use response_mode=query or form_post.",
+    ),
+    _e(
+        70008,
+        "ExpiredOrRevokedGrant",
+        "invalid_grant",
+        "The refresh token or authorization code expired (inactivity) or was revoked.",
+        "Grooper's stored refresh token was not used for a long time, or the code is older than 10 min.",
+        "Sign in again and re-authorize the Grooper connection.",
+    ),
+    _e(
+        700082,
+        "ExpiredOrRevokedGrantInactiveToken",
+        "invalid_grant",
+        "The refresh token expired due to inactivity (default 90 days).",
+        "The Grooper Exchange/SharePoint connection was not used for ~90 days, so its refresh token died.",
+        "Re-authorize the connection (interactive sign-in); schedule use at least every few weeks.",
+    ),
+    _e(
+        700084,
+        "SpaRefreshTokenExpired",
+        "invalid_grant",
+        "The refresh token was issued to a single-page app and has a fixed 24 h lifetime.",
+        "The redirect URI is registered as SPA, so refresh tokens last only a day.",
+        "Register the redirect URI as Mobile and desktop (or Web) instead of SPA.",
+    ),
+    _e(
+        70011,
+        "InvalidScope",
+        "invalid_scope",
+        "The scope requested is not valid.",
+        "A malformed scope (e.g. 'https://https://graph…', a typo), or a delegated scope name used with "
+        "client credentials.",
+        "Client credentials and OBO need '{resource}/.default' (e.g. https://graph.microsoft.com/.default); "
+        "delegated flows need real scope names of one resource.",
+    ),
+    _e(
+        700022,
+        "InvalidMultipleResourcesScope",
+        "invalid_scope",
+        "The scope contains more than one resource.",
+        "Scopes for Exchange and Graph (or SharePoint) were requested in one token request.",
+        "Request one resource per token (EWS and SharePoint/Graph tokens separately).",
+    ),
+    _e(
+        700023,
+        "InvalidResourcelessScope",
+        "invalid_scope",
+        "The scope is not valid for a resource-less request.",
+        "A scope without a resource was sent where a resource was needed.",
+        "Prefix the scope with its resource, e.g. https://outlook.office365.com/EWS.AccessAsUser.All.",
+    ),
+    _e(
+        1002012,
+        "ClientCredentialsNeedDefaultScope",
+        "invalid_scope",
+        "Client credential flows must have a scope value with '/.default' suffixed to the resource.",
+        "A delegated scope name (e.g. Mail.Read or Files.ReadWrite.All) was sent with client credentials.",
+        "Use '{resource}/.default': https://graph.microsoft.com/.default, "
+        "https://outlook.office365.com/.default or https://{tenant}.sharepoint.com/.default.",
+    ),
+    # ---- device code ----------------------------------------------------------------------------
+    _e(
+        70016,
+        "AuthorizationPending",
+        "authorization_pending",
+        "Device flow: the user has not finished signing in yet.",
+        "Normal while the device-code flow waits; only an error if polling stopped.",
+        "Keep polling after the given interval (the LoginPanel does this in the background).",
+    ),
+    _e(
+        70018,
+        "BadVerificationCode",
+        "bad_verification_code",
+        "The user typed a wrong user code on the device-login page.",
+        "The code on the device-login page was mistyped or from an older attempt.",
+        "Copy the current code from the panel and enter it again.",
+    ),
+    _e(
+        70019,
+        "CodeExpired",
+        "expired_token",
+        "The device code expired before anyone signed in.",
+        "Nobody completed the device-login page within the code's lifetime (15 min).",
+        "Start the device-code flow again.",
+    ),
+    _e(
+        90119,
+        "UserCodeNullOrEmpty",
+        "invalid_request",
+        "Device flow: the user code is null or empty.",
+        "The device-login page was submitted without a code.",
+        "Enter the code shown in the panel.",
+    ),
+    _e(
+        90120,
+        "DeviceFlowAlreadyUsed",
+        "invalid_grant",
+        "The device flow request was already authorized or declined.",
+        "The code was used twice.",
+        "Start a new device-code flow.",
+    ),
+    _e(
+        70043,
+        "BadTokenDueToSignInFrequency",
+        "invalid_grant",
+        "The refresh token expired or is invalid due to Conditional Access sign-in frequency.",
+        "A CA policy forces re-authentication every N hours, which unattended Grooper imports hit.",
+        "Sign in again; for unattended imports use a server-to-server app or exclude it from the policy.",
+    ),
+    # ---- application / client identity ---------------------------------------------------------
+    _e(
+        700016,
+        "UnauthorizedClient_DoesNotMatchRequest",
+        "unauthorized_client",
+        "The application with this client ID was not found in the directory (tenant).",
+        "Wrong client ID (typo, the object ID instead of the Application (client) ID), wrong tenant, or the "
+        "multi-tenant Grooper app was never consented in this customer tenant, so it has no service "
+        "principal there.",
+        f"Copy the Application (client) ID from the app's Overview page; check the tenant; for a "
+        f"multi-tenant app have an admin consent in this tenant first ({_ADMIN_CONSENT}).",
+    ),
+    _e(
+        700011,
+        "UnauthorizedClientAppNotFoundInOrgIdTenant",
+        "unauthorized_client",
+        "The application was not found in the tenant.",
+        "Same as 700016: wrong client ID or tenant, or no service principal in this tenant.",
+        "Check client ID and tenant; consent the app in the tenant.",
+    ),
+    _e(
+        700024,
+        "ClientAssertionNotWithinValidTimeRange",
+        "invalid_client",
+        "The client assertion is not within its valid time range.",
+        "The clock of the machine running Grooper is off, or a stale signed assertion was reused.",
+        "Sync the clock (NTP); let MSAL create fresh assertions.",
+    ),
+    _e(
+        700025,
+        "InvalidClientPublicClientWithCredential",
+        "invalid_client",
+        "The client is public, so neither client_assertion nor client_secret may be presented.",
+        "A secret or certificate was sent for an app configured as a public client.",
+        "Use the profile without a credential (public client), or make the app confidential.",
+    ),
+    _e(
+        700027,
+        "ClientAssertionSignatureInvalid",
+        "invalid_client",
+        "The client assertion failed signature validation (unknown or wrong certificate).",
+        "The certificate used to sign is not uploaded to the app registration, or the private key does not "
+        "belong to the uploaded certificate.",
+        "Upload the certificate (.cer/.pem, public part) under Certificates & secrets, and sign with its "
+        "private key; compare thumbprints.",
+    ),
+    _e(
+        700030,
+        "InvalidCertificateSubjectName",
+        "invalid_client",
+        "Invalid certificate: the subject name is not authorized (subject name/issuer auth).",
+        "SNI authentication was used but the app is not configured for the certificate's subject.",
+        "Upload the certificate itself, or configure trusted subject names.",
+    ),
+    _e(
+        7000112,
+        "UnauthorizedClientApplicationDisabled",
+        "unauthorized_client",
+        "The application is disabled.",
+        "The app (or its service principal) was disabled by an admin.",
+        "Enable the enterprise app for sign-in.",
+    ),
+    _e(
+        7000114,
+        "ApplicationOnBehalfOfNotAllowed",
+        "unauthorized_client",
+        "The application is not allowed to make application on-behalf-of calls.",
+        "OBO was tried with an app-only token (client credentials) as the assertion.",
+        "OBO needs a user's delegated token whose aud is the middle-tier API.",
+    ),
+    _e(
+        7000215,
+        "InvalidClientSecret",
+        "invalid_client",
+        "Invalid client secret provided.",
+        "Very often the secret's *ID* (a GUID) was pasted instead of its *Value*, or the value belongs to "
+        "another app registration, or it was mistyped.",
+        "Copy the secret's *Value* (shown only once, right after creation) from Certificates & secrets; "
+        "if it is lost, create a new secret.",
+    ),
+    _e(
+        7000218,
+        "MissingClientCredential",
+        "invalid_client",
+        "The request body must contain client_assertion or client_secret.",
+        "A public-client flow (device code, ROPC without secret) was used with an app whose 'Allow public "
+        "client flows' is off — the Grooper connector app is confidential.",
+        "Use a flow with the app's secret/certificate (auth code, client credentials), or enable 'Allow "
+        "public client flows' under Authentication, or use a public client app for device code.",
+    ),
+    _e(
+        7000222,
+        "InvalidClientSecretExpiredKeysProvided",
+        "invalid_client",
+        "The provided client secret keys are expired.",
+        "The Grooper app's client secret passed its expiry date (secrets last at most 24 months), so every "
+        "Grooper connection using it fails at once.",
+        "Create a new secret (Certificates & secrets > New client secret), update it in Grooper and in "
+        "GROOPER_NB_CLIENT_SECRET; or switch to a certificate.",
+    ),
+    _e(
+        700005,
+        "InvalidGrantRedeemAgainstWrongTenant",
+        "invalid_grant",
+        "The authorization code was issued for another tenant.",
+        "The code was redeemed at a different tenant's endpoint than the one that issued it.",
+        "Use the same tenant (authority) for the sign-in link and the redemption.",
+    ),
+    # ---- tenant / request ------------------------------------------------------------------------
+    _e(
+        90002,
+        "InvalidTenantName",
+        "invalid_request",
+        "The tenant was not found: it does not exist or has no active subscription.",
+        "The tenant GUID/domain in the profile is wrong, or belongs to a national cloud (US Gov, China) "
+        "while the profile uses the global cloud.",
+        "Use the Directory (tenant) ID from the app's Overview page, and the right cloud "
+        "(GROOPER_NB_CLOUD=usgov|usgov-dod|china).",
+    ),
+    _e(
+        90009,
+        "TokenForItselfMissingIdenticalAppIdentifier",
+        "invalid_request",
+        "The app requests a token for itself with a non-GUID resource identifier.",
+        "A token was requested for the app's own API with its URI instead of its client ID.",
+        "Use the app ID (GUID) as resource, or api://{client_id}/.default.",
+    ),
+    _e(
+        90014,
+        "MissingRequiredField",
+        "invalid_request",
+        "A required field is missing in the credential.",
+        "The request lacked a field (e.g. an empty secret value from an unset environment variable).",
+        "Check GROOPER_NB_* settings; none may be empty.",
+    ),
+    _e(
+        900144,
+        "MissingRequiredParameter",
+        "invalid_request",
+        "The request body must contain a required parameter (grant_type, client_id, scope, ...).",
+        "A hand-built token request missed a parameter, or a legacy ACS-style call was used.",
+        "Use the flows in grooper_nb.auth.flows, which send every parameter.",
+    ),
+    _e(
+        9001023,
+        "GrantTypeNotSupportedOverCommon",
+        "invalid_request",
+        "The grant type is not supported over the /common or /consumers endpoints.",
+        "ROPC or client credentials were sent to /common.",
+        "Set the tenant (GUID or domain) or use /organizations.",
+    ),
+    _e(
+        9002313,
+        "InvalidRequest",
+        "invalid_request",
+        "The request is malformed or invalid.",
+        "A parameter is malformed (often the redirect URI or scope encoding).",
+        "Compare the request with the flow's documented parameters.",
+    ),
+    _e(
+        9002331,
+        "EntraOnlyAppOnConsumers",
+        "invalid_request",
+        "The app is configured for Microsoft Entra users only; do not use /consumers.",
+        "The authority is /consumers but the Grooper app accepts only work/school accounts.",
+        "Use the tenant or /organizations.",
+    ),
+    _e(
+        9002332,
+        "EntraOnlyAppOnConsumersEndpoint",
+        "invalid_request",
+        "The app is configured for Microsoft Entra users only; the /consumers endpoint cannot be used.",
+        "Same as 9002331.",
+        "Use the tenant or /organizations.",
+    ),
+    _e(
+        901002,
+        "ResourceParameterNotSupported",
+        "invalid_request",
+        "The 'resource' request parameter is not supported on the v2.0 endpoint.",
+        "A v1-style request (resource=...) was sent to the v2.0 endpoint.",
+        "Use scope={resource}/.default instead of resource=.",
+    ),
+    _e(
+        500011,
+        "InvalidResourceServicePrincipalNotFound",
+        "invalid_resource",
+        "The resource principal was not found in the tenant.",
+        "Wrong resource URI: the SharePoint host (contoso.sharepoint.com vs a custom domain), a typo such "
+        "as https://https://graph..., or the tenant has no Exchange/SharePoint.",
+        "Use the tenant's {name}.sharepoint.com host or outlook.office365.com exactly; check the tenant.",
+    ),
+    _e(
+        500131,
+        "AssertionAudienceMismatch",
+        "invalid_grant",
+        "The assertion audience does not match the client app presenting it.",
+        "OBO was tried with a token issued for another API (e.g. a Graph token) instead of the middle tier.",
+        "Get the user token for api://{middle-tier client id}/access_as_user, then exchange it.",
+    ),
+    _e(
+        500133,
+        "AssertionExpired",
+        "invalid_grant",
+        "The assertion is not within its valid time range (the user token for OBO expired).",
+        "The incoming user token used for on-behalf-of is expired.",
+        "Get a fresh user token and retry the OBO exchange.",
+    ),
+    _e(
+        1002016,
+        "TlsVersionDeprecated",
+        "",
+        "TLS 1.0/1.1 or 3DES is used; TLS 1.2 is required.",
+        "An old .NET/Windows Server running Grooper negotiates TLS 1.0/1.1.",
+        "Enable TLS 1.2 (SchUseStrongCrypto for .NET Framework) on that server.",
+    ),
+    _e(
+        16000,
+        "InteractionRequired",
+        "interaction_required",
+        "The user account from the identity provider does not exist in the tenant (interaction required).",
+        "A cached account from another tenant was used silently.",
+        "Sign in interactively with an account of this tenant.",
+    ),
+    _e(
+        50001,
+        "InvalidResource",
+        "invalid_resource",
+        "The resource is disabled or does not exist.",
+        "The scope's resource (API) is not available in the tenant.",
+        "Check the resource URI and that the service exists in the tenant.",
+    ),
+    _e(
+        50012,
+        "AuthenticationFailed",
+        "invalid_client",
+        "Authentication failed: invalid client assertion signature or unauthorized certificate.",
+        "The certificate's thumbprint is not registered on the app, or the assertion is malformed.",
+        "Upload the certificate to the app registration; sign with the matching private key.",
+    ),
+    _e(
+        50013,
+        "InvalidAssertion",
+        "invalid_grant",
+        "The assertion is invalid (expired, malformed, wrong issuer, or bad signature).",
+        "The user token passed to on-behalf-of is not a valid token for this tenant.",
+        "Pass the user's access token for the middle-tier API, unmodified and unexpired.",
+    ),
+    _e(
+        50027,
+        "InvalidJwtToken",
+        "invalid_request",
+        "Invalid JWT token.",
+        "A malformed token or assertion was sent (truncated or not a JWT).",
+        "Send the complete token; do not copy it from a masked display.",
+    ),
+    _e(
+        50097,
+        "DeviceAuthenticationRequired",
+        "interaction_required",
+        "Device authentication is required.",
+        "A policy requires a registered device.",
+        "Sign in from a registered/joined device.",
+    ),
+    _e(
+        50133,
+        "SsoArtifactInvalidOrExpired",
+        "interaction_required",
+        "The session is invalid due to expiration or a recent password change.",
+        "The user changed their password; cached sessions and refresh tokens are no longer valid.",
+        "Sign in again interactively.",
+    ),
+    _e(
+        50132,
+        "SsoArtifactRevoked",
+        "interaction_required",
+        "The session is not valid due to a password change/expiration or sign-out.",
+        "Same as 50133.",
+        "Sign in again interactively.",
+    ),
+    _e(
+        90055,
+        "TenantThrottlingError",
+        "temporarily_unavailable",
+        "Too many requests for the tenant.",
+        "Many token requests in a short time (e.g. imports requesting a token per document).",
+        "Cache tokens and back off; retry later.",
+    ),
+    _e(
+        90033,
+        "MsodsServiceUnavailable",
+        "temporarily_unavailable",
+        "A transient Microsoft service error.",
+        "Temporary Entra ID problem.",
+        "Retry after a short delay.",
+    ),
+    _e(
+        90006,
+        "ExternalServerRetryableError",
+        "temporarily_unavailable",
+        "A transient Microsoft service error.",
+        "Temporary Entra ID problem.",
+        "Retry after a short delay.",
+    ),
+    _e(
+        90024,
+        "RequestBudgetExceededError",
+        "temporarily_unavailable",
+        "A transient error (request budget exceeded).",
+        "Temporary Entra ID problem.",
+        "Retry after a short delay.",
+    ),
+)
+
+CATALOGUE: Mapping[int, Explanation] = MappingProxyType({int(e.code or 0): e for e in _ENTRIES})
+
+# Errors that come without an AADSTS code (device-code poll results, authorize redirects, local failures).
+OAUTH_ERRORS: Mapping[str, Explanation] = MappingProxyType(
+    {
+        e.name: e
+        for e in (
+            _e(
+                None,
+                "authorization_declined",
+                "authorization_declined",
+                "The user declined the device-code sign-in.",
+                "Someone pressed 'No'/'Cancel' on the device-login page.",
+                "Start the device-code flow again and approve it.",
+            ),
+            _e(
+                None,
+                "expired_token",
+                "expired_token",
+                "The device code expired before anyone signed in.",
+                "Nobody completed the device-login page within the code's lifetime.",
+                "Start the device-code flow again.",
+            ),
+            _e(
+                None,
+                "access_denied",
+                "access_denied",
+                "The user or an administrator denied the request.",
+                "Consent was declined, or a policy blocked the sign-in on the authorize page.",
+                "Sign in again and accept; for tenant-wide permissions ask an admin to consent.",
+            ),
+            _e(
+                None,
+                "no_cached_token",
+                "no_cached_token",
+                "Nothing in the token cache can serve this request silently.",
+                "This account never signed in with these scopes on this machine (or the cache was cleared).",
+                "Run an interactive flow (auth code or device code) first; later cells can use silent().",
+            ),
+            _e(
+                None,
+                "network_error",
+                "network_error",
+                "The identity endpoint could not be reached.",
+                "No network, a proxy that blocks login.microsoftonline.com, or TLS trust problems "
+                "(a corporate proxy's CA not in the bundle).",
+                "Check the proxy (HTTPS_PROXY) and CA bundle (REQUESTS_CA_BUNDLE); for the sandbox, check "
+                "`python -m grooper_nb.sandbox status`.",
+            ),
+            _e(
+                None,
+                "state_mismatch",
+                "state_mismatch",
+                "The redirect URL does not belong to this sign-in (its state does not match).",
+                "The pasted URL came from another (older) sign-in attempt.",
+                "Start the sign-in again and paste the URL of that attempt.",
+            ),
+            _e(
+                None,
+                "timeout",
+                "timeout",
+                "Nobody finished the browser sign-in in time.",
+                "The browser window was not completed or the redirect did not reach this kernel.",
+                "Run the flow again; on a remote kernel use the paste-the-redirect variant.",
+            ),
+        )
+    }
+)
+
+_CODE_IN_TEXT = re.compile(r"AADSTS(\d{5,8})")
+
+
+def explain(code: int | str) -> Explanation | None:
+    """The catalogue entry for an AADSTS number (``7000215``, ``"AADSTS7000215"``) or an OAuth error."""
+    if isinstance(code, str):
+        m = _CODE_IN_TEXT.search(code)
+        if m:
+            code = int(m.group(1))
+        elif code.strip().isdigit():
+            code = int(code.strip())
+        else:
+            return OAUTH_ERRORS.get(code.strip())
+    return CATALOGUE.get(int(code))
+
+
+def _description_text(description: str) -> str:
+    """Microsoft's description without the trailing Trace/Correlation/Timestamp lines."""
+    first = re.split(r"\r?\n(?:Trace ID|Correlation ID|Timestamp):", description, maxsplit=1)[0]
+    return first.strip()
+
+
+@dataclass(eq=False)
+class AuthError(Exception):
+    """A failed sign-in or token request, explained.
+
+    Attributes keep what Microsoft sent (``codes``, ``error``, ``description``, ``trace_id``,
+    ``correlation_id``, ``timestamp``, ``suberror``, ``claims``) plus the catalogue's explanation
+    (``meaning``, ``grooper_cause``, ``fix``) and local ``hints``. ``flow`` names the flow that failed.
+    In a notebook the error renders as an HTML card; ``str(err)`` is a one-paragraph summary::
+
+        try:
+            client_credentials(profile)
+        except AuthError as err:
+            err            # HTML card in Jupyter
+            err.code       # 7000215
+            err.fix        # what to do
+    """
+
+    error: str
+    description: str = ""
+    codes: tuple[int, ...] = ()
+    trace_id: str | None = None
+    correlation_id: str | None = None
+    timestamp: str | None = None
+    suberror: str | None = None
+    claims: str | None = None
+    flow: str | None = None
+    hints: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.codes = tuple(int(c) for c in self.codes)
+        if not self.codes and self.description:
+            self.codes = tuple(int(c) for c in _CODE_IN_TEXT.findall(self.description)[:1])
+        self.description = redact(self.description or "")
+        self.hints = [redact(h) for h in self.hints]
+        super().__init__(str(self))
+
+    # -- construction ------------------------------------------------------------------------------
+    @classmethod
+    def from_response(
+        cls,
+        result: Mapping[str, Any],
+        *,
+        flow: str | None = None,
+        secrets: Iterable[str | Secret | None] = (),
+        hints: Iterable[str] = (),
+    ) -> AuthError:
+        """Build from an MSAL result dict / Entra error body (``{"error": ..., "error_codes": ...}``).
+
+        ``secrets`` are values that must be scrubbed from the description if the server echoed them.
+        """
+        description = redact(str(result.get("error_description") or ""), secrets)
+        return cls(
+            error=str(result.get("error") or "unknown_error"),
+            description=description,
+            codes=tuple(result.get("error_codes") or ()),
+            trace_id=result.get("trace_id"),
+            correlation_id=result.get("correlation_id"),
+            timestamp=result.get("timestamp"),
+            suberror=result.get("suberror"),
+            claims=result.get("claims"),
+            flow=flow,
+            hints=list(hints),
+        )
+
+    @classmethod
+    def local(cls, error: str, description: str = "", *, flow: str | None = None, hints=()) -> AuthError:
+        """An error detected on this side (timeout, cancelled, network, state mismatch)."""
+        return cls(error=error, description=description, flow=flow, hints=list(hints))
+
+    # -- explanation --------------------------------------------------------------------------------
+    @property
+    def code(self) -> int | None:
+        """The first AADSTS code, or None."""
+        return self.codes[0] if self.codes else None
+
+    @property
+    def explanation(self) -> Explanation | None:
+        for c in self.codes:
+            if c in CATALOGUE:
+                return CATALOGUE[c]
+        return OAUTH_ERRORS.get(self.error)
+
+    @property
+    def meaning(self) -> str:
+        e = self.explanation
+        return e.meaning if e else (_description_text(self.description) or self.error)
+
+    @property
+    def grooper_cause(self) -> str:
+        e = self.explanation
+        return e.cause if e else "Not in the catalogue; see Microsoft's description and the error page."
+
+    @property
+    def fix(self) -> str:
+        e = self.explanation
+        return e.fix if e else "Look the code up on Microsoft's error page and in the sign-in logs."
+
+    @property
+    def error_uri(self) -> str | None:
+        return error_page_url(self.code) if self.code is not None else None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain fields (for a DataFrame row or a log record); contains no secret."""
+        return {
+            "flow": self.flow,
+            "error": self.error,
+            "code": self.code,
+            "codes": list(self.codes),
+            "name": self.explanation.name if self.explanation else None,
+            "meaning": self.meaning,
+            "grooper_cause": self.grooper_cause,
+            "fix": self.fix,
+            "hints": list(self.hints),
+            "description": _description_text(self.description),
+            "suberror": self.suberror,
+            "trace_id": self.trace_id,
+            "correlation_id": self.correlation_id,
+            "timestamp": self.timestamp,
+        }
+
+    # -- display ----------------------------------------------------------------------------------
+    def _title(self) -> str:
+        head = f"AADSTS{self.code}" if self.code is not None else self.error
+        e = self.explanation
+        name = f" {e.name}" if e and e.code is not None else ""
+        err = f" ({self.error})" if self.code is not None else ""
+        return f"{head}{name}{err}"
+
+    def __str__(self) -> str:
+        parts = [f"{self._title()}: {self.meaning}"]
+        if self.flow:
+            parts[0] = f"[{self.flow}] " + parts[0]
+        parts.append(f"Likely cause: {self.grooper_cause}")
+        parts.append(f"Fix: {self.fix}")
+        parts.extend(f"Hint: {h}" for h in self.hints)
+        ids = [
+            f"{k}: {v}"
+            for k, v in (
+                ("trace ID", self.trace_id),
+                ("correlation ID", self.correlation_id),
+                ("timestamp", self.timestamp),
+            )
+            if v
+        ]
+        if ids:
+            parts.append("(" + ", ".join(ids) + ")")
+        return "\n".join(parts)
+
+    def __repr__(self) -> str:
+        return f"AuthError({self._title()!r}, flow={self.flow!r}, correlation_id={self.correlation_id!r})"
+
+    def __reduce__(self):
+        return (_rebuild_auth_error, (self.to_state(),))
+
+    def to_state(self) -> dict[str, Any]:
+        return {
+            "error": self.error,
+            "description": self.description,
+            "codes": self.codes,
+            "trace_id": self.trace_id,
+            "correlation_id": self.correlation_id,
+            "timestamp": self.timestamp,
+            "suberror": self.suberror,
+            "claims": self.claims,
+            "flow": self.flow,
+            "hints": list(self.hints),
+        }
+
+    def _repr_html_(self) -> str:
+        esc = html.escape
+        link = (
+            f' <a href="{esc(self.error_uri)}" target="_blank" rel="noopener">'
+            f"Microsoft's page for AADSTS{self.code}</a>"
+            if self.error_uri
+            else ""
+        )
+        hints = "".join(f"<li>{esc(h)}</li>" for h in self.hints)
+        ids = " · ".join(
+            f"{k} <code>{esc(str(v))}</code>"
+            for k, v in (
+                ("trace ID", self.trace_id),
+                ("correlation ID", self.correlation_id),
+                ("timestamp", self.timestamp),
+                ("suberror", self.suberror),
+            )
+            if v
+        )
+        desc = _description_text(self.description)
+        flow = f" during <b>{esc(self.flow)}</b>" if self.flow else ""
+        return (
+            '<div class="grooper-nb-autherror" style="border-left:4px solid #c62828;padding:6px 10px;'
+            'background:#fff5f5">'
+            f"<div><b>{esc(self._title())}</b>{flow}{link}</div>"
+            f'<div><b>Meaning:</b> <span class="meaning">{esc(self.meaning)}</span></div>'
+            f'<div><b>Likely cause:</b> <span class="cause">{esc(self.grooper_cause)}</span></div>'
+            f'<div><b>Fix:</b> <span class="fix">{esc(self.fix)}</span></div>'
+            + (f'<ul class="hints">{hints}</ul>' if hints else "")
+            + (f'<div style="color:#555"><small>Microsoft said: {esc(desc)}</small></div>' if desc else "")
+            + (f'<div style="color:#555"><small>{ids}</small></div>' if ids else "")
+            + "</div>"
+        )
+
+
+def _rebuild_auth_error(state: dict[str, Any]) -> AuthError:
+    return AuthError(**state)
+
+
+def parse_error_body(text: str) -> dict[str, Any] | None:
+    """The JSON error object inside ``text`` (an HTTP body or an MSAL message quoting one), or None."""
+    start = text.find("{")
+    while start != -1:
+        try:
+            obj, _ = json.JSONDecoder().raw_decode(text[start:])
+        except ValueError:
+            start = text.find("{", start + 1)
+            continue
+        if isinstance(obj, dict) and "error" in obj:
+            return obj
+        start = text.find("{", start + 1)
+    return None

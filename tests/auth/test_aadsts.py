@@ -1,0 +1,199 @@
+"""The AADSTS catalogue, AuthError and the local hints (pure functions: no sandbox needed)."""
+
+from __future__ import annotations
+
+import pickle
+import re
+from pathlib import Path
+
+import pytest
+
+from grooper_nb._redact import Secret
+from grooper_nb.auth.aadsts import CATALOGUE, OAUTH_ERRORS, AuthError, error_page_url, explain
+from grooper_nb.auth.hints import (
+    HintContext,
+    hints_for,
+    redirect_uri_hints,
+    scope_hints,
+    secret_hints,
+    tenant_hints,
+)
+
+# Every code of reference/microsoft-protocols.md §3.2 (copied, so the test runs from a clean clone).
+SECTION_3_2_CODES = [
+    50011, 500113, 900971, 50020, 50034, 50053, 50055, 50056, 50057, 50058, 50059, 50076, 50079, 50074,
+    50072, 50089, 50105, 50126, 50128, 50173, 50194, 50196, 501481, 53000, 53003, 530035, 54005, 65001,
+    65004, 65005, 650052, 650056, 650057, 70000, 70001, 70002, 70003, 70004, 70005, 700054, 70007, 70008,
+    700082, 700084, 70011, 700022, 700023, 70016, 70018, 70019, 70043, 700016, 700011, 700024, 700025,
+    700027, 700030, 7000112, 7000114, 7000215, 7000218, 7000222, 700005, 90002, 90009, 90014, 900144,
+    9001023, 9002313, 9002331, 9002332, 90094, 90095, 90099, 901002, 500011, 500133, 1002016, 16000, 50001,
+    50012, 50013, 50027, 50097, 50133, 50132, 90055, 90033, 90006, 90024,
+]  # fmt: skip
+
+REFERENCE = Path("/work/shared/reference/microsoft-protocols.md")
+
+TOKEN = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJodHRwczovL2dyYXBoIn0.c2lnbmF0dXJlLXZhbHVl"
+
+
+def test_every_code_of_the_reference_table_is_explained():
+    missing = [c for c in SECTION_3_2_CODES if c not in CATALOGUE]
+    assert missing == []
+
+
+@pytest.mark.skipif(not REFERENCE.exists(), reason="reference notes not on this machine")
+def test_the_copied_code_list_matches_the_reference_table():
+    text = REFERENCE.read_text()
+    section = text[text.index("### 3.2") : text.index("## 4. Microsoft Graph")]
+    codes = []
+    for line in section.splitlines():
+        m = re.match(r"\|\s*([0-9][0-9 /]*)\s*\|", line)
+        if m:
+            codes += [int(x) for x in re.findall(r"\d+", m.group(1))]
+    assert sorted(codes) == sorted(SECTION_3_2_CODES)
+
+
+@pytest.mark.parametrize("entry", [*CATALOGUE.values(), *OAUTH_ERRORS.values()], ids=lambda e: str(e.name))
+def test_each_entry_has_meaning_grooper_cause_and_fix(entry):
+    assert entry.meaning.strip() and entry.cause.strip() and entry.fix.strip()
+    assert entry.name
+
+
+def test_explain_accepts_numbers_prefixed_strings_and_oauth_errors():
+    assert explain(7000215).name == "InvalidClientSecret"
+    assert explain("AADSTS50011: The redirect URI ...").code == 50011
+    assert explain("50076").code == 50076
+    assert explain("authorization_declined").name == "authorization_declined"
+    assert explain(1) is None
+
+
+def _body(code: int, error: str = "invalid_client", extra: str = "") -> dict:
+    return {
+        "error": error,
+        "error_description": f"AADSTS{code}: Something happened. {extra}\r\nTrace ID: t-1\r\n"
+        "Correlation ID: c-1\r\nTimestamp: 2026-01-02 03:04:05Z",
+        "error_codes": [code],
+        "timestamp": "2026-01-02 03:04:05Z",
+        "trace_id": "0000aaaa-11bb-cccc-dd33-eeeeee333333",
+        "correlation_id": "aaaa0000-bb11-2222-33cc-444444dddddd",
+        "error_uri": f"https://login.microsoftonline.com/error?code={code}",
+        "suberror": "basic_action",
+    }
+
+
+def test_auth_error_keeps_what_microsoft_sent_and_adds_the_explanation():
+    err = AuthError.from_response(_body(7000215), flow="client_credentials")
+    assert err.code == 7000215 and err.codes == (7000215,)
+    assert err.error == "invalid_client"
+    assert err.trace_id == "0000aaaa-11bb-cccc-dd33-eeeeee333333"
+    assert err.correlation_id == "aaaa0000-bb11-2222-33cc-444444dddddd"
+    assert err.timestamp == "2026-01-02 03:04:05Z"
+    assert err.suberror == "basic_action"
+    assert err.meaning == CATALOGUE[7000215].meaning
+    assert "ID" in err.grooper_cause and "Value" in err.fix
+    text = str(err)
+    assert "AADSTS7000215" in text and err.fix in text and err.grooper_cause in text
+    assert err.correlation_id in text
+    html = err._repr_html_()
+    assert 'href="https://login.microsoftonline.com/error?code=7000215"' in html
+    assert "Likely cause" in html and "Fix" in html
+    assert err.error_uri == error_page_url(7000215)
+
+
+def test_auth_error_takes_the_code_from_the_description_when_error_codes_is_missing():
+    body = _body(65001, "invalid_grant")
+    del body["error_codes"]
+    assert AuthError.from_response(body).code == 65001
+
+
+def test_auth_error_message_never_contains_tokens_or_known_secrets():
+    secret = Secret("Xq8~Zz1secret-value-that-was-echoed", label="client secret")
+    body = _body(70002, extra=f"assertion {TOKEN} and secret {secret.reveal()}")
+    err = AuthError.from_response(body, secrets=[secret], hints=[f"the token was {TOKEN}"])
+    for text in (str(err), repr(err), err._repr_html_(), repr(err.to_dict()), err.description):
+        assert TOKEN not in text
+        assert secret.reveal() not in text
+
+
+def test_auth_error_pickles_and_stays_explained():
+    err = AuthError.from_response(_body(50011, "invalid_request"), flow="auth_code", hints=["h"])
+    again = pickle.loads(pickle.dumps(err))
+    assert again.code == 50011 and again.hints == ["h"] and again.flow == "auth_code"
+
+
+def test_unknown_codes_still_render_with_microsofts_text():
+    err = AuthError.from_response(_body(1234567, "invalid_request"))
+    assert err.explanation is None
+    assert "Something happened" in err.meaning
+    assert "error?code=1234567" in err._repr_html_()
+
+
+def test_local_errors_have_explanations_too():
+    err = AuthError.local("network_error", "ProxyError: refused", flow="silent")
+    assert err.code is None and err.explanation is OAUTH_ERRORS["network_error"]
+    assert "HTTPS_PROXY" in err.fix
+
+
+# ---- hints ----------------------------------------------------------------------------------------
+REGISTERED = ["http://localhost", "https://login.microsoftonline.com/common/oauth2/nativeclient"]
+
+
+def test_redirect_hint_trailing_slash():
+    hints = redirect_uri_hints("https://login.microsoftonline.com/common/oauth2/nativeclient/", REGISTERED)
+    assert len(hints) == 1 and "trailing slash" in hints[0]
+
+
+def test_redirect_hint_localhost_vs_127_0_0_1():
+    (hint,) = redirect_uri_hints("http://127.0.0.1:5000", REGISTERED)
+    assert "127.0.0.1 vs localhost" in hint
+
+
+def test_redirect_hint_port_matters_except_for_http_localhost():
+    assert redirect_uri_hints("http://localhost:8765", REGISTERED) == []  # loopback rule
+    (hint,) = redirect_uri_hints("https://app.example.com:8443/cb", ["https://app.example.com/cb"])
+    assert "port" in hint
+
+
+def test_redirect_hint_scheme_and_unregistered_and_unknown():
+    (hint,) = redirect_uri_hints("https://localhost", ["http://localhost"])
+    assert "scheme" in hint
+    (hint,) = redirect_uri_hints("https://grooper.example.com/oauth", REGISTERED)
+    assert "not registered" in hint and "http://localhost" in hint
+    (hint,) = redirect_uri_hints("http://localhost/x", None)
+    assert "character by character" in hint
+
+
+def test_scope_hints_for_client_credentials_without_default():
+    (hint,) = scope_hints("client_credentials", ["Mail.Read"])
+    assert "https://graph.microsoft.com/.default" in hint
+    assert scope_hints("client_credentials", ["https://graph.microsoft.com/.default"]) == []
+    multi = scope_hints(
+        "auth_code", ["https://outlook.office365.com/EWS.AccessAsUser.All", "Files.ReadWrite.All"]
+    )
+    assert any("2 resources" in h for h in multi)
+
+
+def test_secret_hint_when_a_guid_is_used_as_the_secret():
+    (hint,) = secret_hints(Secret("5f1c3c9e-1d3c-4a9e-9d4e-0c7b7b5a8e11"))
+    assert "secret's ID, not its value" in hint
+    assert secret_hints(Secret("Abc8Q~realsecretvalue")) == []
+
+
+def test_tenant_hints_point_at_the_cloud():
+    assert "usgov" in tenant_hints("contoso.onmicrosoft.us", "global")[0]
+    assert "china" in tenant_hints("contoso.partner.onmschina.cn", "global")[0]
+    assert tenant_hints("contoso.onmicrosoft.com", "global") == []
+
+
+def test_hints_for_dispatches_by_code():
+    ctx = HintContext(
+        flow="client_credentials",
+        tenant="contoso.onmicrosoft.us",
+        cloud="global",
+        client_id="x",
+        scopes=["Mail.Read"],
+        secret=Secret("5f1c3c9e-1d3c-4a9e-9d4e-0c7b7b5a8e11"),
+    )
+    assert any(".default" in h for h in hints_for([1002012], "invalid_scope", ctx))
+    assert any("secret's ID" in h for h in hints_for([7000215], "invalid_client", ctx))
+    assert any("usgov" in h for h in hints_for([90002], "invalid_request", ctx))
+    assert hints_for([50126], "invalid_grant", ctx) == []
