@@ -1,0 +1,284 @@
+"""Profile validation, credentials (PEM/PFX), settings loading and the sandbox profile's HTTP session."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import uuid
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.serialization import pkcs12
+from cryptography.x509.oid import NameOID
+
+from grooper_nb._redact import Secret
+from grooper_nb.profile import (
+    CertificateCredential,
+    Profile,
+    ProfileError,
+    SecretCredential,
+    connect,
+    load_settings,
+    validate_client_id,
+    validate_tenant,
+)
+
+GOOD_SECRET = "Xq8~Zz1abcdefghijklmnopqrstuvwxyz0123456"
+CLIENT_ID = "11111111-2222-3333-4444-555555555555"
+TENANT_ID = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
+
+
+def make_cert(tmp_path, *, days_valid=(-1, 365), key=None, name="grooper-test"):
+    key = key or rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    now = dt.datetime.now(dt.timezone.utc)
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now + dt.timedelta(days=days_valid[0]))
+        .not_valid_after(now + dt.timedelta(days=days_valid[1]))
+        .sign(key, hashes.SHA256())
+    )
+    cert_pem = cert.public_bytes(serialization.Encoding.PEM)
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    (tmp_path / f"{name}.crt.pem").write_bytes(cert_pem)
+    (tmp_path / f"{name}.key.pem").write_bytes(key_pem)
+    (tmp_path / f"{name}.pem").write_bytes(cert_pem + key_pem)
+    pfx = pkcs12.serialize_key_and_certificates(
+        name.encode(), key, cert, None, serialization.BestAvailableEncryption(b"pfx-pass")
+    )
+    (tmp_path / f"{name}.pfx").write_bytes(pfx)
+    return cert, key
+
+
+# ---- validation ------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "tenant", [TENANT_ID, "contoso.onmicrosoft.com", "contoso.com", "organizations", "common"]
+)
+def test_valid_tenants_pass(tenant):
+    assert validate_tenant(tenant) == tenant
+
+
+@pytest.mark.parametrize(
+    ("tenant", "says"),
+    [
+        ("contoso", "neither a GUID nor a domain"),
+        ("https://login.microsoftonline.com/contoso.onmicrosoft.com", "looks like a URL"),
+        ("", "No tenant"),
+        ("not a tenant!", "neither a GUID nor a domain"),
+    ],
+)
+def test_bad_tenants_are_refused_with_a_fix(tenant, says):
+    with pytest.raises(ProfileError, match=says):
+        validate_tenant(tenant)
+
+
+def test_client_id_must_be_a_guid():
+    assert validate_client_id(CLIENT_ID) == CLIENT_ID
+    with pytest.raises(ProfileError, match="Application \\(client\\) ID"):
+        validate_client_id("Grooper Azure AD Connector 2021")
+    with pytest.raises(ProfileError, match="Application ID URI"):
+        validate_client_id(f"api://{CLIENT_ID}")
+
+
+def test_a_guid_pasted_as_secret_is_recognised_as_the_secret_id():
+    with pytest.raises(ProfileError, match="that is the secret's ID, not its value"):
+        SecretCredential(str(uuid.uuid4()))
+
+
+def test_secret_errors_never_echo_the_secret():
+    for bad in (" " + GOOD_SECRET, ""):
+        with pytest.raises(ProfileError) as info:
+            SecretCredential(bad)
+        assert GOOD_SECRET not in str(info.value)
+
+
+def test_secret_credential_masks_itself():
+    cred = SecretCredential(GOOD_SECRET)
+    assert GOOD_SECRET not in repr(cred) and GOOD_SECRET not in str(cred)
+    assert cred.for_msal() == GOOD_SECRET
+    profile = Profile(tenant=TENANT_ID, client_id=CLIENT_ID, credential=cred)
+    assert GOOD_SECRET not in repr(profile) and GOOD_SECRET not in profile._repr_html_()
+    assert GOOD_SECRET not in repr(profile.summary())
+
+
+# ---- certificates ------------------------------------------------------------------------------------
+def test_certificate_from_separate_pem_files(tmp_path):
+    cert, _ = make_cert(tmp_path)
+    cred = CertificateCredential.from_pem(
+        tmp_path / "grooper-test.crt.pem", tmp_path / "grooper-test.key.pem"
+    )
+    assert cred.thumbprint == cert.fingerprint(hashes.SHA1()).hex().upper()
+    msal_cred = cred.for_msal()
+    assert "PRIVATE KEY" in msal_cred["private_key"] and "CERTIFICATE" in msal_cred["public_certificate"]
+    assert "PRIVATE KEY" not in repr(cred)
+
+
+def test_certificate_from_combined_pem_and_from_pfx(tmp_path):
+    cert, _ = make_cert(tmp_path)
+    combined = CertificateCredential.from_file(tmp_path / "grooper-test.pem")
+    pfx = CertificateCredential.from_file(tmp_path / "grooper-test.pfx", password=Secret("pfx-pass"))
+    assert combined.thumbprint == pfx.thumbprint == cert.fingerprint(hashes.SHA1()).hex().upper()
+
+
+def test_pfx_with_wrong_passphrase_is_explained(tmp_path):
+    make_cert(tmp_path)
+    with pytest.raises(ProfileError, match="wrong passphrase"):
+        CertificateCredential.from_file(tmp_path / "grooper-test.pfx", password="nope")
+
+
+def test_encrypted_pem_key_needs_its_password(tmp_path):
+    _, key = make_cert(tmp_path)
+    enc = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.BestAvailableEncryption(b"key-pass"),
+    )  # fmt: skip
+    (tmp_path / "enc.key.pem").write_bytes(enc)
+    with pytest.raises(ProfileError, match="encrypted"):
+        CertificateCredential.from_pem(tmp_path / "grooper-test.crt.pem", tmp_path / "enc.key.pem")
+    ok = CertificateCredential.from_pem(
+        tmp_path / "grooper-test.crt.pem", tmp_path / "enc.key.pem", "key-pass"
+    )
+    assert ok.thumbprint
+
+
+def test_certificate_not_matching_its_key_is_refused(tmp_path):
+    make_cert(tmp_path, name="a")
+    make_cert(tmp_path, name="b")
+    with pytest.raises(ProfileError, match="does not match its private key"):
+        CertificateCredential.from_pem(tmp_path / "a.crt.pem", tmp_path / "b.key.pem")
+
+
+def test_expired_certificate_is_refused(tmp_path):
+    make_cert(tmp_path, days_valid=(-30, -1), name="old")
+    with pytest.raises(ProfileError, match="expired on"):
+        CertificateCredential.from_file(tmp_path / "old.pem")
+
+
+def test_not_yet_valid_certificate_is_refused(tmp_path):
+    make_cert(tmp_path, days_valid=(2, 30), name="future")
+    with pytest.raises(ProfileError, match="not valid before"):
+        CertificateCredential.from_file(tmp_path / "future.pem")
+
+
+def test_non_rsa_key_is_refused(tmp_path):
+    make_cert(tmp_path, key=ec.generate_private_key(ec.SECP256R1()), name="ec")
+    with pytest.raises(ProfileError, match="RSA"):
+        CertificateCredential.from_file(tmp_path / "ec.pem")
+
+
+# ---- settings: .env and GROOPER_NB_* -----------------------------------------------------------------
+def _clear_env(monkeypatch):
+    for k in list(os.environ):
+        if k.startswith("GROOPER_NB_") and k not in ("GROOPER_NB_SANDBOX_DIR", "GROOPER_NB_TOKEN_CACHE"):
+            monkeypatch.delenv(k)
+
+
+def test_real_tenant_from_a_dotenv_file_without_touching_os_environ(tmp_path, monkeypatch):
+    _clear_env(monkeypatch)
+    env_file = tmp_path / ".env"
+    env_file.write_text(
+        f"GROOPER_NB_TENANT=contoso.onmicrosoft.us\nGROOPER_NB_CLIENT_ID={CLIENT_ID}\n"
+        f"GROOPER_NB_CLIENT_SECRET={GOOD_SECRET}\nGROOPER_NB_CLOUD=usgov\n"
+        "GROOPER_NB_REDIRECT_URI=http://localhost:8400\n"
+    )
+    before = dict(os.environ)
+    profile = connect(env_file=env_file)
+    assert dict(os.environ) == before
+    assert not profile.is_sandbox
+    assert profile.tenant == "contoso.onmicrosoft.us"
+    assert profile.authority == "https://login.microsoftonline.us/contoso.onmicrosoft.us"
+    assert profile.redirect_uri == "http://localhost:8400"
+    assert profile.credential.for_msal() == GOOD_SECRET
+    assert profile.session.trust_env  # a real tenant keeps the user's proxy/CA settings
+    assert GOOD_SECRET not in repr(profile)
+
+
+def test_environment_overrides_dotenv_and_keywords_override_both(tmp_path, monkeypatch):
+    _clear_env(monkeypatch)
+    env_file = tmp_path / ".env"
+    env_file.write_text(f"GROOPER_NB_TENANT=a.onmicrosoft.com\nGROOPER_NB_CLIENT_ID={CLIENT_ID}\n")
+    monkeypatch.setenv("GROOPER_NB_TENANT", "b.onmicrosoft.com")
+    assert load_settings(env_file)["GROOPER_NB_TENANT"] == "b.onmicrosoft.com"
+    assert connect(env_file=env_file).tenant == "b.onmicrosoft.com"
+    assert connect(env_file=env_file, tenant=TENANT_ID).tenant == TENANT_ID
+
+
+def test_certificate_from_settings(tmp_path, monkeypatch):
+    _clear_env(monkeypatch)
+    make_cert(tmp_path)
+    monkeypatch.setenv("GROOPER_NB_TENANT", TENANT_ID)
+    monkeypatch.setenv("GROOPER_NB_CLIENT_ID", CLIENT_ID)
+    monkeypatch.setenv("GROOPER_NB_CERTIFICATE", str(tmp_path / "grooper-test.pfx"))
+    monkeypatch.setenv("GROOPER_NB_CERTIFICATE_PASSWORD", "pfx-pass")
+    profile = connect(env_file=False)
+    assert profile.credential_kind == "certificate"
+    assert "pfx-pass" not in repr(profile)
+    monkeypatch.setenv("GROOPER_NB_CLIENT_SECRET", GOOD_SECRET)
+    with pytest.raises(ProfileError, match="Both a client secret and a certificate"):
+        connect(env_file=False)
+    assert connect(env_file=False, credential="secret").credential_kind == "secret"
+
+
+def test_missing_client_id_names_the_variable(monkeypatch):
+    _clear_env(monkeypatch)
+    with pytest.raises(ProfileError, match="GROOPER_NB_CLIENT_ID"):
+        connect(tenant=TENANT_ID, env_file=False)
+
+
+# ---- person_url ----------------------------------------------------------------------------------------
+def test_person_url_maps_sandbox_login_urls_to_the_browser_url_only():
+    base = {"tenant": TENANT_ID, "client_id": CLIENT_ID}
+    sandbox = Profile(**base, is_sandbox=True, browser_url="http://127.0.0.1:5555")
+    real = Profile(**base)
+    url = f"https://login.microsoftonline.com/{TENANT_ID}/oauth2/v2.0/authorize?client_id=x&scope=a+b"
+    assert (
+        sandbox.person_url(url)
+        == f"http://127.0.0.1:5555/{TENANT_ID}/oauth2/v2.0/authorize?client_id=x&scope=a+b"
+    )
+    assert real.person_url(url) == url
+    assert sandbox.person_url("https://graph.microsoft.com/v1.0/me") == "https://graph.microsoft.com/v1.0/me"
+
+
+# ---- sandbox profiles ----------------------------------------------------------------------------------
+def test_connect_without_tenant_gives_the_sandbox_grooper_app(sandbox, grooper_app, monkeypatch):
+    _clear_env(monkeypatch)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/nonexistent/bundle.pem")
+    before = dict(os.environ)
+    profile = connect(env_file=False)
+    assert dict(os.environ) == before
+    assert profile.is_sandbox and profile.app_name == "Grooper Azure AD Connector 2021"
+    assert profile.client_id == grooper_app["client_id"]
+    assert profile.tenant == profile.tenant_id == sandbox["tenant"]["id"]
+    assert profile.browser_url == sandbox["browser_url"].rstrip("/")
+    s = profile.session
+    assert (
+        s.trust_env is False and s.verify == sandbox["ca_bundle"] and s.proxies == {"https": sandbox["proxy"]}
+    )
+    assert profile.registered_redirect_uris == tuple(grooper_app["redirect_uris"])
+    assert isinstance(profile.sandbox_info["users"][0]["password"], Secret)
+    assert grooper_app["client_secret"] not in repr(profile)
+    assert grooper_app["client_secret"] not in repr(profile.sandbox_info)
+
+
+def test_connect_picks_the_seeded_credential(s2s_app, bootstrap_app):
+    assert connect(app="Grooper Server-to-Server").credential_kind == "secret"
+    cert = connect(app="Grooper Server-to-Server", credential="certificate")
+    assert cert.credential.thumbprint == s2s_app["certificate_thumbprint"]
+    assert connect(app="Grooper NB Bootstrap").credential is None
+    with pytest.raises(ProfileError, match="No seeded app"):
+        connect(app="No Such App")
+
+
+def test_sandbox_users_are_found_by_name_or_trait(sandbox):
+    profile = connect()
+    assert profile.sandbox_user("diego.siciliani")["mfa_required"] is True
+    assert profile.sandbox_user(enabled=False)["upn"].startswith("johanna")
+    assert profile.sandbox_user()["enabled"] is True
