@@ -255,7 +255,10 @@ def discovery_url(cloud: Cloud, tenant: str, version: str | None) -> str:
 
 
 def _utc(ts: float) -> str:
-    return datetime.fromtimestamp(ts, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    try:
+        return datetime.fromtimestamp(ts, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    except (OverflowError, OSError, ValueError):
+        return f"{ts} (not a representable time)"
 
 
 def _nonce_signing_inputs(decoded: DecodedToken) -> list[tuple[str, bytes]]:
@@ -667,7 +670,10 @@ def _check_signature(
 
 
 def _ago(seconds: float) -> str:
-    seconds = abs(int(seconds))
+    try:
+        seconds = abs(int(seconds))
+    except (OverflowError, ValueError):
+        return "an unrepresentable time"
     if seconds < 90:
         return f"{seconds} s"
     if seconds < 90 * 60:
