@@ -432,11 +432,10 @@ def devicelogin_submit() -> Response:
     otc = request.form.get("otc", "")
     entry = store().device_code_by_user_code(otc) if otc.strip() else None
     if entry is None or entry["status"] != "pending" or entry["expired"]:
-        msg = (
-            "That code didn't work. Check the code and try again."
-            if entry is None or entry["status"] == "pending"
-            else "That code has already been used or has expired. Request a new code from the application."
-        )
+        if entry is None:
+            msg = "That code didn't work. Check the code and try again."
+        else:
+            msg = "That code has expired or has already been used. Request a new code from the application."
         html = render_template("devicelogin.html", error=msg, otc=otc)
         return Response(html, status=400, mimetype="text/html")
     flow = {

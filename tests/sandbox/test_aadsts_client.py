@@ -1,0 +1,208 @@
+"""AADSTS codes about the *client* and the *request*, each provoked the way it happens in real life.
+
+MSAL is the caller wherever MSAL would be (with a recording ``requests.Session`` as its ``http_client`` so
+the test can see which ``client-request-id`` MSAL sent); raw ``requests`` only for what MSAL refuses to
+send.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import msal
+import pytest
+import requests
+
+from tests.sandbox.identity_helpers import (
+    app,
+    assert_aadsts,
+    assert_msal_error,
+    authority,
+    cca,
+    new_correlation_id,
+    page_error_details,
+    pca,
+    token_url,
+    unregistered_certificate,
+    user,
+)
+
+S2S = "Grooper Server-to-Server"
+GROOPER = "Grooper Azure AD Connector 2021"
+BOOTSTRAP = "Grooper NB Bootstrap"
+MIDDLE = "Grooper Middle-Tier API"
+GRAPH_DEFAULT = ["https://graph.microsoft.com/.default"]
+
+
+def test_700016_unknown_client_id_at_the_token_endpoint(sandbox, sandbox_env):
+    client, session = cca(sandbox, S2S, "some secret", client_id=str(uuid.uuid4()), record=True)
+    result = client.acquire_token_for_client(GRAPH_DEFAULT)
+    assert_msal_error(result, 700016, session, error="unauthorized_client")
+    assert sandbox["tenant"]["domain"] in result["error_description"]
+
+
+def test_700016_unknown_client_id_on_authorize_shows_an_error_page(sandbox, sandbox_env):
+    client_id, correlation = str(uuid.uuid4()), new_correlation_id()
+    url = (
+        f"{authority(sandbox)}/oauth2/v2.0/authorize?client_id={client_id}&response_type=code"
+        "&redirect_uri=http%3A%2F%2Flocalhost&scope=openid"
+    )
+    resp = requests.get(url, headers={"client-request-id": correlation}, allow_redirects=False, timeout=30)
+    assert resp.status_code == 400 and "Location" not in resp.headers
+    details = page_error_details(resp.text)
+    assert_aadsts(details, 700016, error="unauthorized_client", correlation_id=correlation)
+    assert "AADSTS700016" in resp.text and details["trace_id"] in resp.text and correlation in resp.text
+
+
+def test_700025_public_client_sends_a_secret(sandbox, sandbox_env):
+    client, session = cca(sandbox, BOOTSTRAP, "a secret a public client must not have", record=True)
+    result = client.acquire_token_for_client(GRAPH_DEFAULT)
+    assert_msal_error(result, 700025, session, error="invalid_client")
+
+
+def test_700027_assertion_signed_by_an_unregistered_key(sandbox, sandbox_env):
+    client, session = cca(sandbox, S2S, unregistered_certificate(), record=True)
+    result = client.acquire_token_for_client(GRAPH_DEFAULT)
+    assert_msal_error(result, 700027, session, error="invalid_client")
+    assert "not registered on application" in result["error_description"]
+
+
+def test_7000215_wrong_secret(sandbox, sandbox_env):
+    client, session = cca(sandbox, S2S, "Abc8Q~this-is-not-the-secret-value-0000000", record=True)
+    assert_msal_error(
+        client.acquire_token_for_client(GRAPH_DEFAULT), 7000215, session, error="invalid_client"
+    )
+
+
+def test_7000215_secret_id_pasted_instead_of_the_secret_value(sandbox, sandbox_env):
+    s2s = app(sandbox, S2S)
+    client, session = cca(sandbox, S2S, s2s["client_secret_id"], record=True)
+    result = client.acquire_token_for_client(GRAPH_DEFAULT)
+    assert_msal_error(result, 7000215, session, error="invalid_client")
+    assert "not the client secret ID" in result["error_description"]
+
+
+def test_invalid_client_is_http_401(sandbox, sandbox_env):
+    s2s, correlation = app(sandbox, S2S), new_correlation_id()
+    resp = requests.post(
+        token_url(sandbox),
+        data={
+            "grant_type": "client_credentials",
+            "client_id": s2s["client_id"],
+            "client_secret": "wrong",
+            "scope": GRAPH_DEFAULT[0],
+        },
+        headers={"client-request-id": correlation},
+        timeout=30,
+    )
+    assert resp.status_code == 401
+    assert resp.headers["Cache-Control"] == "no-store, no-cache" and resp.headers["x-ms-request-id"]
+    assert_aadsts(resp.json(), 7000215, error="invalid_client", correlation_id=correlation)
+
+
+def test_7000218_public_client_flow_on_a_confidential_app_without_a_credential(sandbox, sandbox_env):
+    person = user(sandbox, "adele.vance")
+    client, session = pca(sandbox, GROOPER, record=True)
+    result = client.acquire_token_by_username_password(
+        person["upn"], person["password"], scopes=["User.Read"]
+    )
+    assert_msal_error(result, 7000218, session, error="invalid_client")
+
+
+def test_7000222_expired_secret(sandbox, sandbox_env):
+    grooper = app(sandbox, GROOPER)
+    client, session = cca(sandbox, GROOPER, grooper["expired_client_secret"], record=True)
+    result = client.acquire_token_for_client(GRAPH_DEFAULT)
+    assert_msal_error(result, 7000222, session, error="invalid_client")
+
+
+def test_1002012_client_credentials_with_a_non_default_scope(sandbox, sandbox_env):
+    client, session = cca(sandbox, S2S, app(sandbox, S2S)["client_secret"], record=True)
+    result = client.acquire_token_for_client(["https://graph.microsoft.com/User.Read.All"])
+    assert_msal_error(result, 1002012, session, error="invalid_scope")
+
+
+def test_500011_resource_not_in_the_tenant(sandbox, sandbox_env):
+    client, session = cca(sandbox, S2S, app(sandbox, S2S)["client_secret"], record=True)
+    result = client.acquire_token_for_client(["https://wrongtenant.sharepoint.com/.default"])
+    assert_msal_error(result, 500011, session, error="invalid_resource")
+    assert "https://wrongtenant.sharepoint.com" in result["error_description"]
+
+
+def test_700022_scopes_for_two_resources(sandbox, sandbox_env):
+    person = user(sandbox, "adele.vance")
+    client, session = pca(sandbox, BOOTSTRAP, record=True)
+    scopes = ["User.Read", f"api://{app(sandbox, MIDDLE)['client_id']}/access_as_user"]
+    result = client.acquire_token_by_username_password(person["upn"], person["password"], scopes=scopes)
+    assert_msal_error(result, 700022, session, error="invalid_scope")
+
+
+def test_700022_client_credentials_for_two_resources(sandbox, sandbox_env):
+    client, session = cca(sandbox, S2S, app(sandbox, S2S)["client_secret"], record=True)
+    result = client.acquire_token_for_client([*GRAPH_DEFAULT, "https://outlook.office365.com/.default"])
+    assert_msal_error(result, 700022, session, error="invalid_scope")
+
+
+@pytest.mark.parametrize(
+    "scopes",
+    [["https://graph.microsoft.com/.default", "https://graph.microsoft.com/User.Read"], ["User.Reed"]],
+    ids=["default-mixed-with-a-scope", "typo"],
+)
+def test_70011_invalid_scope(sandbox, sandbox_env, scopes):
+    person = user(sandbox, "adele.vance")
+    client, session = pca(sandbox, BOOTSTRAP, record=True)
+    result = client.acquire_token_by_username_password(person["upn"], person["password"], scopes=scopes)
+    assert_msal_error(result, 70011, session, error="invalid_scope")
+
+
+@pytest.mark.parametrize("missing", ["grant_type", "scope"])
+def test_900144_missing_parameter(sandbox, sandbox_env, missing):
+    s2s, correlation = app(sandbox, S2S), new_correlation_id()
+    data = {
+        "grant_type": "client_credentials",
+        "client_id": s2s["client_id"],
+        "client_secret": s2s["client_secret"],
+        "scope": GRAPH_DEFAULT[0],
+    }
+    del data[missing]
+    resp = requests.post(
+        token_url(sandbox), data=data, headers={"client-request-id": correlation}, timeout=30
+    )
+    assert resp.status_code == 400
+    assert_aadsts(resp.json(), 900144, error="invalid_request", correlation_id=correlation)
+    assert f"'{missing}'" in resp.json()["error_description"]
+
+
+def test_90002_unknown_tenant(sandbox, sandbox_env):
+    tenant, correlation = "nosuchtenant.onmicrosoft.com", new_correlation_id()
+    # What MSAL fetches first: discovery answers 400 invalid_tenant, and MSAL refuses to build the app.
+    resp = requests.get(
+        f"https://login.microsoftonline.com/{tenant}/v2.0/.well-known/openid-configuration",
+        headers={"client-request-id": correlation},
+        timeout=30,
+    )
+    assert resp.status_code == 400
+    assert_aadsts(resp.json(), 90002, error="invalid_tenant", correlation_id=correlation)
+    with pytest.raises(ValueError, match="Unable to get authority configuration"):
+        msal.PublicClientApplication(
+            app(sandbox, BOOTSTRAP)["client_id"], authority=f"https://login.microsoftonline.com/{tenant}"
+        )
+    # The token endpoint says the same thing with invalid_request.
+    resp = requests.post(
+        token_url(sandbox, tenant),
+        data={"grant_type": "client_credentials"},
+        headers={"client-request-id": correlation},
+        timeout=30,
+    )
+    assert_aadsts(resp.json(), 90002, error="invalid_request", correlation_id=correlation)
+
+
+def test_90002_unknown_tenant_on_authorize_shows_an_error_page(sandbox, sandbox_env):
+    url = (
+        f"https://login.microsoftonline.com/{uuid.uuid4()}/oauth2/v2.0/authorize?"
+        f"client_id={app(sandbox, BOOTSTRAP)['client_id']}&response_type=code&scope=openid"
+    )
+    resp = requests.get(url, allow_redirects=False, timeout=30)
+    assert resp.status_code == 400 and "Location" not in resp.headers
+    assert_aadsts(page_error_details(resp.text), 90002)
+    assert 'id="sandbox-badge"' in resp.text

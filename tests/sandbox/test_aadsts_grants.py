@@ -1,0 +1,138 @@
+"""AADSTS codes about codes, refresh tokens, device codes and on-behalf-of assertions over their lifetime.
+
+Time passes through the sandbox's ``/_sandbox/clock/advance`` (stored codes and tokens age), never sleeps.
+"""
+
+from __future__ import annotations
+
+import msal
+import requests
+
+from tests.sandbox.identity_helpers import (
+    admin,
+    app,
+    assert_aadsts,
+    assert_msal_error,
+    authority,
+    cca,
+    new_correlation_id,
+    page_error_details,
+    pca,
+    redirect_query,
+    sign_in,
+    user,
+)
+
+GROOPER = "Grooper Azure AD Connector 2021"
+BOOTSTRAP = "Grooper NB Bootstrap"
+MIDDLE = "Grooper Middle-Tier API"
+
+
+def test_50011_redirect_uri_not_registered(sandbox, sandbox_env):
+    client, _ = pca(sandbox, BOOTSTRAP)
+    flow = client.initiate_auth_code_flow(["User.Read"], redirect_uri="https://grooper.example.com/callback")
+    correlation = new_correlation_id()
+    resp = requests.get(
+        flow["auth_uri"], headers={"client-request-id": correlation}, allow_redirects=False, timeout=30
+    )
+    # Entra shows the error and does not redirect to a URI it cannot trust.
+    assert resp.status_code == 400 and "Location" not in resp.headers
+    details = page_error_details(resp.text)
+    assert_aadsts(details, 50011, correlation_id=correlation)
+    assert "https://grooper.example.com/callback" in details["error_description"]
+    assert "AADSTS50011" in resp.text and correlation in resp.text
+
+
+def test_loopback_redirect_uri_matches_on_any_port_but_not_another_path(sandbox, sandbox_env):
+    client, _ = pca(sandbox, BOOTSTRAP)
+    ok = client.initiate_auth_code_flow(["User.Read"], redirect_uri="http://localhost:61234")
+    resp = requests.get(ok["auth_uri"], allow_redirects=False, timeout=30)
+    assert resp.status_code == 200 and 'id="signin-form"' in resp.text
+    bad = client.initiate_auth_code_flow(["User.Read"], redirect_uri="http://localhost:61234/other")
+    resp = requests.get(bad["auth_uri"], allow_redirects=False, timeout=30)
+    assert_aadsts(page_error_details(resp.text), 50011)
+
+
+def _signed_in_flow(sandbox, person_alias="adele.vance"):
+    grooper = app(sandbox, GROOPER)
+    client, session = cca(sandbox, GROOPER, grooper["client_secret"], record=True)
+    flow = client.initiate_auth_code_flow(["User.Read"], redirect_uri="http://localhost:53111")
+    final = sign_in(requests.Session(), flow["auth_uri"], user(sandbox, person_alias))
+    return client, session, flow, redirect_query(final)
+
+
+def test_54005_code_redeemed_twice(sandbox, sandbox_env):
+    client, session, flow, response = _signed_in_flow(sandbox)
+    first = client.acquire_token_by_auth_code_flow(flow, dict(response))
+    assert "access_token" in first, first
+    second = client.acquire_token_by_auth_code_flow(flow, dict(response))
+    assert_msal_error(second, 54005, session, error="invalid_grant")
+
+
+def test_501481_pkce_verifier_mismatch(sandbox, sandbox_env):
+    client, session, flow, response = _signed_in_flow(sandbox)
+    flow["code_verifier"] = (
+        "a-verifier-from-another-sign-in-" + "x" * 20
+    )  # e.g. a flow kept in the wrong session
+    result = client.acquire_token_by_auth_code_flow(flow, response)
+    assert_msal_error(result, 501481, session, error="invalid_grant")
+
+
+def _refresh_token_for(sandbox, alias):
+    person = user(sandbox, alias)
+    client, session = pca(sandbox, BOOTSTRAP, record=True)
+    result = client.acquire_token_by_username_password(
+        person["upn"], person["password"], scopes=["User.Read"]
+    )
+    assert "refresh_token" in result, result
+    return client, session, person, result["refresh_token"]
+
+
+def test_700082_refresh_token_inactive_for_more_than_90_days(sandbox, sandbox_env):
+    client, session, person, rt = _refresh_token_for(sandbox, "nomail.user")
+    admin(sandbox, "clock/advance", {"seconds": 91 * 24 * 3600, "upn": person["upn"]})
+    result = client.acquire_token_by_refresh_token(rt, scopes=["User.Read"])
+    assert_msal_error(result, 700082, session, error="invalid_grant")
+
+
+def test_50173_refresh_after_sessions_were_revoked(sandbox, sandbox_env):
+    client, session, person, rt = _refresh_token_for(sandbox, "nomail.user")
+    admin(sandbox, f"users/{person['upn']}/revoke-sessions")
+    result = client.acquire_token_by_refresh_token(rt, scopes=["User.Read"])
+    assert_msal_error(result, 50173, session, error="invalid_grant")
+    # Signing in again works: only grants issued before the revocation are dead.
+    fresh = client.acquire_token_by_username_password(person["upn"], person["password"], scopes=["User.Read"])
+    assert "access_token" in fresh, fresh
+
+
+def test_500131_obo_with_an_assertion_for_another_audience(sandbox, sandbox_env):
+    person, mid = user(sandbox, "lee.gu"), app(sandbox, MIDDLE)
+    front, _ = pca(sandbox, BOOTSTRAP)
+    graph_token = front.acquire_token_by_username_password(
+        person["upn"], person["password"], scopes=["User.Read"]
+    )
+    middle, session = cca(sandbox, MIDDLE, mid["client_secret"], record=True)
+    result = middle.acquire_token_on_behalf_of(
+        graph_token["access_token"], ["https://graph.microsoft.com/User.Read"]
+    )
+    assert_msal_error(result, 500131, session, error="invalid_grant")
+    assert "'https://graph.microsoft.com'" in result["error_description"]
+
+
+def test_70016_authorization_pending_while_polling(sandbox, sandbox_env):
+    client = msal.PublicClientApplication(app(sandbox, BOOTSTRAP)["client_id"], authority=authority(sandbox))
+    flow = client.initiate_device_flow(scopes=["User.Read"])
+    # exit_condition: hand back the first poll's answer instead of polling on.
+    result = client.acquire_token_by_device_flow(flow, exit_condition=lambda _flow: True)
+    assert_aadsts(result, 70016, error="authorization_pending", correlation_id=flow["_correlation_id"])
+
+
+def test_70019_device_code_expired(sandbox, sandbox_env):
+    client = msal.PublicClientApplication(app(sandbox, BOOTSTRAP)["client_id"], authority=authority(sandbox))
+    flow = client.initiate_device_flow(scopes=["User.Read"])
+    admin(sandbox, "clock/advance", {"seconds": flow["expires_in"] + 1})
+    result = client.acquire_token_by_device_flow(flow, exit_condition=lambda _flow: True)
+    assert_aadsts(result, 70019, error="expired_token", correlation_id=flow["_correlation_id"])
+    # A person who now types the code is told it has expired.
+    page = requests.post(f"{sandbox['browser_url']}/devicelogin", data={"otc": flow["user_code"]}, timeout=30)
+    assert page.status_code == 400 and "expired" in page.text
