@@ -29,6 +29,7 @@ import contextlib
 import hmac
 import json
 import logging
+import logging.handlers
 import os
 import re
 import secrets
@@ -558,7 +559,8 @@ def _plain(start_response, status: str, text: str):
 def _setup_logging(d: Path) -> None:
     path = d / LOG_FILE
     os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))
-    handler = logging.FileHandler(path, encoding="utf-8")
+    # Bounded: an export against --scale large logs hundreds of thousands of requests.
+    handler = logging.handlers.RotatingFileHandler(path, maxBytes=10_000_000, backupCount=2, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
