@@ -18,6 +18,9 @@ __version__ = "0.1.0"
 _EXPORTS: dict[str, str] = {
     "get_cloud": "grooper_nb.clouds",
     "Secret": "grooper_nb._redact",
+    "inspect_token": "grooper_nb.tokens",
+    "compare_tokens": "grooper_nb.tokens",
+    "TokenInspector": "grooper_nb.widgets.token_inspector",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]
