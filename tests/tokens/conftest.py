@@ -172,9 +172,11 @@ class SandboxTokens:
         user = user or self.plain_user
         key = ("ropc", app, tuple(scopes), user["upn"])
         if key not in self._cache:
-            r = self._msal(app).acquire_token_by_username_password(
-                user["upn"], user["password"], scopes=scopes
-            )
+            with warnings.catch_warnings():  # MSAL deprecates ROPC for public clients; the sandbox allows it
+                warnings.simplefilter("ignore", DeprecationWarning)
+                r = self._msal(app).acquire_token_by_username_password(
+                    user["upn"], user["password"], scopes=scopes
+                )
             self._cache[key] = self._ok(r, f"ROPC {app} {scopes}")
         return self._cache[key]
 
