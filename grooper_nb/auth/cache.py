@@ -1,0 +1,262 @@
+"""MSAL's token cache, persisted to a private file so sign-ins survive kernel restarts.
+
+    >>> from grooper_nb.auth import cache
+    >>> c = cache.open_cache()          # GROOPER_NB_TOKEN_CACHE, else the user cache dir
+    >>> c.path                          # doctest: +SKIP
+    PosixPath('/home/me/.cache/grooper-nb/token-cache.json')
+    >>> cache.accounts()                # who signed in; never a token   # doctest: +SKIP
+    >>> cache.clear()                   # forget everything              # doctest: +SKIP
+
+The file holds refresh tokens, so (design principle 4) it exists only with mode ``0600``:
+
+* it is written atomically (a temp file created ``0600`` in the same directory, then ``os.replace``);
+* its directory is created ``0700``;
+* a cache file found with broader permissions is tightened to ``0600`` with a warning, or refused
+  (:class:`CacheFileError`) if that is not possible. (On Windows, where POSIX modes do not apply, the file
+  lives in the user's profile directory and these checks are skipped.)
+
+Several kernels may share one file: before each MSAL read the in-memory cache is reloaded if the file
+changed on disk, and after each MSAL write it is saved. A second process therefore signs in silently with
+what the first one stored. (Two processes writing at the same instant: the last write wins; a lost entry
+costs one interactive sign-in, never a leak.)
+
+Flows in :mod:`grooper_nb.auth.flows` use :func:`open_cache` with the profile's cache path, so nothing has
+to be wired by hand.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import sys
+import tempfile
+import threading
+import warnings
+from pathlib import Path
+from typing import Any
+
+import msal
+
+__all__ = [
+    "CacheFileError",
+    "PersistentTokenCache",
+    "accounts",
+    "clear",
+    "default_cache_path",
+    "open_cache",
+    "user_cache_dir",
+]
+
+_POSIX = os.name == "posix"
+
+
+class CacheFileError(PermissionError):
+    """The cache file is readable by others and could not be made private."""
+
+
+def user_cache_dir(app: str = "grooper-nb") -> Path:
+    """The per-user cache directory (platformdirs conventions, without the dependency)."""
+    if sys.platform.startswith("win"):
+        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+        return base / app / "Cache"
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Caches" / app
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / app
+
+
+def default_cache_path() -> Path:
+    """``$GROOPER_NB_TOKEN_CACHE``, else ``<user cache dir>/token-cache.json``."""
+    env = os.environ.get("GROOPER_NB_TOKEN_CACHE")
+    return Path(env).expanduser() if env else user_cache_dir() / "token-cache.json"
+
+
+def _ensure_private(path: Path) -> None:
+    if not _POSIX or not path.exists():
+        return
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        try:
+            os.chmod(path, 0o600)
+        except OSError as exc:
+            raise CacheFileError(
+                f"Token cache {path} has mode {mode:o} (readable by others) and cannot be made 0600: {exc}. "
+                "Fix its permissions or delete it."
+            ) from None
+        warnings.warn(
+            f"Token cache {path} had mode {mode:o}; it holds refresh tokens, so it was tightened to 0600.",
+            stacklevel=3,
+        )
+
+
+class PersistentTokenCache(msal.SerializableTokenCache):
+    """An MSAL token cache mirrored to a 0600 file. Pass it as ``token_cache=`` to MSAL apps."""
+
+    def __init__(self, path: str | os.PathLike) -> None:
+        super().__init__()
+        self.path = Path(path).expanduser()
+        self._io_lock = threading.RLock()
+        self._depth = 0
+        self._stamp: tuple[int, int] | None = None
+        self._reload(force=True)
+
+    def __repr__(self) -> str:
+        return f"PersistentTokenCache({str(self.path)!r})"
+
+    # -- file I/O ---------------------------------------------------------------------------------
+    def _file_stamp(self) -> tuple[int, int] | None:
+        try:
+            st = self.path.stat()
+        except FileNotFoundError:
+            return None
+        return (st.st_mtime_ns, st.st_size)
+
+    def _reload(self, force: bool = False) -> None:
+        stamp = self._file_stamp()
+        if not force and stamp == self._stamp:
+            return
+        if stamp is None:
+            self.deserialize(None)
+        else:
+            _ensure_private(self.path)
+            text = self.path.read_text(encoding="utf-8")
+            try:
+                self.deserialize(text)
+            except json.JSONDecodeError:
+                warnings.warn(f"Token cache {self.path} is not valid JSON; starting empty.", stacklevel=3)
+                self.deserialize(None)
+        self._stamp = stamp
+
+    def _save(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        text = self.serialize()
+        fd, tmp = tempfile.mkstemp(prefix=".token-cache-", suffix=".tmp", dir=self.path.parent)
+        try:
+            if _POSIX:
+                os.fchmod(fd, 0o600)  # mkstemp creates 0600 already; be explicit
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(text)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, self.path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        self._stamp = self._file_stamp()
+
+    # -- MSAL hooks: reload before outermost reads/writes, save after outermost writes ------------
+    def _enter(self) -> None:
+        self._io_lock.acquire()
+        if self._depth == 0:
+            self._reload()
+        self._depth += 1
+
+    def _exit(self, save: bool) -> None:
+        try:
+            self._depth -= 1
+            if self._depth == 0 and save and self.has_state_changed:
+                self._save()
+        finally:
+            self._io_lock.release()
+
+    def search(self, *args: Any, **kwargs: Any):
+        self._enter()
+        try:
+            # Materialise: MSAL may modify the cache (drop expired ATs) while iterating.
+            found = list(super().search(*args, **kwargs))
+        finally:
+            self._exit(save=True)
+        return iter(found)
+
+    def add(self, event: dict, **kwargs: Any) -> None:
+        self._enter()
+        try:
+            super().add(event, **kwargs)
+        finally:
+            self._exit(save=True)
+
+    def modify(self, credential_type: Any, old_entry: dict, new_key_value_pairs: dict | None = None) -> None:
+        self._enter()
+        try:
+            super().modify(credential_type, old_entry, new_key_value_pairs)
+        finally:
+            self._exit(save=True)
+
+    # -- convenience -------------------------------------------------------------------------------
+    def accounts(self) -> list[dict[str, Any]]:
+        """Signed-in accounts, one dict each (no token): username, home_account_id, environment, realm,
+        plus the client IDs and scopes of the refresh tokens and access tokens stored for them."""
+        rows: dict[str, dict[str, Any]] = {}
+        for a in self.search(self.CredentialType.ACCOUNT):
+            key = a.get("home_account_id")
+            rows[key] = {
+                "username": a.get("username"),
+                "home_account_id": key,
+                "environment": a.get("environment"),
+                "realm": a.get("realm"),
+                "client_ids": set(),
+                "scopes": set(),
+                "has_refresh_token": False,
+            }
+        for rt in self.search(self.CredentialType.REFRESH_TOKEN):
+            row = rows.get(rt.get("home_account_id"))
+            if row is not None:
+                row["client_ids"].add(rt.get("client_id"))
+                row["has_refresh_token"] = True
+        for at in self.search(self.CredentialType.ACCESS_TOKEN):
+            row = rows.get(at.get("home_account_id"))
+            if row is not None:
+                row["client_ids"].add(at.get("client_id"))
+                row["scopes"].update((at.get("target") or "").split())
+        out = []
+        for row in rows.values():
+            row["client_ids"] = sorted(c for c in row["client_ids"] if c)
+            row["scopes"] = sorted(row["scopes"])
+            out.append(row)
+        return sorted(out, key=lambda r: (r["username"] or "", r["realm"] or ""))
+
+    def clear(self) -> None:
+        """Forget every token and account (the file is rewritten empty, still 0600)."""
+        with self._io_lock:
+            self.deserialize(None)
+            self.has_state_changed = True
+            self._save()
+
+
+_OPEN: dict[Path, PersistentTokenCache] = {}
+_OPEN_LOCK = threading.Lock()
+
+
+def open_cache(path: str | os.PathLike | None = None) -> PersistentTokenCache:
+    """The process-wide cache object for ``path`` (default :func:`default_cache_path`)."""
+    p = Path(path).expanduser() if path is not None else default_cache_path()
+    p = p.absolute()
+    with _OPEN_LOCK:
+        cache = _OPEN.get(p)
+        if cache is None:
+            cache = _OPEN[p] = PersistentTokenCache(p)
+        return cache
+
+
+def accounts(path: str | os.PathLike | None = None, *, as_frame: bool = False):
+    """The accounts in the cache (list of dicts, or a pandas DataFrame with ``as_frame=True``)."""
+    rows = open_cache(path).accounts()
+    if as_frame:
+        import pandas as pd
+
+        columns = [
+            "username",
+            "home_account_id",
+            "environment",
+            "realm",
+            "client_ids",
+            "scopes",
+            "has_refresh_token",
+        ]
+        return pd.DataFrame(rows, columns=columns)
+    return rows
+
+
+def clear(path: str | os.PathLike | None = None) -> None:
+    """Remove every token from the cache file at ``path`` (default :func:`default_cache_path`)."""
+    open_cache(path).clear()
