@@ -1,0 +1,211 @@
+"""The one place that builds MSAL applications from a profile and turns MSAL failures into AuthError.
+
+Choices made here, once, for every flow:
+
+* ``http_client=profile.session``: the profile's own proxy, CA bundle and timeouts (never os.environ's
+  for the sandbox, see reference/msal-and-sandbox-notes.md §1.3).
+* ``azure_region=False``: a stray ``MSAL_FORCE_REGION`` must not send tokens requests to a regional host.
+* Instance discovery stays on (MSAL's default): the sandbox answers ``/common/discovery/instance`` like
+  Entra does, so the same code works for both.
+* A fresh application object per flow call, sharing the persistent token cache: MSAL caches HTTP-400
+  token responses for 60 s per application object, which would hide a fix the user just made (consent
+  granted, secret replaced) behind a stale error.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import threading
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+import msal
+import requests
+
+from grooper_nb import __version__
+from grooper_nb._redact import redact
+from grooper_nb.auth.aadsts import AuthError, parse_error_body
+from grooper_nb.auth.hints import HintContext, hints_for
+from grooper_nb.auth.result import RESERVED_SCOPES
+
+if TYPE_CHECKING:
+    from grooper_nb.profile import Profile
+
+APP_NAME = "grooper-nb"
+
+
+def user_scopes(scopes: Sequence[str] | str | None) -> list[str]:
+    """Scopes for a user flow, minus the ones MSAL adds itself (openid, profile, offline_access)."""
+    if scopes is None:
+        return []
+    if isinstance(scopes, str):
+        scopes = scopes.split()
+    return [s for s in scopes if s not in RESERVED_SCOPES]
+
+
+def scope_list(scopes: Sequence[str] | str | None) -> list[str]:
+    if scopes is None:
+        return []
+    return scopes.split() if isinstance(scopes, str) else list(scopes)
+
+
+def hint_context(
+    profile: Profile, flow: str, scopes: Sequence[str] = (), redirect_uri: str | None = None
+) -> HintContext:
+    secret = getattr(profile.credential, "secret", None)
+    return HintContext(
+        flow=flow,
+        tenant=profile.tenant,
+        cloud=profile.cloud.name,
+        client_id=profile.client_id,
+        scopes=list(scopes),
+        redirect_uri=redirect_uri,
+        registered_redirect_uris=profile.registered_redirect_uris,
+        secret=secret,
+        is_sandbox=profile.is_sandbox,
+        public_client=profile.public_client,
+    )
+
+
+def error_from_result(
+    result: dict[str, Any],
+    profile: Profile,
+    flow: str,
+    scopes: Sequence[str] = (),
+    redirect_uri: str | None = None,
+) -> AuthError:
+    """AuthError from an MSAL/Entra error dict, with hints from what was sent."""
+    err = AuthError.from_response(result, flow=flow, secrets=profile.secrets())
+    err.hints.extend(hints_for(err.codes, err.error, hint_context(profile, flow, scopes, redirect_uri)))
+    return err
+
+
+def _network_hints(profile: Profile, exc: Exception) -> list[str]:
+    hints = []
+    text = str(exc)
+    if profile.is_sandbox:
+        state = (profile.sandbox_info or {}).get("state_dir")
+        hints.append(f"Is the sandbox running? `python -m grooper_nb.sandbox status --state-dir {state}`.")
+        if "403" in text:
+            hints.append("The sandbox proxy refused the host (it only serves Microsoft's hosts).")
+    elif isinstance(exc, requests.exceptions.SSLError):
+        bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+        hints.append(
+            "TLS verification failed. Behind a TLS-inspecting proxy, point REQUESTS_CA_BUNDLE at a bundle "
+            "that contains its CA" + (f" (now: {bundle})." if bundle else ".")
+        )
+    elif isinstance(exc, requests.exceptions.ProxyError):
+        hints.append("The HTTPS proxy refused or failed the connection; check HTTPS_PROXY / NO_PROXY.")
+    return hints
+
+
+@contextlib.contextmanager
+def msal_errors(
+    profile: Profile, flow: str, scopes: Sequence[str] = (), redirect_uri: str | None = None
+) -> Iterator[None]:
+    """Turn transport errors and MSAL's discovery ValueErrors into an explained AuthError."""
+    try:
+        yield
+    except AuthError:
+        raise
+    except requests.exceptions.RequestException as exc:
+        raise AuthError.local(
+            "network_error",
+            redact(f"{type(exc).__name__}: {exc}", profile.secrets()),
+            flow=flow,
+            hints=_network_hints(profile, exc),
+        ) from None
+    except msal.exceptions.MsalServiceError as exc:
+        raise AuthError.local(
+            "temporarily_unavailable", redact(str(exc), profile.secrets()), flow=flow
+        ) from None
+    except ValueError as exc:
+        body = _discovery_error_body(exc)
+        if body is None:
+            raise
+        raise error_from_result(body, profile, flow, scopes, redirect_uri) from None
+
+
+def _discovery_error_body(exc: BaseException) -> dict[str, Any] | None:
+    """MSAL wraps a failed tenant discovery (e.g. AADSTS90002, unknown tenant) in a ValueError whose
+    context quotes the server's JSON body; recover it."""
+    for e in (exc, exc.__context__, exc.__cause__):
+        if e is not None:
+            body = parse_error_body(str(e))
+            if body is not None:
+                return body
+    return None
+
+
+def build_app(
+    profile: Profile, flow: str, *, public: bool | None = None, token_cache: msal.TokenCache | None = None
+) -> msal.ClientApplication:
+    """A new MSAL app for ``profile``: confidential when it has a credential (unless ``public=True``).
+    ``token_cache`` defaults to the profile's persistent cache."""
+    confidential = profile.credential is not None and not public
+    kwargs: dict[str, Any] = {
+        "authority": profile.authority,
+        "http_client": profile.session,
+        "token_cache": token_cache if token_cache is not None else profile.token_cache,
+        "azure_region": False,
+        "app_name": APP_NAME,
+        "app_version": __version__,
+    }
+    with msal_errors(profile, flow):
+        if confidential:
+            return msal.ConfidentialClientApplication(
+                profile.client_id, client_credential=profile.credential.for_msal(), **kwargs
+            )
+        return msal.PublicClientApplication(profile.client_id, **kwargs)
+
+
+def account_for(app: msal.ClientApplication, result: dict[str, Any]) -> dict[str, Any] | None:
+    """The MSAL account the tokens in ``result`` were cached under (None for app-only tokens)."""
+    import base64
+    import json
+
+    info = result.get("client_info")
+    home = None
+    if isinstance(info, str):
+        try:
+            data = json.loads(base64.urlsafe_b64decode(info + "=" * (-len(info) % 4)))
+            home = f"{data['uid']}.{data['utid']}"
+        except (ValueError, KeyError):
+            home = None
+    claims = result.get("id_token_claims") or {}
+    for account in app.token_cache.search(app.token_cache.CredentialType.ACCOUNT):
+        if home and account.get("home_account_id") == home:
+            return account
+    if claims.get("oid"):
+        for account in app.token_cache.search(app.token_cache.CredentialType.ACCOUNT):
+            if account.get("local_account_id") == claims["oid"]:
+                return account
+    return None
+
+
+_APP_ONLY_CACHES: dict[tuple[str, str, str], msal.TokenCache] = {}
+_APP_ONLY_LOCK = threading.Lock()
+
+
+def app_only_cache(profile: Profile) -> msal.TokenCache:
+    """An in-memory cache for app-only tokens, one per (authority, client, *credential*).
+
+    MSAL keys app-only tokens by client ID alone, so a cached token would hide a wrong or expired secret
+    tried right after a good one. App-only tokens also need no refresh token, so nothing is written to
+    disk for them.
+    """
+    cred = profile.credential
+    if cred is None:
+        fingerprint = "none"
+    elif cred.kind == "secret":
+        fingerprint = hashlib.sha256(cred.for_msal().encode()).hexdigest()
+    else:
+        fingerprint = cred.thumbprint_sha256
+    key = (profile.authority.lower(), profile.client_id.lower(), fingerprint)
+    with _APP_ONLY_LOCK:
+        cache = _APP_ONLY_CACHES.get(key)
+        if cache is None:
+            cache = _APP_ONLY_CACHES[key] = msal.TokenCache()
+        return cache

@@ -1,0 +1,345 @@
+"""Authorization code + PKCE (reference/microsoft-protocols.md §1.4, §1.5 a), in two variants.
+
+**Local browser** — the kernel runs on your machine::
+
+    token = auth_code_interactive(profile, ["https://outlook.office365.com/EWS.AccessAsUser.All"])
+
+A loopback listener on ``http://localhost:<free port>`` receives the redirect (Entra ignores the port of
+a registered ``http://localhost``), the browser opens ``flow.url``, and the code is redeemed with the
+PKCE verifier. For the sandbox that URL is its ``browser_url`` page, never Microsoft's site.
+
+**Paste the redirect URL** — remote kernel, JupyterHub, WSL, a browser on another machine::
+
+    flow = auth_code_start(profile, scopes)
+    flow.url            # open it anywhere, sign in; the browser ends on http://localhost/?code=...
+    token = flow.finish("http://localhost/?code=...&state=...")   # paste the address bar
+
+Before handing out the URL, the flow asks the authorize endpoint once, as a browser would (no cookies, no
+credentials). If Entra answers with an error page instead of a sign-in form — wrong redirect URI
+(AADSTS50011), unknown app (700016), unknown tenant (90002) — that error is raised right away, explained,
+instead of leaving the person stuck on a Microsoft error page.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import threading
+import warnings
+import webbrowser
+from collections.abc import Callable, Mapping, Sequence
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
+
+from grooper_nb.auth._msal import (
+    account_for,
+    build_app,
+    error_from_result,
+    msal_errors,
+    user_scopes,
+)
+from grooper_nb.auth.aadsts import AuthError
+from grooper_nb.auth.device_code import FlowCancelled
+from grooper_nb.auth.result import TokenResult
+
+if TYPE_CHECKING:
+    from grooper_nb.profile import Profile
+
+__all__ = ["AuthCodeFlow", "auth_code_interactive", "auth_code_start"]
+
+_DONE_PAGE = (
+    b"<!doctype html><title>Signed in</title><body style='font-family:sans-serif'>"
+    b"<h3>grooper-nb: sign-in finished.</h3><p>You can close this tab and return to the notebook.</p>"
+)
+
+
+class _Loopback(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.params: dict[str, str] | None = None
+        self.received = threading.Event()
+        self.thread = threading.Thread(
+            target=self.serve_forever, kwargs={"poll_interval": 0.2}, name="auth-code loopback", daemon=True
+        )
+        self.thread.start()
+
+    def close(self) -> None:
+        self.shutdown()
+        self.server_close()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Loopback
+
+    def _finish(self, params: dict[str, str]) -> None:
+        if "code" in params or "error" in params:
+            if self.server.params is None:
+                self.server.params = params
+                self.server.received.set()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.end_headers()
+            self.wfile.write(_DONE_PAGE)
+        else:
+            self.send_response(404)
+            self.end_headers()
+
+    def do_GET(self) -> None:
+        self._finish(dict(parse_qsl(urlsplit(self.path).query)))
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        self._finish(dict(parse_qsl(self.rfile.read(length).decode("utf-8", "replace"))))
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+
+def _loopback_redirect(profile_uri: str, port: int) -> str:
+    s = urlsplit(profile_uri)
+    host = s.hostname if s.scheme == "http" and s.hostname in ("localhost", "127.0.0.1") else "localhost"
+    return urlunsplit(("http", f"{host}:{port}", s.path if host == s.hostname else "", "", ""))
+
+
+class AuthCodeFlow:
+    """One auth-code + PKCE sign-in in progress. ``url`` is what a person opens; finish with
+    :meth:`finish` (pasted redirect URL) or, for a flow started with ``listen=True``, :meth:`wait`."""
+
+    def __init__(
+        self,
+        profile: Profile,
+        scopes: Sequence[str] | str,
+        *,
+        redirect_uri: str | None = None,
+        login_hint: str | None = None,
+        prompt: str | None = None,
+        listen: bool = False,
+        preflight: bool = True,
+        flow_name: str | None = None,
+    ) -> None:
+        self.profile = profile
+        self.scopes = user_scopes(scopes)
+        self.flow = flow_name or ("auth_code" if listen else "auth_code_paste")
+        self.status = "pending"
+        self.result: TokenResult | None = None
+        self.error: AuthError | None = None
+        self._server: _Loopback | None = _Loopback() if listen else None
+        self._open_server = self._server
+        self._close_lock = threading.Lock()
+        self._cancelled = threading.Event()
+        if self._server is not None:
+            redirect_uri = redirect_uri or _loopback_redirect(profile.redirect_uri, self._server.server_port)
+        self.redirect_uri = redirect_uri or profile.redirect_uri
+        try:
+            self._app = build_app(profile, self.flow)
+            # The loopback listener accepts form_post (MSAL's recommendation: the code never sits in a
+            # URL). Pasting needs a URL that holds the code, so that variant uses query mode; PKCE still
+            # protects the code, and MSAL's warning about it is silenced for that one call.
+            mode = "form_post" if listen else "query"
+            with msal_errors(profile, self.flow, self.scopes, self.redirect_uri), warnings.catch_warnings():
+                warnings.filterwarnings("ignore", message="response_mode='form_post' is recommended")
+                self._flow = self._app.initiate_auth_code_flow(
+                    self.scopes,
+                    redirect_uri=self.redirect_uri,
+                    login_hint=login_hint,
+                    prompt=prompt,
+                    response_mode=mode,
+                )
+            self.url = profile.person_url(self._flow["auth_uri"])
+            if preflight:
+                self._preflight()
+        except BaseException:
+            self.close()
+            raise
+
+    # -- preflight: does the authorize endpoint show a sign-in form or an error page? -----------------
+    def _preflight(self) -> None:
+        with msal_errors(self.profile, self.flow, self.scopes, self.redirect_uri):
+            resp = self.profile.session.get(self._flow["auth_uri"], allow_redirects=False)
+        location = resp.headers.get("Location", "")
+        if resp.is_redirect and "error=" in location:
+            params = dict(parse_qsl(urlsplit(location).query))
+            raise self._fail(
+                error_from_result(params, self.profile, self.flow, self.scopes, self.redirect_uri)
+            )
+        body = resp.text if "html" in resp.headers.get("Content-Type", "") or resp.status_code >= 400 else ""
+        m = re.search(r"AADSTS(\d{5,8})", body)
+        if m:
+            raise self._fail(
+                error_from_result(
+                    _error_page_fields(body, resp.status_code),
+                    self.profile,
+                    self.flow,
+                    self.scopes,
+                    self.redirect_uri,
+                )
+            )
+
+    def _fail(self, err: AuthError) -> AuthError:
+        self.error, self.status = err, "failed"
+        return err
+
+    # -- finishing ---------------------------------------------------------------------------------------
+    def finish(self, redirect_response: str | Mapping[str, str]) -> TokenResult:
+        """Redeem the code in the redirect (the full URL from the address bar, or its query as a dict)."""
+        params = (
+            _parse_redirect(redirect_response)
+            if isinstance(redirect_response, str)
+            else dict(redirect_response)
+        )
+        try:
+            if "code" not in params and "error" not in params:
+                raise AuthError.local(
+                    "invalid_request",
+                    "The pasted text holds no 'code' (or 'error'): paste the whole URL the "
+                    "browser ended on after signing in.",
+                    flow=self.flow,
+                )
+            if params.get("state") != self._flow.get("state"):
+                raise AuthError.local(
+                    "state_mismatch", "The redirect's state does not match this sign-in.", flow=self.flow
+                )
+            with msal_errors(self.profile, self.flow, self.scopes, self.redirect_uri):
+                res = self._app.acquire_token_by_auth_code_flow(self._flow, params, scopes=self.scopes)
+            if "access_token" not in res:
+                raise error_from_result(res, self.profile, self.flow, self.scopes, self.redirect_uri)
+        except AuthError as err:
+            raise self._fail(err) from None
+        finally:
+            self.close()
+        self.result = TokenResult.from_msal(
+            res,
+            flow=self.flow,
+            requested=self.scopes,
+            account=account_for(self._app, res),
+            client_id=self.profile.client_id,
+        )
+        self.status = "succeeded"
+        return self.result
+
+    def wait(self, timeout: float | None = 300) -> TokenResult:
+        """(listen=True) Wait for the browser's redirect to the loopback listener, then redeem it."""
+        if self._server is None:
+            raise RuntimeError("This flow does not listen; paste the redirect URL into finish().")
+        server = self._server
+        if not server.received.wait(timeout):
+            self.close()
+            if self._cancelled.is_set():
+                self.status = "cancelled"
+                raise FlowCancelled("The sign-in was cancelled.")
+            raise self._fail(
+                AuthError.local(
+                    "timeout", f"No redirect reached {self.redirect_uri} within {timeout} s.", flow=self.flow
+                )
+            )
+        if self._cancelled.is_set() and server.params is None:
+            self.status = "cancelled"
+            raise FlowCancelled("The sign-in was cancelled.")
+        return self.finish(server.params or {})
+
+    def cancel(self) -> None:
+        """Stop waiting (wakes :meth:`wait`) and close the listener."""
+        self._cancelled.set()
+        if self._server is not None:
+            self._server.received.set()
+        if self.status == "pending":
+            self.status = "cancelled"
+        self.close()
+
+    def close(self) -> None:
+        """Close the loopback listener (if any). Safe to call more than once."""
+        with self._close_lock:
+            server, self._open_server = self._open_server, None
+        if server is not None:
+            server.close()
+
+    def __repr__(self) -> str:
+        return f"AuthCodeFlow(flow={self.flow!r}, status={self.status!r}, redirect_uri={self.redirect_uri!r})"
+
+    def _repr_html_(self) -> str:
+        if self.error is not None:
+            return self.error._repr_html_()
+        if self.result is not None:
+            return self.result._repr_html_()
+        u = html.escape(self.url)
+        return (
+            f"<div>Open <a href='{u}' target='_blank'>the sign-in page</a>, then paste the final URL.</div>"
+        )
+
+
+def _parse_redirect(text: str) -> dict[str, str]:
+    text = text.strip()
+    s = urlsplit(text)
+    query = s.query or s.fragment or (text if "=" in text and "://" not in text else "")
+    return dict(parse_qsl(query.lstrip("?#")))
+
+
+def _error_page_fields(page: str, status: int) -> dict[str, Any]:
+    """An Entra-style error page (HTML) as an error dict: code, text, trace and correlation IDs."""
+    text = re.sub(r"<[^>]+>", " ", page)
+    text = html.unescape(re.sub(r"\s+", " ", text))
+    m = re.search(r"(AADSTS\d{5,8}:?[^\r\n]*?)(?=\s*(?:Trace ID|Correlation ID|Timestamp|$))", text)
+    codes = [int(c) for c in dict.fromkeys(re.findall(r"AADSTS(\d{5,8})", text))]
+    fields: dict[str, Any] = {
+        "error": "invalid_request" if status in (200, 400) else f"http_{status}",
+        "error_description": (m.group(1).strip() if m else text[:500]),
+        "error_codes": codes[:1],
+    }
+    for key, label in (
+        ("trace_id", "Trace ID"),
+        ("correlation_id", "Correlation ID"),
+        ("timestamp", "Timestamp"),
+    ):
+        mm = re.search(label + r":\s*([0-9A-Za-z:\- ]+?Z|[0-9a-fA-F-]{36})", text)
+        if mm:
+            fields[key] = mm.group(1).strip()
+    return fields
+
+
+def auth_code_start(
+    profile: Profile,
+    scopes: Sequence[str] | str = ("User.Read",),
+    *,
+    redirect_uri: str | None = None,
+    login_hint: str | None = None,
+    prompt: str | None = None,
+    preflight: bool = True,
+) -> AuthCodeFlow:
+    """Paste variant: returns the flow; open ``flow.url``, then ``flow.finish(<final URL>)``."""
+    return AuthCodeFlow(
+        profile,
+        scopes,
+        redirect_uri=redirect_uri,
+        login_hint=login_hint,
+        prompt=prompt,
+        listen=False,
+        preflight=preflight,
+    )
+
+
+def auth_code_interactive(
+    profile: Profile,
+    scopes: Sequence[str] | str = ("User.Read",),
+    *,
+    timeout: float = 300,
+    open_browser: Callable[[str], Any] | None = None,
+    login_hint: str | None = None,
+    prompt: str | None = None,
+    preflight: bool = True,
+) -> TokenResult:
+    """Local-browser variant: listens on a loopback port, opens the sign-in page, waits (``timeout`` s).
+
+    ``open_browser(url)`` defaults to :func:`webbrowser.open`; pass your own to drive the page
+    (tests do, with plain HTTP requests against the sandbox's ``browser_url``).
+    """
+    flow = AuthCodeFlow(
+        profile, scopes, login_hint=login_hint, prompt=prompt, listen=True, preflight=preflight
+    )
+    try:
+        (open_browser or webbrowser.open)(flow.url)
+        return flow.wait(timeout)
+    finally:
+        flow.close()

@@ -1,0 +1,251 @@
+"""One function per OAuth flow, over real MSAL, each returning a :class:`TokenResult` or raising an
+explained :class:`AuthError`.
+
+=========================  ===================================================  ==========================
+Flow                       Function                                             When Grooper uses it
+=========================  ===================================================  ==========================
+auth code + PKCE           :func:`auth_code_interactive` (local browser),        Exchange/SharePoint/OneDrive
+                           :func:`auth_code_start` (paste the redirect URL:      connections (delegated)
+                           remote kernel, JupyterHub, WSL)
+device code                :func:`device_code` (non-blocking handle, cancel)     headless boxes
+client credentials         :func:`client_credentials` (secret or certificate)   server-to-server
+ROPC (legacy)              :func:`ropc` (warns: no MFA)                          old scripts
+on-behalf-of               :func:`on_behalf_of`                                  a middle-tier API
+silent / refresh           :func:`silent` (cache, refresh token)                 every later call
+admin consent              :func:`admin_consent_url`                             first setup in a tenant
+=========================  ===================================================  ==========================
+
+Example (sandbox)::
+
+    from grooper_nb import connect
+    from grooper_nb.auth import flows
+    s2s = connect(app="Grooper Server-to-Server")
+    token = flows.client_credentials(s2s)                # https://graph.microsoft.com/.default
+    token.claims["roles"]                                # ['Mail.Read', 'Sites.Read.All', ...]
+
+    grooper = connect()
+    handle = flows.device_code(connect(app="Grooper NB Bootstrap"), ["User.Read"])
+    print(handle.user_code, handle.verification_uri)     # a person signs in there
+    token = handle.wait(timeout=300)
+
+Reserved scopes (``openid profile offline_access``) are added by MSAL to every user flow; passing them is
+harmless (they are dropped before MSAL sees them). The protocol of each grant is in
+reference/microsoft-protocols.md §1.5.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
+
+import msal
+
+from grooper_nb._redact import Secret, reveal
+from grooper_nb.auth._msal import (
+    account_for,
+    app_only_cache,
+    build_app,
+    error_from_result,
+    msal_errors,
+    scope_list,
+    user_scopes,
+)
+from grooper_nb.auth.aadsts import AuthError
+from grooper_nb.auth.auth_code import AuthCodeFlow, auth_code_interactive, auth_code_start
+from grooper_nb.auth.device_code import DeviceCodeFlow, FlowCancelled, device_code
+from grooper_nb.auth.result import TokenResult
+
+if TYPE_CHECKING:
+    from grooper_nb.profile import Profile
+
+__all__ = [
+    "AuthCodeFlow",
+    "AuthError",
+    "DeviceCodeFlow",
+    "FlowCancelled",
+    "RopcWarning",
+    "TokenResult",
+    "admin_consent_url",
+    "auth_code_interactive",
+    "auth_code_start",
+    "client_credentials",
+    "device_code",
+    "on_behalf_of",
+    "ropc",
+    "silent",
+]
+
+DEFAULT_APP_SCOPES = ("https://graph.microsoft.com/.default",)
+DEFAULT_USER_SCOPES = ("User.Read",)
+
+
+class RopcWarning(UserWarning):
+    """ROPC (username + password) is legacy: it cannot do MFA and hands the password to the app."""
+
+
+_ROPC_TEXT = (
+    "ROPC (resource owner password) is a legacy flow: the app sees the user's password, and it cannot "
+    "satisfy multi-factor authentication or Conditional Access — MFA-required users fail with AADSTS50076. "
+    "Microsoft recommends against it; use auth code (auth_code_interactive/auth_code_start) or device_code."
+)
+
+
+def _success(
+    app,
+    result: dict[str, Any],
+    profile: Profile,
+    flow: str,
+    scopes: Sequence[str],
+    redirect_uri: str | None = None,
+    user: bool = True,
+) -> TokenResult:
+    if "access_token" not in result:
+        raise error_from_result(result, profile, flow, scopes, redirect_uri)
+    account = account_for(app, result) if user else None
+    return TokenResult.from_msal(
+        result, flow=flow, requested=scopes, account=account, client_id=profile.client_id
+    )
+
+
+def client_credentials(
+    profile: Profile, scopes: Sequence[str] | str = DEFAULT_APP_SCOPES, *, use_cache: bool = True
+) -> TokenResult:
+    """App-only token (no user) with the profile's client secret or certificate.
+
+    ``scopes`` must be ``{resource}/.default`` (e.g. ``https://graph.microsoft.com/.default``,
+    ``https://outlook.office365.com/.default``); the token's ``roles`` claim then lists every application
+    permission granted to the app. A token cached for *this credential* is reused (``result.source ==
+    "cache"``) unless ``use_cache=False``; app-only tokens are kept in memory only.
+    """
+    flow = "client_credentials"
+    scopes = scope_list(scopes)
+    if profile.credential is None:
+        raise AuthError.local(
+            "invalid_client",
+            "Client credentials need a client secret or certificate; this profile has none.",
+            flow=flow,
+            hints=[
+                "connect(credential='secret'|'certificate') or set GROOPER_NB_CLIENT_SECRET / "
+                "GROOPER_NB_CERTIFICATE."
+            ],
+        )
+    app = build_app(profile, flow, token_cache=app_only_cache(profile) if use_cache else msal.TokenCache())
+    with msal_errors(profile, flow, scopes):
+        result = app.acquire_token_for_client(scopes)
+    return _success(app, result, profile, flow, scopes, user=False)
+
+
+def ropc(
+    profile: Profile, username: str, password: str | Secret, scopes: Sequence[str] | str = DEFAULT_USER_SCOPES
+) -> TokenResult:
+    """Username + password (resource owner password credentials). **Legacy**: emits :class:`RopcWarning`.
+
+    Works only for cloud-only users without MFA; MFA-required users fail with AADSTS50076. A public
+    client needs "Allow public client flows"; a confidential profile sends its secret/certificate too.
+    """
+    warnings.warn(RopcWarning(_ROPC_TEXT), stacklevel=2)
+    flow = "ropc"
+    scopes = user_scopes(scopes)
+    app = build_app(profile, flow)
+    with msal_errors(profile, flow, scopes):
+        result = app.acquire_token_by_username_password(username, reveal(password), scopes)
+    return _success(app, result, profile, flow, scopes)
+
+
+def on_behalf_of(
+    profile: Profile, user_token: TokenResult | Secret | str, scopes: Sequence[str] | str = DEFAULT_APP_SCOPES
+) -> TokenResult:
+    """Exchange a user's token *for this (middle-tier) app* for a token to a downstream API.
+
+    ``profile`` is the middle tier (confidential, e.g. "Grooper Middle-Tier API"); ``user_token`` is the
+    user's access token whose ``aud`` is that app (``api://{client_id}/access_as_user``); ``scopes`` are
+    the downstream API's, e.g. ``https://graph.microsoft.com/.default`` or ``User.Read``.
+    """
+    flow = "on_behalf_of"
+    scopes = user_scopes(scopes)
+    if profile.credential is None:
+        raise AuthError.local(
+            "invalid_client", "On-behalf-of needs a confidential profile (secret or certificate).", flow=flow
+        )
+    assertion = user_token.access_token if isinstance(user_token, TokenResult) else user_token
+    app = build_app(profile, flow)
+    with msal_errors(profile, flow, scopes):
+        result = app.acquire_token_on_behalf_of(reveal(assertion), scopes)
+    return _success(app, result, profile, flow, scopes)
+
+
+def silent(
+    profile: Profile,
+    scopes: Sequence[str] | str = DEFAULT_USER_SCOPES,
+    *,
+    account: Mapping[str, Any] | TokenResult | None = None,
+    username: str | None = None,
+    force_refresh: bool = False,
+) -> TokenResult:
+    """A user token from the cache, refreshed with the stored refresh token when needed.
+
+    Picks ``account`` (an MSAL account dict or a previous :class:`TokenResult`), else the cached account
+    named ``username``, else every cached account of this tenant in turn. ``force_refresh=True`` always
+    redeems the refresh token (``result.source == "identity_provider"``). Raises
+    ``AuthError('no_cached_token')`` when nothing in the cache fits: sign in interactively first.
+    """
+    flow = "silent"
+    scopes = user_scopes(scopes)
+    app = build_app(profile, flow)
+    if isinstance(account, TokenResult):
+        account = account.account
+    with msal_errors(profile, flow, scopes):
+        candidates = [dict(account)] if account else _accounts(app, profile, username)
+        last_error: dict[str, Any] | None = None
+        for acc in candidates:
+            result = app.acquire_token_silent_with_error(scopes, acc, force_refresh=force_refresh)
+            if result and "access_token" in result:
+                return TokenResult.from_msal(
+                    result, flow=flow, requested=scopes, account=acc, client_id=profile.client_id
+                )
+            last_error = result or last_error
+    if last_error:
+        raise error_from_result(last_error, profile, flow, scopes)
+    who = f" for {username}" if username else ""
+    raise AuthError.local(
+        "no_cached_token",
+        f"No cached token or refresh token{who} for client {profile.client_id} "
+        f"and scopes {' '.join(scopes)}.",
+        flow=flow,
+    )
+
+
+def _accounts(app, profile: Profile, username: str | None) -> list[dict[str, Any]]:
+    accounts = app.get_accounts(username=username)
+    if profile.tenant_id:
+        accounts.sort(key=lambda a: a.get("realm") != profile.tenant_id)  # this tenant's first
+    return accounts
+
+
+def admin_consent_url(
+    profile: Profile,
+    scopes: Sequence[str] | str | None = None,
+    *,
+    redirect_uri: str | None = None,
+    state: str | None = None,
+    tenant: str | None = None,
+) -> str:
+    """The URL an administrator opens to grant the app's permissions tenant-wide (§4.8).
+
+    Without ``scopes``: the classic ``/{tenant}/adminconsent`` (every permission the app registration
+    lists). With ``scopes`` (e.g. ``["https://outlook.office365.com/.default"]``): the v2
+    ``/{tenant}/v2.0/adminconsent``. For the sandbox the URL is its ``browser_url`` page
+    (:meth:`Profile.person_url`).
+    """
+    t = tenant or profile.tenant
+    params = {"client_id": profile.client_id}
+    path = f"/{t}/adminconsent"
+    if scopes:
+        path = f"/{t}/v2.0/adminconsent"
+        params["scope"] = " ".join(scope_list(scopes))
+    params["redirect_uri"] = redirect_uri or profile.redirect_uri
+    if state:
+        params["state"] = state
+    return profile.person_url(f"{profile.cloud.authority_url}{path}?{urlencode(params)}")
