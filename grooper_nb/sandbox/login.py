@@ -72,6 +72,11 @@ def origin() -> str:
     return f"{request.scheme}://{request.host}"
 
 
+def issuer_origin() -> str:
+    """The origin tokens name as issuer: the person-facing loopback surface stands in for the real host."""
+    return "https://login.microsoftonline.com" if request.scheme == "http" else origin()
+
+
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     resp = Response(json.dumps(body), status=status, mimetype="application/json")
     resp.headers["Content-Type"] = "application/json; charset=utf-8"

@@ -24,7 +24,7 @@ from flask import Blueprint, Response, g, make_response, redirect, render_templa
 
 from .errors import AADSTSError, error_body
 from .issuance import client_info, known_scope_values, parse_scopes
-from .login import origin, store, tenant_or_raise
+from .login import issuer_origin, store, tenant_or_raise
 from .store import hash_secret, redirect_uris
 from .token import LOCKOUT_SECONDS, LOCKOUT_THRESHOLD
 
@@ -90,7 +90,7 @@ def authorize(segment: str) -> Response:
         "client_info": args.get("client_info") == "1",
         "prompt": (args.get("prompt") or "").lower(),
         "login_hint": args.get("login_hint", ""),
-        "issuer_base": origin(),
+        "issuer_base": issuer_origin(),
     }
     try:
         if args.get("response_type", "") != "code":
@@ -581,8 +581,7 @@ def logout(segment: str) -> Response:
 @bp.get("/common/oauth2/nativeclient")
 def nativeclient() -> Response:
     """Where desktop apps registered with the nativeclient URI land; shows the URL to copy back."""
-    base = "https://login.microsoftonline.com" if request.host.startswith("127.0.0.1") else origin()
-    url = f"{base}{request.full_path.rstrip('?')}"
+    url = f"{issuer_origin()}{request.full_path.rstrip('?')}"
     error = request.args.get("error")
     html = render_template("nativeclient.html", url=url, has_code="code" in request.args, error=error)
     return Response(html, mimetype="text/html", headers={"Cache-Control": "no-store, no-cache"})

@@ -1,0 +1,170 @@
+"""The pages a person uses (reference §1.4, §1.9, §4.8), driven with plain requests as a browser would."""
+
+from __future__ import annotations
+
+import jwt
+import msal
+import requests
+
+from tests.sandbox.identity_helpers import (
+    app,
+    assert_aadsts,
+    authority,
+    continue_pages,
+    forms,
+    page_error_details,
+    redirect_query,
+    sign_in,
+    submit,
+    user,
+)
+
+BOOTSTRAP = "Grooper NB Bootstrap"
+GROOPER = "Grooper Azure AD Connector 2021"
+
+
+def _client(sandbox):
+    return msal.PublicClientApplication(app(sandbox, BOOTSTRAP)["client_id"], authority=authority(sandbox))
+
+
+def _flow(sandbox, scopes=("User.Read",), **kwargs):
+    client = _client(sandbox)
+    return client, client.initiate_auth_code_flow(
+        list(scopes), redirect_uri="http://localhost:53200", **kwargs
+    )
+
+
+def test_sign_in_page_has_stable_fields_a_badge_and_the_login_hint(sandbox, sandbox_env):
+    person = user(sandbox, "adele.vance")
+    _, flow = _flow(sandbox, login_hint=person["upn"])
+    page = requests.get(flow["auth_uri"], timeout=30)
+    assert page.status_code == 200 and 'id="sandbox-badge"' in page.text and ">SANDBOX<" in page.text
+    form = forms(page.text)[0]
+    assert set(form["fields"]) == {"flow", "login", "passwd"} and form["fields"]["login"] == person["upn"]
+    assert ">Sign in</button>" in page.text
+    # Nothing secret is in the page: not the PKCE verifier, not the state's secret parts.
+    assert flow["code_verifier"] not in page.text
+
+
+def test_wrong_password_shows_50126_and_never_echoes_the_password(sandbox, sandbox_env):
+    person = user(sandbox, "adele.vance")
+    client, flow = _flow(sandbox)
+    session = requests.Session()
+    page = session.get(flow["auth_uri"], timeout=30)
+    typed = "Wr0ng-password-typed-by-a-person"
+    again = submit(session, page, {"login": person["upn"], "passwd": typed})
+    assert again.status_code == 200 and "AADSTS50126" in again.text and typed not in again.text
+    final = continue_pages(
+        session, submit(session, again, {"login": person["upn"], "passwd": person["password"]})
+    )
+    assert "access_token" in client.acquire_token_by_auth_code_flow(flow, redirect_query(final))
+
+
+def test_mfa_user_approves_a_second_factor(sandbox, sandbox_env):
+    client, flow = _flow(sandbox)
+    session = requests.Session()
+    page = session.get(flow["auth_uri"], timeout=30)
+    mfa = submit(
+        session,
+        page,
+        {
+            "login": user(sandbox, "diego.siciliani")["upn"],
+            "passwd": user(sandbox, "diego.siciliani")["password"],
+        },
+    )
+    assert 'id="mfa-form"' in mfa.text and ">Approve</button>" in mfa.text
+    final = submit(session, mfa, {}, button="approve")
+    result = client.acquire_token_by_auth_code_flow(flow, redirect_query(final))
+    assert jwt.decode(result["access_token"], options={"verify_signature": False})["amr"] == ["pwd", "mfa"]
+
+
+def test_session_gives_single_sign_on_prompt_login_asks_again_and_logout_ends_it(sandbox, sandbox_env):
+    person = user(sandbox, "lee.gu")
+    session = requests.Session()
+    _, flow = _flow(sandbox)
+    redirect_query(sign_in(session, flow["auth_uri"], person))
+    client, sso = _flow(sandbox)
+    silent = session.get(sso["auth_uri"], allow_redirects=False, timeout=30)
+    assert "access_token" in client.acquire_token_by_auth_code_flow(sso, redirect_query(silent))
+    _, forced = _flow(sandbox, prompt="login")
+    assert 'id="signin-form"' in session.get(forced["auth_uri"], timeout=30).text
+    out = session.get(f"{authority(sandbox)}/oauth2/v2.0/logout", allow_redirects=False, timeout=30)
+    assert out.status_code == 200 and 'id="signed-out"' in out.text
+    _, none = _flow(sandbox, prompt="none")
+    query = redirect_query(session.get(none["auth_uri"], allow_redirects=False, timeout=30))
+    assert query["error"] == "login_required" and query["state"] == none["state"]
+    assert query["error_description"].startswith("AADSTS50058: ")
+
+
+def test_prompt_none_without_a_session_redirects_login_required(sandbox, sandbox_env):
+    _, flow = _flow(sandbox, prompt="none")
+    query = redirect_query(requests.get(flow["auth_uri"], allow_redirects=False, timeout=30))
+    assert query["error"] == "login_required" and "error_uri" in query
+
+
+def test_consent_page_for_a_scope_not_yet_consented_accept_and_cancel(sandbox, sandbox_env):
+    person = user(sandbox, "lee.gu")
+    client, flow = _flow(sandbox, scopes=["Files.Read"])
+    session = requests.Session()
+    page = submit(
+        session,
+        session.get(flow["auth_uri"], timeout=30),
+        {"login": person["upn"], "passwd": person["password"]},
+    )
+    assert 'id="consent-form"' in page.text and "Files.Read" in page.text and ">Accept</button>" in page.text
+    result = client.acquire_token_by_auth_code_flow(
+        flow, redirect_query(submit(session, page, {}, button="accept"))
+    )
+    assert (
+        "Files.Read" in jwt.decode(result["access_token"], options={"verify_signature": False})["scp"].split()
+    )
+
+    _, declined = _flow(sandbox, scopes=["Mail.ReadWrite"])
+    page = session.get(declined["auth_uri"], timeout=30)  # signed in already: straight to consent
+    query = redirect_query(submit(session, page, {}, button="cancel"))
+    assert query["error"] == "access_denied" and query["error_description"].startswith("AADSTS65004: ")
+
+
+def test_authorize_and_token_work_from_the_browser_url(sandbox, sandbox_env):
+    client, flow = _flow(sandbox)
+    person_url = flow["auth_uri"].replace("https://login.microsoftonline.com", sandbox["browser_url"])
+    final = sign_in(requests.Session(), person_url, user(sandbox, "adele.vance"))
+    result = client.acquire_token_by_auth_code_flow(flow, redirect_query(final))
+    claims = result["id_token_claims"]
+    assert claims["iss"] == f"https://login.microsoftonline.com/{sandbox['tenant']['id']}/v2.0"
+
+
+def test_admin_consent_v1_and_v2_need_an_administrator(sandbox, sandbox_env):
+    grooper, tid = app(sandbox, GROOPER), sandbox["tenant"]["id"]
+    url = (
+        f"{sandbox['browser_url']}/{tid}/adminconsent?client_id={grooper['client_id']}"
+        "&redirect_uri=http%3A%2F%2Flocalhost%3A53300&state=12345"
+    )
+    session = requests.Session()
+    page = sign_in(session, url, user(sandbox, "admin"), consent=False)
+    assert 'id="consent-form"' in page.text and "full_access_as_app" not in page.text
+    assert "EWS.AccessAsUser.All" in page.text
+    query = redirect_query(submit(session, page, {}, button="accept"))
+    assert query == {"admin_consent": "True", "tenant": tid, "state": "12345"}
+
+    v2 = (
+        f"{sandbox['browser_url']}/{tid}/v2.0/adminconsent?client_id={grooper['client_id']}"
+        "&redirect_uri=http%3A%2F%2Flocalhost&scope=https%3A%2F%2Fgraph.microsoft.com%2F.default&state=s"
+    )
+    refused = sign_in(requests.Session(), v2, user(sandbox, "megan.bowen"), consent=False)
+    assert_aadsts(page_error_details(refused.text), 90094)
+
+
+def test_nativeclient_landing_page_shows_the_address_to_copy(sandbox, sandbox_env):
+    resp = requests.get(f"{sandbox['browser_url']}/common/oauth2/nativeclient?code=abc&state=xyz", timeout=30)
+    assert (
+        resp.status_code == 200 and 'id="nativeclient-url"' in resp.text and 'id="sandbox-badge"' in resp.text
+    )
+    assert "https://login.microsoftonline.com/common/oauth2/nativeclient?code=abc&amp;state=xyz" in resp.text
+
+
+def test_devicelogin_page_rejects_an_unknown_code(sandbox, sandbox_env):
+    page = requests.get(f"{sandbox['browser_url']}/devicelogin", timeout=30)
+    assert set(forms(page.text)[0]["fields"]) == {"otc"} and ">Next</button>" in page.text
+    wrong = requests.post(f"{sandbox['browser_url']}/devicelogin", data={"otc": "NOTACODE1"}, timeout=30)
+    assert wrong.status_code == 400 and "didn" in wrong.text and 'id="sandbox-badge"' in wrong.text

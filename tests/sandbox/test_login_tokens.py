@@ -1,0 +1,155 @@
+"""Token shapes (reference §1.6, §1.8, §1.10, §2): versions by resource, Graph's header nonce, client_info."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+
+import jwt
+import pytest
+import requests
+from cryptography.x509 import load_der_x509_certificate
+
+from tests.sandbox.identity_helpers import app, authority, pca, token_url, user
+
+BOOTSTRAP = "Grooper NB Bootstrap"
+S2S = "Grooper Server-to-Server"
+
+
+def _jwks_key(sandbox, kid):
+    keys = requests.get(f"{authority(sandbox)}/discovery/v2.0/keys", timeout=30).json()["keys"]
+    key = next(k for k in keys if k["kid"] == kid)
+    return load_der_x509_certificate(base64.b64decode(key["x5c"][0])).public_key()
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _ropc_raw(sandbox, scope, alias="adele.vance"):
+    person = user(sandbox, alias)
+    resp = requests.post(
+        token_url(sandbox),
+        timeout=30,
+        data={
+            "grant_type": "password",
+            "client_id": app(sandbox, BOOTSTRAP)["client_id"],
+            "username": person["upn"],
+            "password": person["password"],
+            "scope": scope,
+            "client_info": "1",
+        },
+    )
+    assert resp.status_code == 200, resp.text
+    return resp
+
+
+def test_token_response_fields_and_headers(sandbox, sandbox_env):
+    resp = _ropc_raw(sandbox, "User.Read openid profile offline_access")
+    body = resp.json()
+    assert list(body)[:5] == ["token_type", "scope", "expires_in", "ext_expires_in", "access_token"]
+    assert {"refresh_token", "id_token", "client_info"} <= set(body)
+    assert resp.headers["Cache-Control"] == "no-store, no-cache" and resp.headers["Pragma"] == "no-cache"
+    assert resp.headers["x-ms-request-id"]
+    info = json.loads(base64.urlsafe_b64decode(body["client_info"] + "=="))
+    assert info == {"uid": user(sandbox, "adele.vance")["object_id"], "utid": sandbox["tenant"]["id"]}
+
+
+def test_no_refresh_token_without_offline_access_and_no_id_token_without_openid(sandbox, sandbox_env):
+    body = _ropc_raw(sandbox, "User.Read").json()
+    assert "refresh_token" not in body and "id_token" not in body
+
+
+def test_graph_tokens_carry_a_header_nonce_that_defeats_naive_verification(sandbox, sandbox_env):
+    token = _ropc_raw(sandbox, "User.Read").json()["access_token"]
+    _, payload_seg, sig_seg = token.split(".")
+    header = jwt.get_unverified_header(token)
+    assert set(header) == {"typ", "nonce", "alg", "x5t", "kid"}
+    public_key = _jwks_key(sandbox, header["kid"])
+    with pytest.raises(jwt.InvalidSignatureError):
+        jwt.decode(token, public_key, algorithms=["RS256"], audience="https://graph.microsoft.com")
+    # The convention documented in grooper_nb/sandbox/keys.py: the signed header has nonce = SHA-256(nonce).
+    hashed = dict(header, nonce=_b64(hashlib.sha256(header["nonce"].encode()).digest()))
+    rebuilt = f"{_b64(json.dumps(hashed, separators=(',', ':')).encode())}.{payload_seg}.{sig_seg}"
+    claims = jwt.decode(rebuilt, public_key, algorithms=["RS256"], audience="https://graph.microsoft.com")
+    assert claims["ver"] == "1.0" and claims["iss"] == f"https://sts.windows.net/{sandbox['tenant']['id']}/"
+
+
+def test_exchange_tokens_verify_with_the_published_keys(sandbox, sandbox_env):
+    s2s = app(sandbox, S2S)
+    resp = requests.post(
+        token_url(sandbox),
+        timeout=30,
+        auth=(s2s["client_id"], s2s["client_secret"]),
+        data={"grant_type": "client_credentials", "scope": "https://outlook.office365.com/.default"},
+    )
+    assert resp.status_code == 200, resp.text  # client_secret_basic works too
+    token = resp.json()["access_token"]
+    header = jwt.get_unverified_header(token)
+    assert "nonce" not in header and header["x5t"] == header["kid"]
+    claims = jwt.decode(
+        token,
+        _jwks_key(sandbox, header["kid"]),
+        algorithms=["RS256"],
+        audience="https://outlook.office365.com",
+    )
+    assert claims["idtyp"] == "app" and claims["oid"] and claims["sub"] == claims["oid"]
+
+
+def test_id_token_is_v2_for_the_client(sandbox, sandbox_env):
+    body = _ropc_raw(sandbox, "User.Read openid profile").json()
+    header = jwt.get_unverified_header(body["id_token"])
+    assert "x5t" not in header
+    claims = jwt.decode(
+        body["id_token"],
+        _jwks_key(sandbox, header["kid"]),
+        algorithms=["RS256"],
+        audience=app(sandbox, BOOTSTRAP)["client_id"],
+    )
+    assert (
+        claims["ver"] == "2.0"
+        and claims["iss"] == f"https://login.microsoftonline.com/{sandbox['tenant']['id']}/v2.0"
+    )
+    assert (
+        claims["preferred_username"] == user(sandbox, "adele.vance")["upn"]
+        and claims["tid"] == sandbox["tenant"]["id"]
+    )
+
+
+def test_delegated_graph_token_claims(sandbox, sandbox_env):
+    client, _ = pca(sandbox, BOOTSTRAP)
+    person = user(sandbox, "megan.bowen")
+    result = client.acquire_token_by_username_password(
+        person["upn"], person["password"], scopes=["User.Read"]
+    )
+    claims = jwt.decode(result["access_token"], options={"verify_signature": False})
+    for name in (
+        "aud",
+        "iss",
+        "iat",
+        "nbf",
+        "exp",
+        "acr",
+        "aio",
+        "amr",
+        "appid",
+        "appidacr",
+        "family_name",
+        "given_name",
+        "ipaddr",
+        "name",
+        "oid",
+        "rh",
+        "scp",
+        "sub",
+        "tid",
+        "unique_name",
+        "upn",
+        "uti",
+        "ver",
+        "wids",
+    ):
+        assert name in claims, name
+    assert "roles" not in claims and claims["wids"] == ["b79fbf4d-3ef9-4689-8143-76b194e85509"]
+    assert 3600 <= claims["exp"] - claims["iat"] <= 5400  # Entra: 60–90 minutes
