@@ -1,0 +1,80 @@
+"""notebooks/03_token_claims.ipynb: committed stripped, and no token or secret in its executed outputs.
+
+The notebook's own assertions run under ``pytest notebooks/`` (nbval-lax). Here it is executed once more
+with nbclient, which — like a frontend saving widget state — also records every widget's state in the
+notebook metadata; the whole executed document is then scanned.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from grooper_nb._redact import JWT_RE
+
+NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "03_token_claims.ipynb"
+
+
+def test_the_notebook_is_committed_without_outputs():
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None, cell.source[:60]
+    assert "widgets" not in nb.metadata
+
+
+def test_the_first_code_cell_is_the_parameters_cell_then_connect():
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert "parameters" in code[0].metadata.get("tags", [])
+    assert "connect(" in code[1].source
+    assert nb.cells[0].cell_type == "markdown"
+
+
+def _secrets(sandbox: dict) -> list[str]:
+    values = []
+    for app in sandbox["apps"]:
+        values += [app.get("client_secret"), app.get("expired_client_secret")]
+    values += [u.get("password") for u in sandbox["users"]]
+    return [v for v in values if isinstance(v, str) and len(v) >= 6]
+
+
+@pytest.fixture(scope="module")
+def executed(sandbox):  # the sandbox fixture makes sure it is running for the kernel's connect()
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    client = NotebookClient(
+        nb,
+        timeout=300,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(NOTEBOOK.parent)}},
+        store_widget_state=True,
+    )
+    client.execute()
+    return nb
+
+
+def test_no_token_or_secret_appears_in_the_executed_notebook(executed, sandbox):
+    outputs = [o for c in executed.cells if c.cell_type == "code" for o in c.outputs]
+    assert outputs, "the notebook produced no output at all"
+    text = json.dumps(outputs) + json.dumps(executed.metadata)
+    found = JWT_RE.findall(text)
+    assert not found, f"{len(found)} JWT-looking strings in outputs (first starts {found[0][:12]}…)"
+    leaked = [s[:3] + "…" for s in _secrets(sandbox) if s in text]
+    assert not leaked, f"sandbox secrets/passwords in outputs: {leaked}"
+
+
+def test_the_executed_notebook_shows_verdicts_and_explanations(executed):
+    html = "".join(
+        o.get("data", {}).get("text/html", "")
+        for c in executed.cells
+        if c.cell_type == "code"
+        for o in c.outputs
+    )
+    assert "Unsupported app only token." in html
+    assert "EWS needs https://outlook.office365.com" in html
+    assert "Delegated scopes granted" in html  # claim explanations rendered
