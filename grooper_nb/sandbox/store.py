@@ -18,6 +18,7 @@ Thread-safety: one connection per thread (werkzeug's threaded server), WAL journ
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -27,6 +28,7 @@ import sqlite3
 import threading
 import time
 import uuid
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -90,7 +92,7 @@ class Store:
         self.state_dir = Path(state_dir)
         self.db_path = self.state_dir / "tenant.db"
         self._local = threading.local()
-        self._all: list[sqlite3.Connection] = []
+        self._all: weakref.WeakSet[_Held] = weakref.WeakSet()
         self._lock = threading.Lock()
         self.keys = SigningKeys.load_or_create(self.state_dir)
 
@@ -125,23 +127,27 @@ class Store:
             shutil.rmtree(state_dir / folder, ignore_errors=True)
 
     def _conn(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
+        held = getattr(self._local, "held", None)
+        conn = held.conn if held is not None else None
         if conn is None:
             conn = sqlite3.connect(self.db_path, timeout=30, isolation_level=None, check_same_thread=False)
             conn.row_factory = sqlite3.Row
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA busy_timeout=30000")
             conn.execute("PRAGMA synchronous=NORMAL")
-            self._local.conn = conn
+            # werkzeug's threaded server runs each request on a new thread: the connection must die with
+            # its thread (the thread-local holder closes it) or every request would leak a file descriptor.
+            held = _Held(conn)
+            self._local.held = held
             with self._lock:
-                self._all.append(conn)
+                self._all.add(held)
         return conn
 
     def close(self) -> None:
         with self._lock:
-            for conn in self._all:
-                conn.close()
-            self._all.clear()
+            for held in list(self._all):
+                held.close()
+            self._all = weakref.WeakSet()
         self._local = threading.local()
 
     def execute(self, sql: str, params: tuple | dict = ()) -> sqlite3.Cursor:
@@ -630,6 +636,22 @@ def redirect_uris(app: dict[str, Any]) -> list[str]:
 
 def _grant_id() -> str:
     return secrets.token_urlsafe(32)
+
+
+class _Held:
+    """A thread's connection; closed when the thread (and so its thread-local storage) goes away."""
+
+    __slots__ = ("__weakref__", "conn")
+
+    def __init__(self, conn: sqlite3.Connection):
+        self.conn = conn
+
+    def close(self) -> None:
+        with contextlib.suppress(sqlite3.Error):
+            self.conn.close()
+
+    def __del__(self) -> None:
+        self.close()
 
 
 class _Tx:
