@@ -482,7 +482,17 @@ class Store:
         return cur.rowcount == 1
 
     # -- authorize flows and browser sessions --------------------------------------------------------
+    def prune(self) -> None:
+        """Forget artefacts nobody can use any more (keeps the database small over months of use)."""
+        now = _now()
+        self.execute("DELETE FROM flows WHERE created < ?", (now - 3600,))
+        self.execute("DELETE FROM auth_codes WHERE created < ?", (now - 86400,))
+        self.execute("DELETE FROM device_codes WHERE created + expires_in < ?", (now - 86400,))
+        self.execute("DELETE FROM sessions WHERE created < ?", (now - 7 * 86400,))
+
     def create_flow(self, data: dict[str, Any]) -> str:
+        if secrets.randbelow(50) == 0:  # now and then, not on every request
+            self.prune()
         flow_id = secrets.token_urlsafe(24)
         self.execute("INSERT INTO flows VALUES (?, ?, ?)", (flow_id, _now(), json.dumps(data)))
         return flow_id
