@@ -144,6 +144,10 @@ class DeviceCodeFlow:
         assert self.error is not None
         raise self.error
 
+    def join(self, timeout: float | None = None) -> bool:
+        """Wait up to ``timeout`` seconds for the flow to end, without raising; True if it ended."""
+        return self._done.wait(timeout)
+
     def add_done_callback(self, fn: Callable[[DeviceCodeFlow], None]) -> None:
         with self._lock:
             if not self._done.is_set():

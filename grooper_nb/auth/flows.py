@@ -61,6 +61,7 @@ if TYPE_CHECKING:
     from grooper_nb.profile import Profile
 
 __all__ = [
+    "ROPC_WARNING",
     "AuthCodeFlow",
     "AuthError",
     "DeviceCodeFlow",
@@ -85,7 +86,7 @@ class RopcWarning(UserWarning):
     """ROPC (username + password) is legacy: it cannot do MFA and hands the password to the app."""
 
 
-_ROPC_TEXT = (
+ROPC_WARNING = (
     "ROPC (resource owner password) is a legacy flow: the app sees the user's password, and it cannot "
     "satisfy multi-factor authentication or Conditional Access — MFA-required users fail with AADSTS50076. "
     "Microsoft recommends against it; use auth code (auth_code_interactive/auth_code_start) or device_code."
@@ -138,14 +139,21 @@ def client_credentials(
 
 
 def ropc(
-    profile: Profile, username: str, password: str | Secret, scopes: Sequence[str] | str = DEFAULT_USER_SCOPES
+    profile: Profile,
+    username: str,
+    password: str | Secret,
+    scopes: Sequence[str] | str = DEFAULT_USER_SCOPES,
+    *,
+    warn: bool = True,
 ) -> TokenResult:
     """Username + password (resource owner password credentials). **Legacy**: emits :class:`RopcWarning`.
 
     Works only for cloud-only users without MFA; MFA-required users fail with AADSTS50076. A public
     client needs "Allow public client flows"; a confidential profile sends its secret/certificate too.
+    ``warn=False`` is for callers that show :data:`ROPC_WARNING` themselves (the LoginPanel does).
     """
-    warnings.warn(RopcWarning(_ROPC_TEXT), stacklevel=2)
+    if warn:
+        warnings.warn(RopcWarning(ROPC_WARNING), stacklevel=2)
     flow = "ropc"
     scopes = user_scopes(scopes)
     app = build_app(profile, flow)

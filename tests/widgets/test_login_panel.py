@@ -1,0 +1,194 @@
+"""LoginPanel, driven headlessly: set widget values, click buttons, play the person on the sandbox pages
+from this (test) thread while the panel polls in the background."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+from grooper_nb.auth.aadsts import CATALOGUE
+from grooper_nb.profile import connect
+from grooper_nb.widgets import LoginPanel
+from grooper_nb.widgets.login_panel import allowed_flows, presets_for
+
+GRAPH = "https://graph.microsoft.com"
+
+
+def _person_class():
+    name = "grooper_nb_tests_sandbox_person"
+    if name not in sys.modules:
+        path = Path(__file__).resolve().parents[1] / "auth" / "sandbox_person.py"
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name].Person
+
+
+@pytest.fixture(scope="module")
+def Person():
+    return _person_class()
+
+
+@pytest.fixture
+def person(Person, plain_user):
+    return Person(plain_user["upn"], plain_user["password"])
+
+
+def href(html_value: str) -> str:
+    return re.search(r'href="([^"]+)"', html_value).group(1).replace("&amp;", "&")
+
+
+def test_panel_shows_the_profile_with_a_sandbox_badge_and_only_allowed_flows(sandbox):
+    grooper = connect()
+    panel = LoginPanel(grooper)
+    assert (
+        "SANDBOX" in panel.profile_html.value
+        and "Grooper Azure AD Connector 2021" in panel.profile_html.value
+    )
+    flows_shown = [value for _label, value in panel.flow_picker.options]
+    # confidential app with "Allow public client flows" off: no device code
+    assert flows_shown == ["auth_code", "auth_code_paste", "client_credentials", "ropc", "silent"]
+    assert panel.sign_in_button.description == "Sign in" and panel.cancel_button.description == "Cancel"
+    assert panel.cancel_button.disabled and not panel.busy
+    # Grooper's connection types as presets; choosing one fills the scopes
+    assert list(panel.scope_preset.options)[:3] == [
+        "Exchange (EWS, delegated)", "SharePoint (delegated)", "OneDrive / Graph (delegated)"]  # fmt: skip
+    panel.scope_preset.value = "SharePoint (delegated)"
+    assert panel.scopes == [f"{GRAPH}/Files.ReadWrite.All", f"{GRAPH}/Sites.ReadWrite.All", "offline_access"]
+    panel.flow_picker.value = "client_credentials"
+    # this app holds no application permission: no server-to-server preset fits, Custom is offered
+    assert list(panel.scope_preset.options) == ["Custom"] and panel.scopes == [f"{GRAPH}/.default"]
+    panel.flow_picker.value = "ropc"
+    assert panel.ropc_box.layout.display is None  # username/password only for ROPC
+    assert "legacy" in panel.ropc_warning.value and "MFA" in panel.ropc_warning.value
+
+    bootstrap = connect(app="Grooper NB Bootstrap")
+    assert allowed_flows(bootstrap)[0] == "device_code" and "client_credentials" not in allowed_flows(
+        bootstrap
+    )
+    assert "SANDBOX" in LoginPanel(bootstrap).profile_html.value
+    s2s = connect(app="Grooper Server-to-Server")
+    assert presets_for(s2s, "client_credentials")[:2] == ["Server-to-server Graph", "Server-to-server EWS"]
+
+
+def test_device_code_completes_while_the_test_thread_stays_free(bootstrap_app, person):
+    panel = LoginPanel(connect(app="Grooper NB Bootstrap"))
+    panel.flow_picker.value = "device_code"
+    panel.scope_preset.value = "Custom"
+    panel.scopes_text.value = "User.Read"
+    panel.sign_in_button.click()  # returns at once: MSAL polls in the panel's background thread
+    assert panel.busy and not panel.cancel_button.disabled and panel.sign_in_button.disabled
+    code = panel.code_text.value
+    assert panel.code_text.description == "Code" and code
+    assert f'data-code="{code}"' in panel.copy_button.value and "Copy code" in panel.copy_button.value
+    link = href(panel.device_link.value)
+    assert link == f"{panel.profile.browser_url}/devicelogin"
+    assert "Open the device login page" in panel.device_link.value
+    # the person signs in from this thread — the test would deadlock if the panel blocked it
+    person.device_login(link, code)
+    result = panel.wait(timeout=120)
+    assert result is not None and panel.result is result
+    assert result.flow == "device_code" and result.audience == GRAPH
+    assert panel.status_text.startswith(f"Signed in as {person.upn}")
+    assert "Token" in panel.result_html.value
+    assert result.access_token.reveal() not in panel.result_html.value + repr(panel)
+    assert panel.device_box.layout.display == "none" and not panel.busy
+    assert not panel.handle.thread.is_alive()
+
+
+def test_cancel_stops_the_device_code_polling(sandbox, person):
+    panel = LoginPanel(connect(app="Grooper NB Bootstrap"), flow="device_code", scopes="User.Read")
+    panel.sign_in_button.click()
+    handle = panel.handle
+    assert handle.thread.is_alive()
+    panel.cancel_button.click()
+    handle.thread.join(timeout=60)
+    assert not handle.thread.is_alive()  # MSAL's polling loop has returned
+    assert handle.status == "cancelled"
+    assert panel.status_text == "Cancelled." and panel.result is None and not panel.busy
+    person.device_login(handle.verification_uri, handle.user_code)  # too late: nobody is polling
+    assert panel.wait(timeout=1) is None and panel.result is None
+    assert panel.cancel_button.disabled and not panel.sign_in_button.disabled
+
+
+def test_client_credentials_error_renders_its_explanation(s2s_app):
+    panel = LoginPanel(connect(app="Grooper Server-to-Server"), flow="client_credentials")
+    panel.scope_preset.value = "Custom"
+    panel.scopes_text.value = "Mail.Read"
+    panel.sign_in_button.click()
+    assert panel.wait(timeout=120) is None
+    err = panel.error
+    assert err is not None and err.code == 1002012
+    shown = panel.result_html.value
+    entry = CATALOGUE[1002012]
+    assert "https://login.microsoftonline.com/error?code=1002012" in shown
+    for text in ("Meaning", "Likely cause", "Fix"):
+        assert text in shown
+    assert entry.fix.split(":")[0] in shown.replace("&#x27;", "'")
+    assert panel.status_text.startswith("Failed:")
+
+
+def test_client_credentials_success_shows_the_roles_not_the_token(s2s_app):
+    panel = LoginPanel(connect(app="Grooper Server-to-Server"), flow="client_credentials")
+    panel.sign_in_button.click()
+    result = panel.wait(timeout=120)
+    assert result.audience == GRAPH and "Mail.Read" in result.claims["roles"]
+    assert result.access_token.reveal() not in panel.result_html.value
+
+
+def test_ropc_for_an_mfa_user_is_explained_and_the_password_is_not_kept(sandbox, mfa_user):
+    panel = LoginPanel(connect(), flow="ropc")
+    panel.username_text.value = mfa_user["upn"]
+    panel.password_text.value = mfa_user["password"]
+    panel.sign_in_button.click()
+    assert panel.password_text.value == ""  # read once, then cleared from widget state
+    panel.wait(timeout=120)
+    assert panel.error.code == 50076
+    assert "multi-factor" in panel.result_html.value
+    assert mfa_user["password"] not in repr(panel) + panel.result_html.value + panel.status.value
+
+
+def test_auth_code_paste_on_a_remote_kernel(sandbox, person):
+    panel = LoginPanel(connect(), flow="auth_code_paste")
+    panel.scope_preset.value = "SharePoint (delegated)"
+    panel.sign_in_button.click()
+    url = href(panel.auth_link.value)
+    assert url.startswith(panel.profile.browser_url + "/")  # the sandbox page, never Microsoft's site
+    assert panel.paste_box.layout.display is None and panel.paste_text.description == "Redirect URL"
+    panel.paste_text.value = person.authorize(url)
+    panel.finish_button.click()
+    assert panel.result.flow == "auth_code_paste" and panel.result.audience == GRAPH
+    assert panel.paste_text.value == ""
+
+
+def test_auth_code_with_the_browser_on_this_machine(sandbox, person):
+    opened = []
+
+    def browser(url):
+        opened.append(url)
+        person.authorize(url, follow_out=True)
+
+    panel = LoginPanel(connect(), flow="auth_code", open_browser=browser)
+    panel.sign_in_button.click()
+    result = panel.wait(timeout=120)
+    assert opened and opened[0].startswith(panel.profile.browser_url + "/")
+    assert result.flow == "auth_code" and result.audience == "https://outlook.office365.com"
+
+    later = LoginPanel(connect(), flow="silent")  # a later cell: the cache answers
+    later.scope_preset.value = "Exchange (EWS, delegated)"
+    later.sign_in_button.click()
+    assert later.wait(timeout=120).flow == "silent"
+
+
+def test_an_interactive_sign_in_can_be_cancelled(sandbox):
+    panel = LoginPanel(connect(), flow="auth_code", open_browser=lambda url: None)
+    panel.sign_in_button.click()
+    assert panel.busy
+    panel.cancel_button.click()
+    panel.wait(timeout=60)
+    assert panel.status_text == "Cancelled." and panel.result is None and panel.handle.status == "cancelled"
