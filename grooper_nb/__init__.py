@@ -21,6 +21,20 @@ _EXPORTS: dict[str, str] = {
     "inspect_token": "grooper_nb.tokens",
     "compare_tokens": "grooper_nb.tokens",
     "TokenInspector": "grooper_nb.widgets.token_inspector",
+    # profiles and sign-in (stream AUTH)
+    "connect": "grooper_nb.profile",
+    "Profile": "grooper_nb.profile",
+    "AuthError": "grooper_nb.auth.aadsts",
+    "TokenResult": "grooper_nb.auth.result",
+    "admin_consent_url": "grooper_nb.auth.flows",
+    "auth_code_interactive": "grooper_nb.auth.flows",
+    "auth_code_start": "grooper_nb.auth.flows",
+    "client_credentials": "grooper_nb.auth.flows",
+    "device_code": "grooper_nb.auth.flows",
+    "on_behalf_of": "grooper_nb.auth.flows",
+    "ropc": "grooper_nb.auth.flows",
+    "silent": "grooper_nb.auth.flows",
+    "LoginPanel": "grooper_nb.widgets.login_panel",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]
