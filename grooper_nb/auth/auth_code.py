@@ -339,7 +339,24 @@ def auth_code_interactive(
         profile, scopes, login_hint=login_hint, prompt=prompt, listen=True, preflight=preflight
     )
     try:
-        (open_browser or webbrowser.open)(flow.url)
+        if open_browser is not None:
+            open_browser(flow.url)
+        else:
+            if webbrowser.open(flow.url) is False:
+                raise AuthError.local(
+                    "no_browser",
+                    "No web browser could be opened on the machine that runs this kernel.",
+                    flow=flow.flow,
+                    hints=[
+                        "On a remote kernel (JupyterHub, a server, WSL without a browser) use "
+                        "auth_code_start() and paste the redirect URL, or device_code()."
+                    ],
+                )
+            # Nothing waits silently: say what we wait for, and give the link in case no tab opened.
+            print(
+                f"Waiting up to {timeout:.0f} s for the sign-in in your browser. If no tab opened, "
+                f"open: {flow.url}"
+            )
         return flow.wait(timeout)
     finally:
         flow.close()

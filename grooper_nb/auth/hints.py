@@ -6,8 +6,8 @@ They never include a secret value.
 
     >>> redirect_uri_hints("http://localhost:8400/", ["http://localhost"])[0][:78]
     "The redirect URI sent, 'http://localhost:8400/', differs from the registered '"
-    >>> scope_hints("client_credentials", ["Mail.Read"])[0][:60]
-    "Client credentials need '{resource}/.default', not the perm"
+    >>> scope_hints("client_credentials", ["Mail.Read"])[0][:46]
+    "Client credentials need '{resource}/.default',"
 """
 
 from __future__ import annotations

@@ -2,31 +2,16 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import pytest
 
 from grooper_nb.profile import Profile, connect
-
-_PERSON = Path(__file__).with_name("sandbox_person.py")
-
-
-def load_person_module():
-    """tests/ is not a package: load the browser simulator by path (the widget tests do the same)."""
-    name = "grooper_nb_tests_sandbox_person"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, _PERSON)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
+from tests.auth.sandbox_person import Person as _Person
 
 
 @pytest.fixture(scope="session")
 def Person():
-    return load_person_module().Person
+    """The simulated person at a browser (tests/auth/sandbox_person.py)."""
+    return _Person
 
 
 @pytest.fixture(scope="session")

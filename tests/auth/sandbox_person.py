@@ -1,6 +1,6 @@
 """A person at a browser, simulated with plain HTTP: drives the sandbox's sign-in pages.
 
-Used by the auth and widget tests (load it by path; tests are not a package). It fills the forms the
+Used by the auth and widget tests (`from tests.auth.sandbox_person import Person`). It fills the forms the
 sandbox serves at ``browser_url`` exactly as a person would: device-login code (``otc``), sign-in
 (``login``/``passwd``), the MFA approval, the consent page, and the form_post auto-submit page. It stops
 when the browser would leave the sandbox (a redirect to the app's redirect URI) and follows that

@@ -3,10 +3,7 @@ from this (test) thread while the panel polls in the background."""
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import sys
-from pathlib import Path
 
 import pytest
 
@@ -14,28 +11,14 @@ from grooper_nb.auth.aadsts import CATALOGUE
 from grooper_nb.profile import connect
 from grooper_nb.widgets import LoginPanel
 from grooper_nb.widgets.login_panel import allowed_flows, presets_for
+from tests.auth.sandbox_person import Person
 
 GRAPH = "https://graph.microsoft.com"
 
 
-def _person_class():
-    name = "grooper_nb_tests_sandbox_person"
-    if name not in sys.modules:
-        path = Path(__file__).resolve().parents[1] / "auth" / "sandbox_person.py"
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name].Person
-
-
-@pytest.fixture(scope="module")
-def Person():
-    return _person_class()
-
-
 @pytest.fixture
-def person(Person, plain_user):
+def person(plain_user):
+    """A plain user at a browser (tests/auth/sandbox_person.py)."""
     return Person(plain_user["upn"], plain_user["password"])
 
 
