@@ -19,9 +19,8 @@ import uuid
 import warnings
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urljoin, urlsplit
+from urllib.parse import urljoin
 
 import jwt
 import msal
@@ -60,13 +59,9 @@ def sbx_session(sandbox: dict) -> requests.Session:
 
 
 @pytest.fixture(scope="session")
-def sbx_profile(sandbox: dict, sbx_session: requests.Session) -> SandboxProfile:
-    return SandboxProfile(
-        session=sbx_session,
-        tenant_id=sandbox["tenant"]["id"],
-        tenant=sandbox["tenant"]["domain"],
-        sandbox_info=sandbox,
-    )
+def sbx_profile(tokens):
+    """The real ``connect()`` profile of Grooper's app: its session, cloud, tenant and sandbox info."""
+    return tokens.profile("Grooper Azure AD Connector 2021")
 
 
 def fresh_profile(sandbox: dict, **changes: Any) -> SandboxProfile:
@@ -111,15 +106,19 @@ _YES = ("signin", "approve", "accept", "next", "continue", "yes", "consent")
 
 
 class SandboxTokens:
-    """Tokens the sandbox really issues, through real MSAL flows; cached per run."""
+    """Tokens the sandbox really issues, through ``grooper_nb.auth.flows`` on real ``connect()`` profiles.
+
+    Each method returns the flow's ``TokenResult`` (``.access_token`` is a ``Secret``) and caches it for the
+    run. :meth:`msal_result` goes through MSAL directly, for the "MSAL result dict" input shape.
+    """
 
     def __init__(self, sandbox: dict) -> None:
         self.sandbox = sandbox
         self.tid = sandbox["tenant"]["id"]
         self.authority = f"https://login.microsoftonline.com/{self.tid}"
         self.sp_host = sandbox["tenant"]["sharepoint_host"]
-        self._cache: dict[tuple, dict] = {}
-        self._apps: dict[tuple, Any] = {}
+        self._cache: dict[tuple, Any] = {}
+        self._profiles: dict[tuple, Any] = {}
 
     def app(self, name: str) -> dict:
         return next(a for a in self.sandbox["apps"] if a["name"] == name)
@@ -135,90 +134,73 @@ class SandboxTokens:
             if u["enabled"] and not u["mfa_required"] and u["has_mailbox"] and not u["directory_roles"]
         )
 
-    def _msal(self, name: str, *, cert: bool = False):
-        key = (name, cert)
-        if key not in self._apps:
-            a = self.app(name)
-            http = sandbox_http(self.sandbox)
-            if a["public_client"]:
-                client = msal.PublicClientApplication(
-                    a["client_id"], authority=self.authority, http_client=http
-                )
+    def profile(self, app: str, *, cert: bool = False):
+        """The real ``connect()`` profile of a seeded app (its secret, or its certificate)."""
+        from grooper_nb.profile import connect
+
+        key = (app, cert)
+        if key not in self._profiles:
+            state_dir = self.sandbox["state_dir"]
+            if cert:
+                self._profiles[key] = connect(app, credential="certificate", sandbox_dir=state_dir)
             else:
-                if cert:
-                    credential = {
-                        "private_key": Path(a["private_key_pem"]).read_text(),
-                        "thumbprint": a["certificate_thumbprint"],
-                    }
-                else:
-                    credential = a["client_secret"]
-                client = msal.ConfidentialClientApplication(
-                    a["client_id"],
-                    client_credential=credential,
-                    authority=self.authority,
-                    http_client=http,
-                    azure_region=False,
-                )
-            self._apps[key] = client
-        return self._apps[key]
+                self._profiles[key] = connect(app, sandbox_dir=state_dir)
+        return self._profiles[key]
 
-    @staticmethod
-    def _ok(result: dict, what: str) -> dict:
-        assert "access_token" in result, f"{what}: {result.get('error')}: {result.get('error_description')}"
-        return result
+    def ropc(self, app: str, scopes: list[str], user: dict | None = None):
+        """Username + password (the sandbox's non-MFA users)."""
+        from grooper_nb.auth import flows
 
-    def ropc(self, app: str, scopes: list[str], user: dict | None = None) -> dict:
-        """Resource-owner password flow (the sandbox's non-MFA users), as an MSAL result dict."""
         user = user or self.plain_user
         key = ("ropc", app, tuple(scopes), user["upn"])
         if key not in self._cache:
-            with warnings.catch_warnings():  # MSAL deprecates ROPC for public clients; the sandbox allows it
-                warnings.simplefilter("ignore", DeprecationWarning)
-                r = self._msal(app).acquire_token_by_username_password(
-                    user["upn"], user["password"], scopes=scopes
-                )
-            self._cache[key] = self._ok(r, f"ROPC {app} {scopes}")
+            with warnings.catch_warnings():  # ROPC is legacy (RopcWarning); the sandbox allows it
+                warnings.simplefilter("ignore")
+                self._cache[key] = flows.ropc(self.profile(app), user["upn"], user["password"], scopes)
         return self._cache[key]
 
-    def client_credentials(self, app: str, resource: str, *, cert: bool = False) -> dict:
+    def client_credentials(self, app: str, resource: str, *, cert: bool = False):
+        from grooper_nb.auth import flows
+
         key = ("cc", app, resource, cert)
         if key not in self._cache:
-            r = self._msal(app, cert=cert).acquire_token_for_client(scopes=[f"{resource}/.default"])
-            self._cache[key] = self._ok(r, f"client credentials {app} {resource} cert={cert}")
+            self._cache[key] = flows.client_credentials(
+                self.profile(app, cert=cert), [f"{resource}/.default"]
+            )
         return self._cache[key]
 
-    def obo(self, scopes: list[str]) -> dict:
-        """Bootstrap (public) signs a user in for the middle tier; the middle tier calls Graph OBO."""
+    def obo(self, scopes: list[str]):
+        """The bootstrap (public) client signs a user in for the middle tier, which calls Graph OBO."""
+        from grooper_nb.auth import flows
+
         key = ("obo", tuple(scopes))
         if key not in self._cache:
             mid = self.app("Grooper Middle-Tier API")
-            api_scope = f"{mid['identifier_uris'][0]}/access_as_user"
-            user_token = self.ropc("Grooper NB Bootstrap", [api_scope])["access_token"]
-            r = self._msal("Grooper Middle-Tier API").acquire_token_on_behalf_of(user_token, scopes=scopes)
-            self._cache[key] = self._ok(r, f"OBO {scopes}")
+            user_token = self.ropc("Grooper NB Bootstrap", [f"{mid['identifier_uris'][0]}/access_as_user"])
+            self._cache[key] = flows.on_behalf_of(self.profile("Grooper Middle-Tier API"), user_token, scopes)
         return self._cache[key]
 
-    def auth_code(self, app: str, scopes: list[str], user: dict | None = None) -> dict:
-        """Auth code + PKCE, driving the sandbox's HTML sign-in (and consent) form as a browser would."""
+    def auth_code(self, app: str, scopes: list[str], user: dict | None = None):
+        """Auth code + PKCE (paste variant), filling in the sandbox's sign-in and consent pages as a person
+        would in a browser, at the person-facing ``browser_url``."""
+        from grooper_nb.auth import flows
+
         user = user or self.plain_user
         key = ("code", app, tuple(scopes), user["upn"])
         if key in self._cache:
             return self._cache[key]
-        client = self._msal(app)
-        redirect = "http://localhost:8400"
-        with warnings.catch_warnings():  # query response mode keeps this driver a plain redirect follower
-            warnings.simplefilter("ignore", UserWarning)
-            flow = client.initiate_auth_code_flow(scopes, redirect_uri=redirect, login_hint=user["upn"])
-        http = sandbox_http(self.sandbox)
-        url = flow["auth_uri"]
-        resp = http.get(url, allow_redirects=False)
+        flow = flows.auth_code_start(self.profile(app), scopes, login_hint=user["upn"])
+        browser = requests.Session()
+        browser.trust_env = False  # a person's browser: plain http to the loopback pages, no proxy
+        url, resp = flow.url, browser.get(flow.url, allow_redirects=False)
         answers = {"login": user["upn"], "passwd": user["password"]}
-        for _ in range(6):
-            if resp.status_code in (301, 302, 303) and resp.headers["Location"].startswith(redirect):
+        for _ in range(8):
+            location = resp.headers.get("Location", "")
+            if resp.is_redirect and location.startswith(flow.redirect_uri):
                 break
-            if resp.status_code in (301, 302, 303):
-                url = urljoin(url, resp.headers["Location"])
-                resp = http.get(url, allow_redirects=False)
+            if resp.is_redirect:
+                url = urljoin(url, location)
+                resp = browser.get(url, allow_redirects=False)
                 continue
             parser = _Form()
             parser.feed(resp.text)
@@ -230,13 +212,33 @@ class SandboxTokens:
             if button:
                 fields[button[0]] = button[1]
             url = urljoin(url, form["action"]) if form["action"] else url
-            resp = http.post(url, data=fields, allow_redirects=False)
+            resp = browser.post(url, data=fields, allow_redirects=False)
         location = resp.headers.get("Location", "")
-        assert location.startswith(redirect), f"auth code flow did not redirect back: {resp.status_code}"
-        params = {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
-        r = client.acquire_token_by_auth_code_flow(flow, params)
-        self._cache[key] = self._ok(r, f"auth code {app} {scopes}")
+        assert location.startswith(flow.redirect_uri), f"sign-in did not redirect back: {resp.status_code}"
+        self._cache[key] = flow.finish(location)
         return self._cache[key]
+
+    def msal_result(self, app: str, resource: str) -> dict:
+        """Client credentials through MSAL itself: the raw MSAL result dict."""
+        key = ("msal", app, resource)
+        if key not in self._cache:
+            a = self.app(app)
+            client = msal.ConfidentialClientApplication(
+                a["client_id"],
+                client_credential=a["client_secret"],
+                authority=self.authority,
+                http_client=sandbox_http(self.sandbox),
+                azure_region=False,
+            )
+            result = client.acquire_token_for_client(scopes=[f"{resource}/.default"])
+            assert "access_token" in result, result.get("error_description")
+            self._cache[key] = result
+        return self._cache[key]
+
+
+def raw(result: Any) -> str:
+    """The token string of a TokenResult (tests only: to tamper with it or to search for it)."""
+    return result.access_token.reveal()
 
 
 @pytest.fixture(scope="session")

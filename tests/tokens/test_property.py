@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from grooper_nb._redact import JWT_RE
 from grooper_nb.tokens import TokenError, TokenReport, compare_tokens, inspect_token
 
-from .conftest import EXO, GRAPH
+from .conftest import EXO, GRAPH, raw
 
 SETTINGS = settings(
     max_examples=150,
@@ -99,8 +99,8 @@ HEADER_NAMES = ["alg", "kid", "x5t", "nonce", "typ", "enc"]
 @pytest.fixture(scope="module")
 def real_tokens(tokens):
     return [
-        tokens.client_credentials("Grooper Server-to-Server", GRAPH)["access_token"],  # Graph nonce, app-only
-        tokens.ropc("Grooper Azure AD Connector 2021", [f"{EXO}/EWS.AccessAsUser.All"])["access_token"],
+        raw(tokens.client_credentials("Grooper Server-to-Server", GRAPH)),  # Graph nonce, app-only
+        raw(tokens.ropc("Grooper Azure AD Connector 2021", [f"{EXO}/EWS.AccessAsUser.All"])),
     ]
 
 

@@ -17,17 +17,17 @@ import pytest
 from grooper_nb.tokens import TokenError, inspect_token
 from grooper_nb.tokens.verify import cache_for
 
-from .conftest import EXO, GRAPH, claims_of, header_of
+from .conftest import EXO, GRAPH, claims_of, header_of, raw
 
 
 @pytest.fixture(scope="module")
 def graph_app_token(tokens):
-    return tokens.client_credentials("Grooper Server-to-Server", GRAPH)["access_token"]
+    return raw(tokens.client_credentials("Grooper Server-to-Server", GRAPH))
 
 
 @pytest.fixture(scope="module")
 def ews_user_token(tokens):
-    return tokens.ropc("Grooper Azure AD Connector 2021", [f"{EXO}/EWS.AccessAsUser.All"])["access_token"]
+    return raw(tokens.ropc("Grooper Azure AD Connector 2021", [f"{EXO}/EWS.AccessAsUser.All"]))
 
 
 def test_a_real_sandbox_token_is_valid(ews_user_token, sbx_profile):

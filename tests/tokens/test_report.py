@@ -7,7 +7,7 @@ import requests
 from grooper_nb._redact import JWT_RE
 from grooper_nb.tokens import compare_tokens, inspect_token
 
-from .conftest import EXO, GRAPH, SandboxProfile
+from .conftest import EXO, GRAPH, SandboxProfile, raw
 
 GROOPER = "Grooper Azure AD Connector 2021"
 S2S = "Grooper Server-to-Server"
@@ -15,8 +15,8 @@ S2S = "Grooper Server-to-Server"
 
 def test_a_delegated_v1_token_is_described_in_full(tokens, sbx_profile):
     result = tokens.ropc(GROOPER, [f"{EXO}/EWS.AccessAsUser.All"])
-    r = inspect_token(result, sbx_profile)  # the MSAL result dict itself
-    assert r.source == "msal-dict"
+    r = inspect_token(result, sbx_profile)  # the flow's TokenResult itself
+    assert r.source == "TokenResult"
     assert r.version == "v1"
     assert r.token_type == "delegated"
     assert r.audience.name == "Exchange Online"
@@ -27,6 +27,12 @@ def test_a_delegated_v1_token_is_described_in_full(tokens, sbx_profile):
     assert "EWS.AccessAsUser.All" in r.scopes
     assert r.times.expires_in > 0
     assert r.times.issued_at <= r.times.now <= r.times.expires_at
+
+
+def test_an_msal_result_dict_is_inspected_as_is(tokens, sbx_profile):
+    r = inspect_token(tokens.msal_result(S2S, EXO), sbx_profile)
+    assert r.source == "msal-dict"
+    assert r.validation.status == "valid" and r.roles == ["full_access_as_app"]
 
 
 def test_an_app_only_certificate_token_is_described(tokens, sbx_profile):
@@ -63,12 +69,12 @@ def test_clock_skew_against_the_sts_is_reported(tokens, sbx_profile):
 
 
 def test_no_output_shows_the_raw_token(tokens, sbx_profile):
-    raw = tokens.client_credentials(S2S, GRAPH)["access_token"]
-    r = inspect_token(raw, sbx_profile)
+    token = raw(tokens.client_credentials(S2S, GRAPH))
+    r = inspect_token(token, sbx_profile)
     shown = repr(r) + r._repr_html_() + str(r.summary()) + r.claims_frame().to_string()
-    assert raw not in shown
+    assert token not in shown
     assert not JWT_RE.search(shown)
-    assert r.reveal() == raw  # but you can have it when you ask
+    assert r.reveal() == token  # but you can have it when you ask
 
 
 def test_the_html_puts_the_verdict_first(tokens, sbx_profile):
@@ -105,7 +111,7 @@ def test_comparing_secret_and_certificate_app_tokens_shows_why_sharepoint_rest_d
 
 
 def test_without_a_profile_the_token_is_verified_through_the_environment(tokens, sandbox_env):
-    r = inspect_token(tokens.client_credentials(S2S, EXO)["access_token"])
+    r = inspect_token(raw(tokens.client_credentials(S2S, EXO)))
     assert r.validation.status == "valid"
     assert r.cloud.name == "global"
     assert not r.verified_with_profile

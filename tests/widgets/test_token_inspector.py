@@ -10,13 +10,13 @@ from ipywidgets import Widget
 from grooper_nb._redact import JWT_RE, Secret
 from grooper_nb.widgets import TokenInspector
 
-from ..tokens.conftest import EXO, SandboxTokens, fresh_profile
+from ..tokens.conftest import EXO, SandboxTokens, fresh_profile, raw
 
 
 @pytest.fixture(scope="module")
 def ews_token(sandbox):
     t = SandboxTokens(sandbox)
-    return t.ropc("Grooper Azure AD Connector 2021", [f"{EXO}/EWS.AccessAsUser.All"])["access_token"]
+    return raw(t.ropc("Grooper Azure AD Connector 2021", [f"{EXO}/EWS.AccessAsUser.All"]))
 
 
 @pytest.fixture(scope="module")
