@@ -25,6 +25,7 @@ SETTINGS = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     derandomize=True,  # a reproducible CI run; a local `--hypothesis-seed` still explores
+    database=None,  # nothing written into the work tree
 )
 
 
