@@ -144,6 +144,10 @@ class TokenReport:
         self.scopes: list[str] = scp.split() if isinstance(scp, str) else []
         roles = c.get("roles")
         self.roles: list[str] = [str(r) for r in roles] if isinstance(roles, list) else []
+        # Access tokens always name their client (appid v1 / azp v2); ID tokens never do (§1.8).
+        self.is_id_token = (
+            self.kind == "jws" and "aud" in c and not any(k in c for k in ("appid", "azp", "scp", "roles"))
+        )
         idtyp = c.get("idtyp")
         if idtyp == "app":
             self.app_only: bool | None = True
@@ -174,7 +178,9 @@ class TokenReport:
 
     @property
     def token_type(self) -> str:
-        """``app-only``, ``delegated`` or ``unknown`` (from ``idtyp``, then ``scp``/``roles``; §2.1)."""
+        """``app-only``, ``delegated``, ``ID token`` or ``unknown`` (from idtyp, then scp/roles; §2.1)."""
+        if self.is_id_token:
+            return "ID token"
         return {True: "app-only", False: "delegated", None: "unknown"}[self.app_only]
 
     @property

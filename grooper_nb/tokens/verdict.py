@@ -24,7 +24,8 @@ Reason codes (``Verdict.codes``):
   "Unsupported app only token." (§7; pain point 4);
 * any validation code from :mod:`grooper_nb.tokens.verify` (``expired``, ``not_yet_valid``,
   ``wrong_tenant``, ``wrong_issuer``, ``bad_signature``, ``unknown_kid``, ``alg_none``, ...);
-* ``unreadable`` — an encrypted or opaque token, whose claims cannot be judged.
+* ``unreadable`` — an encrypted or opaque token, whose claims cannot be judged;
+* ``id_token`` — an ID token passed where an access token belongs (MSAL results carry both).
 """
 
 from __future__ import annotations
@@ -337,6 +338,18 @@ def judge(report: TokenReport, target: str | Target) -> Verdict:
     for rej in report.validation.rejections:
         if rej.code in _TOKEN_CODES:
             add(Reason(rej.code, rej.message, rej.fix))
+
+    if report.is_id_token:
+        add(
+            Reason(
+                "id_token",
+                "This is an ID token, not an access token (no appid/azp, scp or roles; its aud is the "
+                "client app itself): it tells the app who signed in, and no API accepts it.",
+                "Pass the access token: TokenResult.access_token, or result['access_token'] of an MSAL "
+                "result — not its id_token.",
+            )
+        )
+        return verdict
 
     # 2. The audience.
     aud = report.audience

@@ -196,6 +196,15 @@ def test_a_missing_application_role_names_the_application_permission(forger, san
     assert "*Application* permission" in v.reasons[0].fix
 
 
+def test_an_id_token_is_named_and_fails_every_target(tokens, sbx_profile):
+    result = tokens.ropc(GROOPER, [f"{EXO}/EWS.AccessAsUser.All"])
+    report = inspect_token(result.id_token, sbx_profile)
+    assert report.is_id_token and report.token_type == "ID token"
+    assert report.validation.status == "valid"  # a genuine token, just the wrong kind
+    assert all(v.codes == ["id_token"] for v in report.verdicts())
+    assert not inspect_token(result, sbx_profile).is_id_token
+
+
 def test_an_unknown_target_is_refused(real):
     with pytest.raises(ValueError, match="Unknown target"):
         real["ews_user"].verdict("imap")
