@@ -4,8 +4,8 @@
     >>> c = cache.open_cache()          # GROOPER_NB_TOKEN_CACHE, else the user cache dir
     >>> c.path                          # doctest: +SKIP
     PosixPath('/home/me/.cache/grooper-nb/token-cache.json')
-    >>> cache.accounts()                # who signed in; never a token   # doctest: +SKIP
-    >>> cache.clear()                   # forget everything              # doctest: +SKIP
+    >>> cache.accounts(profile, as_frame=True)   # who signed in; never a token   # doctest: +SKIP
+    >>> cache.clear(profile)                     # forget everything              # doctest: +SKIP
 
 The file holds refresh tokens, so (design principle 4) it exists only with mode ``0600``:
 
@@ -227,10 +227,21 @@ _OPEN: dict[Path, PersistentTokenCache] = {}
 _OPEN_LOCK = threading.Lock()
 
 
-def open_cache(path: str | os.PathLike | None = None) -> PersistentTokenCache:
-    """The process-wide cache object for ``path`` (default :func:`default_cache_path`)."""
-    p = Path(path).expanduser() if path is not None else default_cache_path()
-    p = p.absolute()
+def _path(where: Any) -> Path:
+    if where is None:
+        return default_cache_path()
+    if hasattr(where, "cache_path"):  # a Profile
+        return Path(where.cache_path)
+    return Path(where).expanduser()
+
+
+def open_cache(where: str | os.PathLike | Any | None = None) -> PersistentTokenCache:
+    """The process-wide cache object for a file path or a profile (default :func:`default_cache_path`).
+
+    Sandbox profiles keep their tokens in their own file (``profile.cache_path``), so pass the profile
+    to see those: ``accounts(profile)``.
+    """
+    p = _path(where).absolute()
     with _OPEN_LOCK:
         cache = _OPEN.get(p)
         if cache is None:
@@ -238,9 +249,10 @@ def open_cache(path: str | os.PathLike | None = None) -> PersistentTokenCache:
         return cache
 
 
-def accounts(path: str | os.PathLike | None = None, *, as_frame: bool = False):
-    """The accounts in the cache (list of dicts, or a pandas DataFrame with ``as_frame=True``)."""
-    rows = open_cache(path).accounts()
+def accounts(where: str | os.PathLike | Any | None = None, *, as_frame: bool = False):
+    """The accounts in the cache of a path or profile (list of dicts, or a DataFrame with ``as_frame=True``).
+    No token ever appears in it."""
+    rows = open_cache(where).accounts()
     if as_frame:
         import pandas as pd
 
@@ -257,6 +269,6 @@ def accounts(path: str | os.PathLike | None = None, *, as_frame: bool = False):
     return rows
 
 
-def clear(path: str | os.PathLike | None = None) -> None:
-    """Remove every token from the cache file at ``path`` (default :func:`default_cache_path`)."""
-    open_cache(path).clear()
+def clear(where: str | os.PathLike | Any | None = None) -> None:
+    """Remove every token from the cache of a path or profile (default :func:`default_cache_path`)."""
+    open_cache(where).clear()

@@ -56,6 +56,7 @@ def test_accounts_lists_who_signed_in_without_any_token(tmp_path, sandbox, plain
     path = tmp_path / "cache.json"
     result = sign_in(connect(token_cache=path), plain_user)
     rows = token_cache.accounts(path)
+    assert token_cache.accounts(connect(token_cache=path)) == rows  # a profile names its own file
     assert [r["username"] for r in rows] == [plain_user["upn"]]
     assert rows[0]["has_refresh_token"] is True
     assert EWS in rows[0]["scopes"]
