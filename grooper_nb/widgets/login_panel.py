@@ -126,6 +126,7 @@ class LoginPanel(w.VBox):
         self._worker: threading.Thread | None = None
         self._run = 0  # generation counter: late results of a cancelled run are ignored
         self._quiet = False
+        self._finish_lock = threading.Lock()
 
         flows_ok = allowed_flows(profile)
         self.profile_html = w.HTML(self._profile_html())
@@ -381,7 +382,13 @@ class LoginPanel(w.VBox):
 
         def work() -> None:
             try:
-                self.open_browser(flow.url)
+                if self.open_browser(flow.url) is False:
+                    self._set_status(
+                        "No browser could be opened where the kernel runs: open the link above if your "
+                        "browser runs on this machine, otherwise use 'Auth code (paste the redirect URL)' "
+                        "or device code.",
+                        "busy",
+                    )
                 self._finish(run, result=flow.wait(self.browser_timeout))
             except flows.FlowCancelled:
                 self._finish(run, cancelled=True)
@@ -427,9 +434,14 @@ class LoginPanel(w.VBox):
         error: AuthError | None = None,
         cancelled: bool = False,
     ) -> None:
-        if run != self._run or self._done.is_set():
-            return  # a late answer from a cancelled or replaced run
-        self.result, self.error = result, error
+        with self._finish_lock:
+            if run != self._run or self._done.is_set():
+                return  # a late answer from a cancelled or replaced run
+            self.result, self.error = result, error
+            self._render_outcome(result, error)
+            self._done.set()
+
+    def _render_outcome(self, result: TokenResult | None, error: AuthError | None) -> None:
         if result is not None:
             who = f" as {result.username}" if result.username else ""
             self._set_status(f"Signed in{who}: token for {result.audience or ' '.join(result.scopes)}.", "ok")
@@ -442,7 +454,6 @@ class LoginPanel(w.VBox):
         self._show(device=False, auth=False)
         self.sign_in_button.disabled = False
         self.cancel_button.disabled = True
-        self._done.set()
 
     # ---------------------------------------------------------------- rendering
     def _show(self, *, device: bool, auth: bool, paste: bool = False) -> None:
