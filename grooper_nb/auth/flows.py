@@ -1,19 +1,15 @@
 """One function per OAuth flow, over real MSAL, each returning a :class:`TokenResult` or raising an
 explained :class:`AuthError`.
 
-=========================  ===================================================  ==========================
-Flow                       Function                                             When Grooper uses it
-=========================  ===================================================  ==========================
-auth code + PKCE           :func:`auth_code_interactive` (local browser),        Exchange/SharePoint/OneDrive
-                           :func:`auth_code_start` (paste the redirect URL:      connections (delegated)
-                           remote kernel, JupyterHub, WSL)
-device code                :func:`device_code` (non-blocking handle, cancel)     headless boxes
-client credentials         :func:`client_credentials` (secret or certificate)   server-to-server
-ROPC (legacy)              :func:`ropc` (warns: no MFA)                          old scripts
-on-behalf-of               :func:`on_behalf_of`                                  a middle-tier API
-silent / refresh           :func:`silent` (cache, refresh token)                 every later call
-admin consent              :func:`admin_consent_url`                             first setup in a tenant
-=========================  ===================================================  ==========================
+* auth code + PKCE — :func:`auth_code_interactive` (browser on the kernel's machine) and
+  :func:`auth_code_start` (paste the redirect URL: remote kernel, JupyterHub, WSL). Grooper's Exchange,
+  SharePoint and OneDrive connections are authorized this way (delegated).
+* device code — :func:`device_code`: a non-blocking handle with ``cancel()``; for headless boxes.
+* client credentials — :func:`client_credentials` with a secret or a certificate: server-to-server.
+* ROPC — :func:`ropc`: legacy (no MFA), warns; only to show why it fails.
+* on-behalf-of — :func:`on_behalf_of`: a middle-tier API calling Graph as the user.
+* silent / refresh — :func:`silent`: every later call, from the cache or with the refresh token.
+* admin consent — :func:`admin_consent_url`: the first setup of the app in a tenant.
 
 Example (sandbox)::
 
@@ -23,7 +19,6 @@ Example (sandbox)::
     token = flows.client_credentials(s2s)                # https://graph.microsoft.com/.default
     token.claims["roles"]                                # ['Mail.Read', 'Sites.Read.All', ...]
 
-    grooper = connect()
     handle = flows.device_code(connect(app="Grooper NB Bootstrap"), ["User.Read"])
     print(handle.user_code, handle.verification_uri)     # a person signs in there
     token = handle.wait(timeout=300)
