@@ -1,0 +1,323 @@
+"""Design principle 4, across the whole workbench: no token, secret or password leaks.
+
+What counts as issued: every password, client secret and expired secret in the sandbox's JSON (plus
+40-character pieces of the seeded private keys), and every token, PKCE verifier and device code that was
+created while the notebooks ran or while this test ran every flow in-process.
+
+Where it must not appear:
+
+* the **committed** notebooks (no outputs, no JWT-looking strings, no seeded secret);
+* the **executed** notebooks: every output (text, HTML, widget views) and the recorded widget state.
+  Each notebook is executed with nbclient in this process's environment (so against the run's sandbox);
+  a last cell, dropped before the scan, harvests from the kernel every :class:`Secret` and every token in
+  an MSAL token cache and flow dict, i.e. everything that notebook was issued;
+* **logs** captured at DEBUG from every logger (MSAL, urllib3, grooper_nb) while every flow runs here;
+* the ``repr``/``str``/HTML/summary of every public object: profiles, credentials, token results, flows in
+  progress, errors, token reports and comparisons, token caches and their account listings, the
+  stand-in person, and the widgets (their repr and every child's state).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import warnings
+from collections.abc import Iterable
+from pathlib import Path
+
+import ipywidgets
+import pytest
+
+from grooper_nb._redact import JWT_RE, Secret
+from grooper_nb.auth import cache as token_cache
+from grooper_nb.auth import flows
+from grooper_nb.auth.aadsts import AuthError
+from grooper_nb.auth.person import redirect_params, sandbox_person
+from grooper_nb.profile import connect
+from grooper_nb.tokens import compare_tokens, inspect_token
+from grooper_nb.widgets import LoginPanel
+from grooper_nb.widgets.token_inspector import TokenInspector
+
+NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("[0-9]*.ipynb"))
+MIN_LEN = 8  # shorter values could match ordinary text by chance
+WRONG_SECRET = "Leak~check-wrong-secret-9f8e7d6c5b4a"
+WRONG_PASSWORD = "Leak-check-wrong-password-31415"
+EWS = "https://outlook.office365.com/EWS.AccessAsUser.All"
+
+# Run last in each kernel (and dropped before scanning): everything secret the kernel holds.
+HARVEST = """
+import gc as _gc, json as _json, msal as _msal
+from grooper_nb._redact import Secret as _Secret
+_found = set()
+for _o in _gc.get_objects():
+    if isinstance(_o, _Secret):
+        _found.add(_o.reveal())
+    elif isinstance(_o, _msal.TokenCache):
+        _types = _o.CredentialType
+        for _kind in (_types.ACCESS_TOKEN, _types.REFRESH_TOKEN, _types.ID_TOKEN):
+            _found.update(_e.get("secret") for _e in _o.search(_kind))
+    elif isinstance(_o, dict) and ("device_code" in _o or "code_verifier" in _o):
+        _found.update(_o.get(_k) for _k in ("device_code", "code_verifier", "access_token", "refresh_token"))
+with open(__HARVEST_PATH__, "w") as _f:
+    _json.dump(sorted(v for v in _found if isinstance(v, str)), _f)
+"""
+
+
+# --------------------------------------------------------------------------------------------------
+# what counts as secret
+
+
+def sandbox_secrets(sandbox: dict) -> set[str]:
+    """Passwords, client secrets, expired secrets, and 40-char pieces of every seeded private key."""
+    found = {u["password"] for u in sandbox["users"] if u.get("password")}
+    for app in sandbox["apps"]:
+        found |= {app[k] for k in ("client_secret", "expired_client_secret") if app.get(k)}
+        if app.get("private_key_pem"):
+            pem = Path(app["private_key_pem"]).read_text()
+            body = "".join(line for line in pem.splitlines() if not line.startswith("-----"))
+            found |= {body[i : i + 40] for i in range(0, len(body) - 40, 40)}
+    return found
+
+
+def leaked(issued: Iterable[str], haystack: str) -> list[str]:
+    """The issued values found in ``haystack``, masked for the failure message."""
+    hits = sorted({v for v in issued if v and len(v) >= MIN_LEN and v in haystack})
+    return [repr(Secret(v, label="leaked")) for v in hits]
+
+
+def tokens_of(result: flows.TokenResult) -> set[str]:
+    return {s.reveal() for s in (result.access_token, result.refresh_token, result.id_token) if s}
+
+
+def displays(obj) -> list[str]:
+    """Every way a notebook or a log shows an object."""
+    out = [repr(obj), str(obj)]
+    for attr in ("_repr_html_", "summary", "to_dict", "accounts"):
+        fn = getattr(obj, attr, None)
+        if callable(fn):
+            out.append(repr(fn()))
+    if isinstance(obj, BaseException):
+        out += [str(a) for a in obj.args]
+    return out
+
+
+def widget_states(widget) -> list[str]:
+    """The state a frontend (or a saved notebook) gets for ``widget`` and all its descendants."""
+    out = [json.dumps(widget.get_state(), default=str)]
+    for child in getattr(widget, "children", ()):
+        if isinstance(child, ipywidgets.Widget):
+            out += widget_states(child)
+    return out
+
+
+# --------------------------------------------------------------------------------------------------
+# committed notebooks
+
+
+def test_there_are_notebooks_to_check():
+    names = {p.name for p in NOTEBOOKS}
+    assert {"00_start_here.ipynb", "02_oauth_flows.ipynb", "03_token_claims.ipynb"} <= names
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_committed_notebook_has_no_outputs_and_no_secrets(path: Path, sandbox):
+    text = path.read_text(encoding="utf-8")
+    nb = json.loads(text)
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "code":
+            source = "".join(cell["source"])[:50]
+            assert cell["outputs"] == [] and cell["execution_count"] is None, f"not stripped: {source!r}"
+    assert "widgets" not in nb["metadata"], "saved widget state"
+    assert not JWT_RE.search(text), "a JWT-looking string is committed"
+    assert leaked(sandbox_secrets(sandbox), text) == []
+
+
+# --------------------------------------------------------------------------------------------------
+# executed notebooks
+
+
+def execute_and_harvest(nb, path: Path, harvest_file: Path) -> set[str]:
+    """Execute ``nb`` (as if it lived at ``path``) with nbclient, recording widget state; return what its
+    kernel was issued. The harvest cell is removed again afterwards."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb.cells.append(nbformat.v4.new_code_cell(HARVEST.replace("__HARVEST_PATH__", repr(str(harvest_file)))))
+    client = NotebookClient(
+        nb,
+        timeout=300,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
+        store_widget_state=True,
+    )
+    try:
+        client.execute()
+    finally:
+        nb.cells.pop()  # the harvest cell printed nothing, and it is not part of the notebook
+    return set(json.loads(harvest_file.read_text()))
+
+
+def scan(nb, issued: set[str]) -> list[str]:
+    """What an executed notebook shows that it must not: JWT-looking strings and issued values."""
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    shown = json.dumps(outputs) + json.dumps(nb.metadata)
+    return [f"JWT-looking string {m[:12]}…" for m in JWT_RE.findall(shown)] + leaked(issued, shown)
+
+
+@pytest.fixture(scope="module", params=NOTEBOOKS, ids=lambda p: p.stem)
+def executed(request, sandbox, tmp_path_factory):
+    """(notebook executed against the run's sandbox, the values its kernel was issued)."""
+    import nbformat
+
+    path: Path = request.param
+    nb = nbformat.read(path, as_version=4)
+    harvested = execute_and_harvest(nb, path, tmp_path_factory.mktemp("harvest") / f"{path.stem}.json")
+    return nb, harvested
+
+
+def test_no_issued_value_in_an_executed_notebooks_outputs_or_widget_state(executed, sandbox):
+    nb, harvested = executed
+    assert any(JWT_RE.fullmatch(v) for v in harvested), "the notebook was issued no token: nothing checked"
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    assert outputs, "the notebook produced no output"
+    assert not [o for o in outputs if o.get("output_type") == "error"], "a cell raised"
+    assert scan(nb, harvested | sandbox_secrets(sandbox)) == []
+
+
+def test_the_notebook_scan_catches_a_printed_token(sandbox, tmp_path):
+    """The harvest-and-scan above can fail: a notebook that prints a token (and one that puts it into a
+    widget) is caught, while its masked display alone is not."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell(
+            "from grooper_nb import client_credentials, connect\n"
+            "token = client_credentials(connect('Grooper Server-to-Server'))\n"
+            "token"
+        ),
+        nbformat.v4.new_code_cell("print(token.access_token.reveal()[::-1])"),  # reversed: no JWT shape
+        nbformat.v4.new_code_cell(
+            "import ipywidgets\nipywidgets.Text(value=token.access_token.reveal()[5:])"
+        ),
+    ]
+    path = tmp_path / "leaky.ipynb"
+    issued = execute_and_harvest(nb, path, tmp_path / "harvest.json")
+    token = next(v for v in issued if JWT_RE.fullmatch(v))
+    clean = nb.copy()
+    clean.cells = nb.cells[:1]
+    clean.metadata = {}
+    assert scan(clean, issued) == []
+    found = scan(nb, issued | {token[::-1], token[5:]})
+    assert len(found) == 2, found  # the reversed token in stdout and the cut one in the widget state
+
+
+# --------------------------------------------------------------------------------------------------
+# every flow in this process: logs and displays
+
+
+@pytest.mark.filterwarnings("ignore:This API has been deprecated:DeprecationWarning")  # MSAL, on ROPC
+def test_no_issued_value_in_logs_or_in_any_public_objects_display(sandbox, caplog, tmp_path):
+    caplog.set_level(logging.DEBUG)  # the root logger: msal, urllib3, requests, grooper_nb, ...
+    issued: set[str] = sandbox_secrets(sandbox) | {WRONG_SECRET, WRONG_PASSWORD}
+    shown: list[str] = []
+    cache_file = tmp_path / "token-cache.json"
+
+    grooper = connect(token_cache=cache_file)
+    s2s = connect("Grooper Server-to-Server")
+    s2s_cert = connect("Grooper Server-to-Server", credential="certificate")
+    public = connect("Grooper NB Bootstrap", token_cache=cache_file)
+    middle = connect("Grooper Middle-Tier API", token_cache=cache_file)
+    profiles = (grooper, s2s, s2s_cert, public, middle)
+    for p in profiles:
+        shown += [*displays(p), *displays(p.credential), repr(p.session), repr(p.sandbox_info)]
+        issued |= {s.reveal() for s in p.secrets()}
+    person = sandbox_person(grooper)
+    admin = sandbox_person(grooper, directory_roles=["Global Administrator"])
+    shown += displays(person) + displays(admin)
+
+    results = [
+        flows.client_credentials(s2s),
+        flows.client_credentials(s2s_cert, f"https://{sandbox['tenant']['sharepoint_host']}/.default"),
+    ]
+    paste = flows.auth_code_start(grooper, [EWS])
+    shown += displays(paste)
+    results.append(paste.finish(person.sign_in(paste.url)))
+    shown += displays(paste)
+    results.append(flows.auth_code_interactive(grooper, ["Files.ReadWrite.All"], open_browser=person.open))
+    device = flows.device_code(public, ["User.Read"])
+    shown += displays(device)
+    person.enter_device_code(device)
+    results.append(device.wait(timeout=60))
+    shown += displays(device)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", flows.RopcWarning)
+        results.append(flows.ropc(grooper, person.upn, person.password, ["User.Read"]))
+    results.append(flows.silent(grooper, [EWS], account=results[2]))
+    results.append(flows.silent(grooper, [EWS], account=results[2], force_refresh=True))
+    api = flows.silent(public, [f"api://{middle.client_id}/access_as_user"], account=results[4])
+    results += [api, flows.on_behalf_of(middle, api, ["https://graph.microsoft.com/Mail.Read"])]
+    consent = redirect_params(admin.sign_in(flows.admin_consent_url(grooper)))
+    assert consent.get("admin_consent") == "True"
+    for r in results:
+        issued |= tokens_of(r)
+        shown += [*displays(r), repr(r.account), repr(r.id_token_claims), repr(r.claims)]
+
+    errors: list[AuthError] = []
+    for attempt in (
+        lambda: flows.client_credentials(s2s.replace(client_secret=WRONG_SECRET)),
+        lambda: flows.client_credentials(connect(credential="expired_secret")),
+        lambda: flows.client_credentials(s2s, "https://graph.microsoft.com/Mail.Read"),
+        lambda: flows.ropc(grooper, person.upn, WRONG_PASSWORD, ["User.Read"], warn=False),
+        lambda: flows.on_behalf_of(middle, results[0], ["User.Read"]),
+        lambda: flows.auth_code_start(grooper, [EWS], redirect_uri="http://localhost/wrong/"),
+    ):
+        with pytest.raises(AuthError) as info:
+            attempt()
+        errors.append(info.value)
+    assert [e.code for e in errors[:3]] == [7000215, 7000222, 1002012]
+    for e in errors:
+        shown += [*displays(e), e.description, *e.hints]
+
+    # tokens: reports, comparisons, the inspector widget (including after Reveal + Hide)
+    reports = [inspect_token(r, p) for r, p in ((results[0], s2s), (results[2], grooper))]
+    for report in reports:
+        shown += [*displays(report), repr(report.claims_frame()), repr(report.verdicts())]
+    shown += displays(compare_tokens(*reports))
+    inspector = TokenInspector(results[2], grooper)
+    shown += [repr(inspector), *widget_states(inspector)]
+
+    # the LoginPanel: device code, then ROPC typed into its boxes
+    panel = LoginPanel(public, flow="device_code", scopes="User.Read", open_browser=lambda url: False)
+    panel.sign_in_button.click()
+    person.enter_device_code(panel.handle)
+    assert panel.wait(timeout=60) is not None, panel.status_text
+    issued |= tokens_of(panel.result)
+    shown += [repr(panel), *widget_states(panel)]
+    panel.flow_picker.value = "ropc"
+    panel.username_text.value, panel.password_text.value = person.upn, person.password.reveal()
+    panel.sign_in_button.click()
+    assert panel.wait(timeout=60) is not None, panel.status_text
+    issued |= tokens_of(panel.result)
+    shown += [repr(panel), *widget_states(panel)]
+
+    # the token cache file's object and its listings
+    cache = token_cache.open_cache(cache_file)
+    shown += [repr(cache), repr(cache.accounts()), repr(token_cache.accounts(cache_file, as_frame=True))]
+
+    # and everything that was logged meanwhile
+    assert caplog.records, "nothing was logged at DEBUG: the log check would be empty"
+    shown += [caplog.text, *(r.getMessage() for r in caplog.records)]
+
+    assert sum(bool(JWT_RE.fullmatch(v)) for v in issued) >= 15  # the scan is meaningful
+    haystack = "\n".join(shown)
+    assert not JWT_RE.search(haystack), "a JWT-looking string was displayed or logged"
+    assert leaked(issued, haystack) == []
+
+
+def test_the_leak_scan_finds_what_it_looks_for(sandbox):
+    """The checks above are only worth something if a leak would be caught: a displayed password is."""
+    password = sandbox["users"][0]["password"]
+    assert leaked(sandbox_secrets(sandbox), f"oops: {password}") != []
+    assert re.search(JWT_RE, "Bearer eyJ0eXAiOiJKV1QifQ.eyJhdWQiOiJ4In0.c2ln")
