@@ -137,9 +137,10 @@ def test_committed_notebook_has_no_outputs_and_no_secrets(path: Path, sandbox):
 # executed notebooks
 
 
-def execute_and_harvest(nb, path: Path, harvest_file: Path) -> set[str]:
+def execute_and_harvest(nb, path: Path, harvest_file: Path, env: dict | None = None) -> set[str]:
     """Execute ``nb`` (as if it lived at ``path``) with nbclient, recording widget state; return what its
-    kernel was issued. The harvest cell is removed again afterwards."""
+    kernel was issued. The harvest cell is removed again afterwards. ``env``: the kernel's environment
+    (default: this process's)."""
     import nbformat
     from nbclient import NotebookClient
 
@@ -152,7 +153,7 @@ def execute_and_harvest(nb, path: Path, harvest_file: Path) -> set[str]:
         store_widget_state=True,
     )
     try:
-        client.execute()
+        client.execute(**({"env": env} if env is not None else {}))
     finally:
         nb.cells.pop()  # the harvest cell printed nothing, and it is not part of the notebook
     return set(json.loads(harvest_file.read_text()))
@@ -182,6 +183,37 @@ def test_no_issued_value_in_an_executed_notebooks_outputs_or_widget_state(execut
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
     assert outputs, "the notebook produced no output"
     assert not [o for o in outputs if o.get("output_type") == "error"], "a cell raised"
+    assert scan(nb, harvested | sandbox_secrets(sandbox)) == []
+
+
+def test_start_here_configured_as_a_real_tenant_runs_and_shows_no_secret(sandbox, grooper_app, tmp_path):
+    """Notebook 00 with a tenant configured the way it teaches: GROOPER_NB_* variables outside the notebook.
+
+    The "real tenant" here is the sandbox reached the way any tool can reach it — its proxy and CA bundle
+    in the environment (``python -m grooper_nb.sandbox env``) — so ``connect()`` builds a real-tenant
+    profile (not a sandbox one). The sandbox-only cells skip themselves, the checks still run, and the
+    secret given through the environment appears in no output.
+    """
+    import os
+
+    import nbformat
+
+    path = next(p for p in NOTEBOOKS if p.name == "00_start_here.ipynb")
+    env = {k: v for k, v in os.environ.items() if k.upper() != "NO_PROXY"}
+    env.update(sandbox["env"])
+    env.update(
+        GROOPER_NB_TENANT=sandbox["tenant"]["domain"],
+        GROOPER_NB_CLIENT_ID=grooper_app["client_id"],
+        GROOPER_NB_CLIENT_SECRET=grooper_app["client_secret"],
+    )
+    nb = nbformat.read(path, as_version=4)
+    harvested = execute_and_harvest(nb, path, tmp_path / "harvest.json", env=env)
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    text = json.dumps(outputs)
+    assert not [o for o in outputs if o.get("output_type") == "error"], "a cell raised"
+    assert "profile: real tenant" in text and "SANDBOX</span>" not in text  # no badge
+    assert "state dir:" not in text  # the sandbox-only cells skipped themselves
+    assert any(JWT_RE.fullmatch(v) for v in harvested)  # the first check got a token
     assert scan(nb, harvested | sandbox_secrets(sandbox)) == []
 
 
