@@ -24,7 +24,7 @@ from flask import Blueprint, Response, g, make_response, redirect, render_templa
 
 from .errors import AADSTSError, error_body
 from .issuance import client_info, known_scope_values, parse_scopes
-from .login import issuer_origin, store, tenant_or_raise
+from .login import browser_url, issuer_origin, store, tenant_or_raise
 from .store import hash_secret, redirect_uris
 from .token import LOCKOUT_SECONDS, LOCKOUT_THRESHOLD
 
@@ -381,15 +381,27 @@ def _finish(flow_id: str, flow: dict, user: dict) -> Response:
     return _deliver(flow, params)
 
 
+def _reachable_redirect(redirect_uri: str) -> str:
+    """The redirect URI, moved onto ``browser_url`` when it is a page of the impersonated login host and
+    the person is on the plain loopback surface (e.g. the ``…/common/oauth2/nativeclient`` landing page):
+    their ordinary browser would otherwise leave the sandbox for the real Microsoft site."""
+    parts = urlsplit(redirect_uri)
+    if request.scheme == "http" and parts.hostname == "login.microsoftonline.com":
+        base = urlsplit(browser_url())
+        return urlunsplit((base.scheme, base.netloc, parts.path, parts.query, parts.fragment))
+    return redirect_uri
+
+
 def _deliver(flow: dict, params: dict[str, Any]) -> Response:
     """Send the authorize response to the redirect URI per ``response_mode`` (§1.4)."""
     params = {k: v for k, v in params.items() if v is not None}
+    target = _reachable_redirect(flow["redirect_uri"])
     if flow.get("response_mode") == "form_post":
-        html = render_template("form_post.html", action=flow["redirect_uri"], params=params)
+        html = render_template("form_post.html", action=target, params=params)
         resp = make_response(Response(html, mimetype="text/html"))
         resp.headers["Cache-Control"] = "no-store, no-cache"
         return resp
-    parts = urlsplit(flow["redirect_uri"])
+    parts = urlsplit(target)
     if flow.get("response_mode") == "fragment":
         url = urlunsplit((parts.scheme, parts.netloc, parts.path, parts.query, urlencode(params)))
     else:

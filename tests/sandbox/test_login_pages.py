@@ -168,3 +168,18 @@ def test_devicelogin_page_rejects_an_unknown_code(sandbox, sandbox_env):
     assert set(forms(page.text)[0]["fields"]) == {"otc"} and ">Next</button>" in page.text
     wrong = requests.post(f"{sandbox['browser_url']}/devicelogin", data={"otc": "NOTACODE1"}, timeout=30)
     assert wrong.status_code == 400 and "didn" in wrong.text and 'id="sandbox-badge"' in wrong.text
+
+
+def test_a_nativeclient_redirect_from_the_browser_url_stays_in_the_sandbox(sandbox, sandbox_env):
+    """A person on browser_url must land on the sandbox's nativeclient page, not the real Microsoft site."""
+    client = _client(sandbox)
+    native = "https://login.microsoftonline.com/common/oauth2/nativeclient"
+    flow = client.initiate_auth_code_flow(["User.Read"], redirect_uri=native)
+    person_url = flow["auth_uri"].replace("https://login.microsoftonline.com", sandbox["browser_url"])
+    final = sign_in(requests.Session(), person_url, user(sandbox, "lee.gu"))
+    location = final.headers["Location"]
+    assert location.startswith(f"{sandbox['browser_url']}/common/oauth2/nativeclient?"), location
+    landing = requests.get(location, timeout=30)
+    assert landing.status_code == 200 and 'id="nativeclient-url"' in landing.text
+    result = client.acquire_token_by_auth_code_flow(flow, redirect_query(final))
+    assert "access_token" in result, result.get("error_description")
