@@ -10,6 +10,9 @@ Choices made here, once, for every flow:
 * A fresh application object per flow call, sharing the persistent token cache: MSAL caches HTTP-400
   token responses for 60 s per application object, which would hide a fix the user just made (consent
   granted, secret replaced) behind a stale error.
+* Discovery documents are remembered per profile session (:class:`_MetadataCachingClient`): a fresh
+  application object would otherwise fetch tenant (and instance) discovery again on every call, one extra
+  round trip each time a cell re-runs (bench/bench_auth.py shows the difference).
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ import contextlib
 import hashlib
 import os
 import threading
+import time
+import weakref
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -139,6 +144,56 @@ def _discovery_error_body(exc: BaseException) -> dict[str, Any] | None:
     return None
 
 
+_METADATA_MAX_AGE = 3600.0  # Entra sends Cache-Control: max-age=86400 on discovery; an hour is modest
+_METADATA_PATHS = ("/.well-known/openid-configuration", "/common/discovery/instance")
+
+
+class _MetadataCachingClient:
+    """The profile's ``requests.Session`` as MSAL's ``http_client``, remembering successful discovery
+    answers (public metadata) for an hour. Token requests (POST) and every other GET go straight through;
+    errors (e.g. AADSTS90002 for an unknown tenant) are never remembered."""
+
+    def __init__(self, session: requests.Session) -> None:
+        self._session = session
+        self._answers: dict[tuple[str, tuple], tuple[float, requests.Response]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, url: str, params: Any = None, **kwargs: Any) -> requests.Response:
+        if not any(p in url for p in _METADATA_PATHS):
+            return self._session.get(url, params=params, **kwargs)
+        key = (url, tuple(sorted((params or {}).items())))
+        with self._lock:
+            hit = self._answers.get(key)
+        if hit is not None and time.monotonic() - hit[0] < _METADATA_MAX_AGE:
+            return hit[1]
+        resp = self._session.get(url, params=params, **kwargs)
+        if resp.status_code == 200:
+            with self._lock:
+                self._answers[key] = (time.monotonic(), resp)
+        return resp
+
+    def post(self, url: str, **kwargs: Any) -> requests.Response:
+        return self._session.post(url, **kwargs)
+
+    def close(self) -> None:  # MSAL never closes a client it was given; the profile owns the session
+        pass
+
+
+_HTTP_CLIENTS: weakref.WeakKeyDictionary[requests.Session, _MetadataCachingClient] = (
+    weakref.WeakKeyDictionary()
+)
+_HTTP_CLIENTS_LOCK = threading.Lock()
+
+
+def http_client_for(session: requests.Session) -> _MetadataCachingClient:
+    """The one metadata-remembering MSAL http_client of a profile session."""
+    with _HTTP_CLIENTS_LOCK:
+        client = _HTTP_CLIENTS.get(session)
+        if client is None:
+            client = _HTTP_CLIENTS[session] = _MetadataCachingClient(session)
+        return client
+
+
 def build_app(
     profile: Profile, flow: str, *, public: bool | None = None, token_cache: msal.TokenCache | None = None
 ) -> msal.ClientApplication:
@@ -147,7 +202,7 @@ def build_app(
     confidential = profile.credential is not None and not public
     kwargs: dict[str, Any] = {
         "authority": profile.authority,
-        "http_client": profile.session,
+        "http_client": http_client_for(profile.session),
         "token_cache": token_cache if token_cache is not None else profile.token_cache,
         "azure_region": False,
         "app_name": APP_NAME,

@@ -105,6 +105,17 @@ def test_client_credentials_without_default_scope_is_explained(s2s):
     assert any(f"{GRAPH}/.default" in h for h in info.value.hints)
 
 
+def test_discovery_is_fetched_once_per_profile_not_once_per_call(sandbox):
+    profile = connect(app="Grooper Server-to-Server", sandbox_dir=sandbox["state_dir"])
+    seen: list[str] = []
+    profile.session.hooks["response"].append(lambda resp, *a, **k: seen.append(resp.request.url))
+    for _ in range(3):
+        flows.client_credentials(profile, use_cache=False)
+    discovery = [u for u in seen if "/.well-known/openid-configuration" in u]
+    tokens = [u for u in seen if u.endswith("/oauth2/v2.0/token")]
+    assert len(discovery) == 1 and len(tokens) == 3, seen
+
+
 def test_client_credentials_need_a_credential(bootstrap):
     with pytest.raises(AuthError, match="secret or certificate"):
         flows.client_credentials(bootstrap)
