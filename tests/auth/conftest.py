@@ -4,14 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from grooper_nb.auth.person import SandboxPerson, sandbox_person
 from grooper_nb.profile import Profile, connect
-from tests.auth.sandbox_person import Person as _Person
-
-
-@pytest.fixture(scope="session")
-def Person():
-    """The simulated person at a browser (tests/auth/sandbox_person.py)."""
-    return _Person
 
 
 @pytest.fixture(scope="session")
@@ -42,6 +36,9 @@ def middle_tier(sandbox) -> Profile:
 
 
 @pytest.fixture
-def person(Person, plain_user):
-    """A plain user (no MFA, enabled) ready to sign in on the sandbox pages."""
-    return Person(plain_user["upn"], plain_user["password"])
+def person(grooper, plain_user) -> SandboxPerson:
+    """A plain user (no MFA, enabled) ready to sign in on the sandbox pages (grooper_nb.auth.person).
+
+    The profile only tells it the sandbox's ``browser_url``, which every app of the sandbox shares, so
+    the same person signs in to the bootstrap app's device-login page too."""
+    return sandbox_person(grooper, plain_user["upn"])

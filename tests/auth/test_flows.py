@@ -12,6 +12,7 @@ import pytest
 
 from grooper_nb.auth import flows
 from grooper_nb.auth.aadsts import CATALOGUE, AuthError
+from grooper_nb.auth.person import sandbox_person
 from grooper_nb.auth.scopes import preset_scopes
 from grooper_nb.profile import connect, sandbox_session
 
@@ -140,7 +141,7 @@ def test_auth_code_interactive_opens_the_sandbox_page_and_redeems_the_code(groop
 
     def browser(url: str) -> None:
         opened.append(url)
-        person.authorize(url, follow_out=True)  # the browser posts the code to the loopback listener
+        person.sign_in(url, follow_redirect=True)  # the browser posts the code to the loopback listener
 
     result = flows.auth_code_interactive(grooper, [EWS, "offline_access"], open_browser=browser, timeout=60)
     assert opened[0].startswith(grooper.browser_url + "/")
@@ -154,7 +155,7 @@ def test_auth_code_interactive_opens_the_sandbox_page_and_redeems_the_code(groop
 def test_auth_code_paste_variant_for_remote_kernels(grooper, person):
     flow = flows.auth_code_start(grooper, preset_scopes("SharePoint (delegated)", grooper))
     assert flow.url.startswith(grooper.browser_url + "/")
-    final = person.authorize(flow.url)  # where the browser ends: http://localhost/?code=...
+    final = person.sign_in(flow.url)  # where the browser ends: http://localhost/?code=...
     assert final.startswith("http://localhost")
     result = flow.finish(final)
     assert result.flow == "auth_code_paste" and result.audience == GRAPH
@@ -165,7 +166,7 @@ def test_pasting_another_sign_ins_url_is_a_state_mismatch(grooper, person):
     first = flows.auth_code_start(grooper, ["User.Read"])
     second = flows.auth_code_start(grooper, ["User.Read"])
     with pytest.raises(AuthError) as info:
-        second.finish(person.authorize(first.url))
+        second.finish(person.sign_in(first.url))
     assert info.value.error == "state_mismatch" and info.value.fix
 
 
@@ -207,8 +208,8 @@ def test_device_code_polls_in_the_background_while_this_thread_signs_in(bootstra
     assert handle.user_code in handle.message and handle.verification_uri in handle.message
     assert handle.seconds_left() > 0
     # This (test) thread is free: it plays the person while MSAL polls in the handle's thread.
-    page = person.device_login(handle.verification_uri, handle.user_code)
-    assert page.status_code == 200
+    done = person.enter_device_code(handle.verification_uri, handle.user_code)
+    assert "signed in to the Grooper NB Bootstrap application" in done
     result = handle.wait(timeout=120)
     assert result.flow == "device_code" and result.audience == GRAPH and "User.Read" in scp(result)
     assert result.username == person.upn
@@ -216,10 +217,10 @@ def test_device_code_polls_in_the_background_while_this_thread_signs_in(bootstra
     assert not handle.thread.is_alive() and handle.status == "succeeded"
 
 
-def test_device_code_handles_an_mfa_user_interactively(bootstrap, Person, mfa_user):
+def test_device_code_handles_an_mfa_user_interactively(bootstrap, mfa_user):
     handle = flows.device_code(bootstrap, ["User.Read"])
-    someone = Person(mfa_user["upn"], mfa_user["password"])
-    someone.device_login(handle.verification_uri, handle.user_code)
+    someone = sandbox_person(bootstrap, mfa_user["upn"])
+    someone.enter_device_code(handle.verification_uri, handle.user_code)
     assert "mfa-form" in someone.pages
     assert handle.wait(timeout=120).username == mfa_user["upn"]
 
@@ -230,7 +231,8 @@ def test_cancel_stops_msals_polling(bootstrap, person):
     handle.thread.join(timeout=60)
     assert not handle.thread.is_alive()  # MSAL's loop returned: no more polling
     assert handle.status == "cancelled" and handle.result is None
-    person.device_login(handle.verification_uri, handle.user_code)  # approving later changes nothing
+    # approving later changes nothing: the page accepts the code, but nobody polls for the token
+    assert "signed in" in person.enter_device_code(handle.verification_uri, handle.user_code)
     with pytest.raises(flows.FlowCancelled):
         handle.wait(timeout=1)
     assert handle.result is None
@@ -238,7 +240,7 @@ def test_cancel_stops_msals_polling(bootstrap, person):
 
 def test_device_code_for_an_app_without_public_client_flows_is_explained(grooper, person):
     handle = flows.device_code(grooper, ["User.Read"])
-    person.device_login(handle.verification_uri, handle.user_code)
+    person.enter_device_code(handle.verification_uri, handle.user_code)
     with pytest.raises(AuthError) as info:
         handle.wait(timeout=120)
     assert info.value.code == 7000218 and info.value.fix
@@ -276,7 +278,7 @@ def test_on_behalf_of_exchanges_the_users_middle_tier_token_for_graph(
     bootstrap, middle_tier, person, plain_user
 ):
     handle = flows.device_code(bootstrap, [f"api://{middle_tier.client_id}/access_as_user"])
-    person.device_login(handle.verification_uri, handle.user_code)
+    person.enter_device_code(handle.verification_uri, handle.user_code)
     user_token = handle.wait(timeout=120)
     assert user_token.audience in (middle_tier.client_id, f"api://{middle_tier.client_id}")
     result = flows.on_behalf_of(middle_tier, user_token, [f"{GRAPH}/User.Read"])
@@ -291,7 +293,7 @@ def test_on_behalf_of_with_an_app_only_token_is_explained(s2s, middle_tier):
 
 
 # ---- silent / refresh ------------------------------------------------------------------------------------
-def test_silent_uses_the_cache_and_force_refresh_redeems_the_refresh_token(grooper, Person, admin_user):
+def test_silent_uses_the_cache_and_force_refresh_redeems_the_refresh_token(grooper, admin_user):
     first = quiet_ropc(grooper, admin_user["upn"], admin_user["password"], [EWS])
     cached = flows.silent(grooper, [EWS], account=first)
     assert cached.source == "cache" and cached.access_token == first.access_token
@@ -309,12 +311,12 @@ def test_silent_without_a_cached_account_says_sign_in_first(s2s):
 
 
 # ---- admin consent ---------------------------------------------------------------------------------------
-def test_admin_consent_url_is_a_sandbox_page_an_admin_can_complete(grooper, Person, admin_user):
+def test_admin_consent_url_is_a_sandbox_page_an_admin_can_complete(grooper, admin_user):
     url = flows.admin_consent_url(grooper, state="xyz")
     assert url.startswith(f"{grooper.browser_url}/{grooper.tenant}/adminconsent?")
     assert parse_qs(urlsplit(url).query)["client_id"] == [grooper.client_id]
     v2 = flows.admin_consent_url(grooper, [f"{EXO}/.default"])
     assert f"/{grooper.tenant}/v2.0/adminconsent?" in v2 and "scope=" in v2
-    final = Person(admin_user["upn"], admin_user["password"]).authorize(url)
+    final = sandbox_person(grooper, admin_user["upn"]).sign_in(url)
     query = parse_qs(urlsplit(final).query)
     assert query.get("admin_consent") == ["True"] and query.get("state") == ["xyz"]

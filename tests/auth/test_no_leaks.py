@@ -13,6 +13,7 @@ from grooper_nb._redact import Secret
 from grooper_nb.auth import cache as token_cache
 from grooper_nb.auth import flows
 from grooper_nb.auth.aadsts import AuthError
+from grooper_nb.auth.person import sandbox_person
 from grooper_nb.profile import connect
 
 WRONG_SECRET = "Leak~test-wrong-secret-0123456789abcdefg"
@@ -42,7 +43,7 @@ def tokens_of(result: flows.TokenResult) -> set[str]:
     return {s.reveal() for s in (result.access_token, result.refresh_token, result.id_token) if s is not None}
 
 
-def test_nothing_secret_is_displayed_or_logged(sandbox, Person, plain_user, mfa_user, tmp_path, caplog):
+def test_nothing_secret_is_displayed_or_logged(sandbox, plain_user, mfa_user, tmp_path, caplog):
     caplog.set_level(logging.DEBUG)
     issued: set[str] = set(sandbox_secrets(sandbox)) | {WRONG_SECRET}
     shown: list[str] = []
@@ -55,23 +56,19 @@ def test_nothing_secret_is_displayed_or_logged(sandbox, Person, plain_user, mfa_
     for p in (grooper, s2s, s2s_cert, bootstrap, middle):
         shown += displays(p) + displays(p.credential) + [repr(p.sandbox_info), repr(p.session)]
 
-    person = Person(plain_user["upn"], plain_user["password"])
+    person = sandbox_person(grooper, plain_user["upn"])
     results = [
         flows.client_credentials(s2s),
         flows.client_credentials(s2s_cert, ["https://outlook.office365.com/.default"]),
     ]
     flow = flows.auth_code_start(grooper, ["https://outlook.office365.com/EWS.AccessAsUser.All"])
     shown += displays(flow)
-    results.append(flow.finish(person.authorize(flow.url)))
+    results.append(flow.finish(person.sign_in(flow.url)))
     shown += displays(flow)
-    results.append(
-        flows.auth_code_interactive(
-            grooper, ["Files.ReadWrite.All"], open_browser=lambda u: person.authorize(u, follow_out=True)
-        )
-    )
+    results.append(flows.auth_code_interactive(grooper, ["Files.ReadWrite.All"], open_browser=person.open))
     handle = flows.device_code(bootstrap, [f"api://{middle.client_id}/access_as_user"])
     shown += displays(handle)
-    person.device_login(handle.verification_uri, handle.user_code)
+    person.enter_device_code(handle)
     results.append(handle.wait(timeout=120))
     shown += displays(handle)
     results.append(flows.on_behalf_of(middle, results[-1], ["User.Read"]))

@@ -8,18 +8,18 @@ import re
 import pytest
 
 from grooper_nb.auth.aadsts import CATALOGUE
+from grooper_nb.auth.person import SandboxPerson, sandbox_person
 from grooper_nb.profile import connect
 from grooper_nb.widgets import LoginPanel
 from grooper_nb.widgets.login_panel import allowed_flows, presets_for
-from tests.auth.sandbox_person import Person
 
 GRAPH = "https://graph.microsoft.com"
 
 
 @pytest.fixture
-def person(plain_user):
-    """A plain user at a browser (tests/auth/sandbox_person.py)."""
-    return Person(plain_user["upn"], plain_user["password"])
+def person(sandbox, plain_user) -> SandboxPerson:
+    """A plain user at a browser on the sandbox's pages (grooper_nb.auth.person)."""
+    return sandbox_person(connect(), plain_user["upn"])
 
 
 def href(html_value: str) -> str:
@@ -73,7 +73,7 @@ def test_device_code_completes_while_the_test_thread_stays_free(bootstrap_app, p
     assert link == f"{panel.profile.browser_url}/devicelogin"
     assert "Open the device login page" in panel.device_link.value
     # the person signs in from this thread — the test would deadlock if the panel blocked it
-    person.device_login(link, code)
+    person.enter_device_code(link, code)
     result = panel.wait(timeout=120)
     assert result is not None and panel.result is result
     assert result.flow == "device_code" and result.audience == GRAPH
@@ -94,7 +94,8 @@ def test_cancel_stops_the_device_code_polling(sandbox, person):
     assert not handle.thread.is_alive()  # MSAL's polling loop has returned
     assert handle.status == "cancelled"
     assert panel.status_text == "Cancelled." and panel.result is None and not panel.busy
-    person.device_login(handle.verification_uri, handle.user_code)  # too late: nobody is polling
+    # too late: the page accepts the code, but nobody is polling for the token any more
+    assert "signed in" in person.enter_device_code(handle.verification_uri, handle.user_code)
     assert panel.wait(timeout=1) is None and panel.result is None
     assert panel.cancel_button.disabled and not panel.sign_in_button.disabled
 
@@ -143,7 +144,7 @@ def test_auth_code_paste_on_a_remote_kernel(sandbox, person):
     url = href(panel.auth_link.value)
     assert url.startswith(panel.profile.browser_url + "/")  # the sandbox page, never Microsoft's site
     assert panel.paste_box.layout.display is None and panel.paste_text.description == "Redirect URL"
-    panel.paste_text.value = person.authorize(url)
+    panel.paste_text.value = person.sign_in(url)
     panel.finish_button.click()
     assert panel.result.flow == "auth_code_paste" and panel.result.audience == GRAPH
     assert panel.paste_text.value == ""
@@ -154,7 +155,7 @@ def test_auth_code_with_the_browser_on_this_machine(sandbox, person):
 
     def browser(url):
         opened.append(url)
-        person.authorize(url, follow_out=True)
+        person.sign_in(url, follow_redirect=True)
 
     panel = LoginPanel(connect(), flow="auth_code", open_browser=browser)
     panel.sign_in_button.click()
