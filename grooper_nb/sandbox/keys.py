@@ -21,7 +21,6 @@ Implements reference/microsoft-protocols.md §1.3 (JWKS) and the header rules of
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import hashlib
 import json
 import os
@@ -34,7 +33,9 @@ import jwt
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
-from cryptography.x509.oid import NameOID
+
+from . import _x509
+from ._files import write_private, write_public
 
 __all__ = [
     "SigningKey",
@@ -65,30 +66,8 @@ def thumbprint_sha256(cert_der: bytes) -> bytes:
 
 def make_self_signed(common_name: str, *, days: int = 730) -> tuple[bytes, bytes]:
     """A fresh RSA-2048 key and self-signed certificate, as ``(key_pem, cert_pem)``."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-    now = dt.datetime.now(dt.timezone.utc)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=days))
-        .sign(key, hashes.SHA256())
-    )
-    key_pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
-    return key_pem, cert.public_bytes(serialization.Encoding.PEM)
-
-
-def _write_private(path: Path, data: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-    os.chmod(path, 0o600)
+    key, cert = _x509.self_signed(common_name, days=days)
+    return _x509.key_pem(key), _x509.cert_pem(cert)
 
 
 @dataclass(frozen=True)
@@ -135,8 +114,8 @@ class SigningKeys:
             key_path, cert_path = folder / f"signing-{n}.key.pem", folder / f"signing-{n}.cert.pem"
             if not (key_path.exists() and cert_path.exists()):
                 key_pem, cert_pem = make_self_signed(f"sandbox token signing key {n}")
-                _write_private(key_path, key_pem)
-                cert_path.write_bytes(cert_pem)
+                write_private(key_path, key_pem)
+                write_public(cert_path, cert_pem)
             private_key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
             keys.append(SigningKey(private_key, x509.load_pem_x509_certificate(cert_path.read_bytes())))
         return cls(keys)

@@ -11,8 +11,8 @@ service principals with their real appIds and permission GUIDs (reference/micros
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
-import os
 import random
 import string
 import uuid
@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
+from ._files import write_private, write_public
 from .keys import b64url, make_self_signed, thumbprint_sha1
 
 if TYPE_CHECKING:
@@ -311,14 +312,10 @@ def _add_certificate(ids: _Ids, app: dict, folder: Path) -> dict[str, str]:
     folder.mkdir(parents=True, exist_ok=True)
     key_pem, cert_pem = make_self_signed(app["displayName"], days=365)
     key_path, cert_path = folder / "private_key.pem", folder / "certificate.pem"
-    fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(key_pem)
-    cert_path.write_bytes(cert_pem)
+    write_private(key_path, key_pem)
+    write_public(cert_path, cert_pem)
     cert = x509.load_pem_x509_certificate(cert_pem)
     der = cert.public_bytes(serialization.Encoding.DER)
-    import base64
-
     app["keyCredentials"].append(
         {
             "keyId": ids.guid(),

@@ -21,7 +21,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
 import secrets
 import shutil
 import sqlite3
@@ -32,6 +31,7 @@ import weakref
 from pathlib import Path
 from typing import Any
 
+from ._files import touch_private
 from .keys import SigningKeys
 
 __all__ = ["Store", "hash_secret"]
@@ -101,10 +101,7 @@ class Store:
     def open(cls, state_dir: Path, seed: int = 42, scale: str = "small") -> Store:
         state_dir = Path(state_dir)
         state_dir.mkdir(parents=True, exist_ok=True)
-        new = not (state_dir / "tenant.db").exists()
-        if new:
-            fd = os.open(state_dir / "tenant.db", os.O_WRONLY | os.O_CREAT, 0o600)
-            os.close(fd)
+        touch_private(state_dir / "tenant.db")  # 0600 before SQLite writes a byte of it
         store = cls(state_dir)
         store._conn().executescript(_SCHEMA)
         if store.meta("tenant") is None:

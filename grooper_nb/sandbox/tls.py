@@ -13,7 +13,7 @@ reference/msal-and-sandbox-notes.md §2 ("TLS for the emulator")::
     bundle = write_bundle(ca, state_dir / "ca" / "bundle.pem")
     ctx = server_context(cert, key)          # for werkzeug's server
 
-RSA 2048 keys keep a cold start on a 2-core box well under a second.
+Keys and certificates come from :mod:`._x509`; files are written by :mod:`._files`.
 """
 
 from __future__ import annotations
@@ -26,9 +26,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from ._files import write_private, write_public
+
 __all__ = ["CA", "ensure_ca", "ensure_server_cert", "server_context", "write_bundle"]
 
-_KEY_BITS = 2048
 _CA_DAYS = 3650
 _SERVER_DAYS = 397
 _RENEW_BEFORE = dt.timedelta(days=30)
@@ -42,54 +43,13 @@ class CA:
     key_path: Path
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
-
-
-def _write_private(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` with mode 0600 from the first byte on (atomic rename)."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.fchmod(fd, 0o600)  # O_CREAT's mode does not apply if the file was left behind
-        os.write(fd, data)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
-
-
-def _write_public(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(data)
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, path)
-
-
-def _new_key():
-    from cryptography.hazmat.primitives.asymmetric import rsa
-
-    return rsa.generate_private_key(public_exponent=65537, key_size=_KEY_BITS)
-
-
-def _key_pem(key) -> bytes:
-    from cryptography.hazmat.primitives import serialization
-
-    return key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
-
-
 def ensure_ca(ca_dir: Path) -> CA:
     """Load the CA in ``ca_dir`` or create it (``ca.pem`` + ``ca-key.pem`` at 0600).
 
     The directory itself is made 0700. An existing CA is kept as is (its key mode is re-asserted),
     so bundles handed out earlier stay valid across restarts and resets.
     """
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.x509.oid import NameOID
+    from . import _x509
 
     ca_dir = Path(ca_dir)
     ca_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -98,46 +58,15 @@ def ensure_ca(ca_dir: Path) -> CA:
     if ca.cert_path.exists() and ca.key_path.exists():
         os.chmod(ca.key_path, 0o600)
         return ca
-
-    key = _new_key()
-    name = x509.Name(
-        [
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "grooper-nb sandbox"),
-            x509.NameAttribute(NameOID.COMMON_NAME, f"grooper-nb sandbox CA {os.urandom(4).hex()}"),
-        ]
-    )
-    now = _now()
-    ski = x509.SubjectKeyIdentifier.from_public_key(key.public_key())
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=_CA_DAYS))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=False,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=True,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .add_extension(ski, critical=False)
-        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski), critical=False)
-        .sign(key, hashes.SHA256())
+    key, cert = _x509.self_signed(
+        f"grooper-nb sandbox CA {os.urandom(4).hex()}",
+        organization="grooper-nb sandbox",
+        days=_CA_DAYS,
+        ca=True,
     )
     # Key first: a cert without its key is never left as a "complete" CA.
-    _write_private(ca.key_path, _key_pem(key))
-    _write_public(ca.cert_path, cert.public_bytes(serialization.Encoding.PEM))
+    write_private(ca.key_path, _x509.key_pem(key))
+    write_public(ca.cert_path, _x509.cert_pem(cert))
     return ca
 
 
@@ -165,7 +94,7 @@ def _server_cert_is_current(cert_path: Path, key_path: Path, ca_cert, hosts: Seq
         return False
     return (
         cert.issuer == ca_cert.subject
-        and cert.not_valid_after_utc - _now() > _RENEW_BEFORE
+        and cert.not_valid_after_utc - dt.datetime.now(dt.timezone.utc) > _RENEW_BEFORE
         and set(san) == set(_sans(hosts))
     )
 
@@ -177,8 +106,9 @@ def ensure_server_cert(ca: CA, hosts: Sequence[str]) -> tuple[Path, Path]:
     ones. Returns ``(cert_path, key_path)``; the key is written 0600.
     """
     from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+    from cryptography.hazmat.primitives import serialization
+
+    from . import _x509
 
     cert_path = ca.cert_path.with_name("server.pem")
     key_path = ca.cert_path.with_name("server-key.pem")
@@ -186,43 +116,10 @@ def ensure_server_cert(ca: CA, hosts: Sequence[str]) -> tuple[Path, Path]:
     if _server_cert_is_current(cert_path, key_path, ca_cert, hosts):
         os.chmod(key_path, 0o600)
         return cert_path, key_path
-
     ca_key = serialization.load_pem_private_key(ca.key_path.read_bytes(), password=None)
-    key = _new_key()
-    now = _now()
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, hosts[0])]))
-        .issuer_name(ca_cert.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=_SERVER_DAYS))
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=False,
-                key_encipherment=True,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=False,
-                crl_sign=False,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-        .add_extension(x509.SubjectAlternativeName(_sans(hosts)), critical=False)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_cert.public_key()), critical=False
-        )
-        .sign(ca_key, hashes.SHA256())
-    )
-    _write_private(key_path, _key_pem(key))
-    _write_public(cert_path, cert.public_bytes(serialization.Encoding.PEM))
+    key, cert = _x509.server_certificate(ca_key, ca_cert, _sans(hosts), days=_SERVER_DAYS)
+    write_private(key_path, _x509.key_pem(key))
+    write_public(cert_path, _x509.cert_pem(cert))
     return cert_path, key_path
 
 
@@ -238,7 +135,7 @@ def write_bundle(ca: CA, bundle_path: Path) -> Path:
     public = Path(certifi.where()).read_bytes()
     sandbox = ca.cert_path.read_bytes()
     bundle_path = Path(bundle_path)
-    _write_public(bundle_path, public.rstrip(b"\n") + b"\n\n# grooper-nb sandbox CA\n" + sandbox)
+    write_public(bundle_path, public.rstrip(b"\n") + b"\n\n# grooper-nb sandbox CA\n" + sandbox)
     return bundle_path
 
 

@@ -233,32 +233,16 @@ def page_error_details(html: str) -> dict[str, Any]:
 
 def unregistered_certificate() -> dict[str, str]:
     """A key pair + self-signed certificate that no app registered: an MSAL ``client_credential`` dict."""
-    import datetime as dt
     import hashlib
 
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-    from cryptography.x509.oid import NameOID
+    from cryptography.hazmat.primitives import serialization
 
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "not registered anywhere")])
-    now = dt.datetime.now(dt.timezone.utc)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=30))
-        .sign(key, hashes.SHA256())
-    )
+    from grooper_nb.sandbox import _x509
+
+    key, cert = _x509.self_signed("not registered anywhere", days=30)
     der = cert.public_bytes(serialization.Encoding.DER)
     return {
-        "private_key": key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        ).decode(),
+        "private_key": _x509.key_pem(key).decode(),
         "thumbprint": hashlib.sha1(der).hexdigest().upper(),
-        "public_certificate": cert.public_bytes(serialization.Encoding.PEM).decode(),
+        "public_certificate": _x509.cert_pem(cert).decode(),
     }
