@@ -69,7 +69,9 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "serve":
-            return service.serve(args.state_dir, args.seed, args.scale, args.ready_fd, args.detach)
+            from grooper_nb.sandbox import server  # the service process only
+
+            return server.serve(args.state_dir, args.seed, args.scale, args.ready_fd, args.detach)
         if args.command == "start":
             print(json.dumps(service.ensure_running(args.state_dir, args.seed, args.scale), indent=2))
         elif args.command == "status":

@@ -1,12 +1,4 @@
-"""The sandbox service: one background process per state dir, and the launcher that finds or starts it.
-
-One process serves three loopback listeners:
-
-* the **TLS server** for the impersonated hosts (``login.microsoftonline.com``, ``graph.microsoft.com``,
-  ``outlook.office365.com``, ``{tenant}.sharepoint.com``, ``{tenant}-my.sharepoint.com``), dispatching on
-  ``Host`` (``hosts.create_tls_app``);
-* the **CONNECT proxy** (:mod:`.proxy`), the only way a client reaches that TLS server;
-* the plain-HTTP **browser server** for pages a person opens (``hosts.create_browser_app``).
+"""The sandbox launcher: find, start, stop or reset the one background service per state dir.
 
 Client code calls :func:`ensure_running` (``profile.connect()`` is the only caller in the package);
 the CLI (``python -m grooper_nb.sandbox``) wraps the same functions::
@@ -17,36 +9,30 @@ the CLI (``python -m grooper_nb.sandbox``) wraps the same functions::
 
 ``ensure_running`` returns the JSON of contracts.md §1. Tenant, users and apps come live from the
 running service (a key-guarded route on the browser server; the key sits in ``service.json``, 0600).
+The service process itself (TLS server, proxy, browser server) is :mod:`.server`; this module only
+spawns it (``python -m grooper_nb.sandbox serve``) and never imports it.
 
 State dir layout (the service's part): ``ca/`` (CA, server cert, bundle), ``service.json`` (ports,
-pid, admin key; 0600), ``service.lock`` (serialises start/stop/reset across processes),
-``service.log`` (access and error log; never secrets).
+pid, seed and scale of the tenant, admin key; 0600), ``service.lock`` (serialises start/stop/reset
+across processes), ``service.log`` (access and error log; never secrets).
 """
 
 from __future__ import annotations
 
 import contextlib
-import hmac
 import json
 import logging
-import logging.handlers
 import os
-import re
-import secrets
 import select
 import signal
-import ssl
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
-import urllib.parse
 import urllib.request
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 __all__ = [
     "DEFAULT_SCALE",
@@ -57,7 +43,6 @@ __all__ = [
     "impersonated_hosts",
     "reset",
     "resolve_state_dir",
-    "serve",
     "status",
     "stop",
 ]
@@ -75,10 +60,8 @@ LOG_FILE = "service.log"
 CA_DIR = "ca"
 
 _FIXED_HOSTS = ("login.microsoftonline.com", "graph.microsoft.com", "outlook.office365.com")
-_DESCRIBE_PATH = "/_sandbox/service/describe"
-_KEY_HEADER = "X-Grooper-Sandbox-Key"
-_HANDSHAKE_TIMEOUT = 10.0
-_IDLE_TIMEOUT = 120
+DESCRIBE_PATH = "/_sandbox/service/describe"  # key-guarded route the server mounts for the launcher
+KEY_HEADER = "X-Grooper-Sandbox-Key"
 
 
 class SandboxError(RuntimeError):
@@ -175,7 +158,7 @@ def reset(
     d = resolve_state_dir(state_dir)
     _make_state_dir(d)
     with _locked(d):
-        meta = _read_meta(d) or {}
+        meta = read_meta(d) or {}
         seed = meta.get("seed") if seed is None else seed
         scale = meta.get("scale") if scale is None else scale
         _stop_locked(d)
@@ -214,7 +197,7 @@ def _locked(d: Path, timeout: float = 2 * START_TIMEOUT) -> Iterator[None]:
         os.close(fd)
 
 
-def _read_meta(d: Path) -> dict | None:
+def read_meta(d: Path) -> dict | None:
     try:
         meta = json.loads((d / SERVICE_JSON).read_text())
     except (OSError, ValueError):
@@ -249,8 +232,8 @@ def _is_our_service(pid: int, d: Path) -> bool:
 
 def _query_describe(meta: dict, timeout: float) -> dict | None:
     """Ask the running service for its live tenant description; None if it does not answer as ours."""
-    url = f"http://127.0.0.1:{int(meta['browser_port'])}{_DESCRIBE_PATH}"  # loopback http, by construction
-    request = urllib.request.Request(url, headers={_KEY_HEADER: meta["admin_key"]})
+    url = f"http://127.0.0.1:{int(meta['browser_port'])}{DESCRIBE_PATH}"  # loopback http, by construction
+    request = urllib.request.Request(url, headers={KEY_HEADER: meta["admin_key"]})
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback: never via a proxy
     try:
         with opener.open(request, timeout=timeout) as response:
@@ -263,7 +246,7 @@ def _query_describe(meta: dict, timeout: float) -> dict | None:
 
 
 def _live_info(d: Path, attempts: int) -> dict | None:
-    meta = _read_meta(d)
+    meta = read_meta(d)
     if meta is None or not _pid_alive(meta["pid"]):
         return None
     for attempt in range(attempts):
@@ -298,7 +281,7 @@ def _start_json(meta: dict, described: dict) -> dict:
 
 
 def _warn_if_different(d: Path, seed: int | None, scale: str | None) -> None:
-    meta = _read_meta(d) or {}
+    meta = read_meta(d) or {}
     for name, wanted in (("seed", seed), ("scale", scale)):
         if wanted is not None and meta.get(name) is not None and str(meta[name]) != str(wanted):
             warnings.warn(
@@ -309,7 +292,7 @@ def _warn_if_different(d: Path, seed: int | None, scale: str | None) -> None:
 
 
 def _stop_locked(d: Path, timeout: float = STOP_TIMEOUT) -> bool:
-    meta = _read_meta(d)
+    meta = read_meta(d)
     stopped = False
     if meta is not None and _pid_alive(meta["pid"]) and _is_our_service(meta["pid"], d):
         pid = meta["pid"]
@@ -341,13 +324,7 @@ def _wait_gone(pid: int, timeout: float) -> bool:
 def _wipe_tenant(d: Path) -> None:
     from grooper_nb.sandbox.store import Store
 
-    wipe = getattr(Store, "wipe", None)
-    if wipe is None:
-        raise SandboxError(
-            "reset needs Store.wipe(state_dir) from grooper_nb.sandbox.store, which is missing; "
-            "the tenant was left as it was"
-        )
-    wipe(d)
+    Store.wipe(d)
 
 
 def _package_root() -> str:
@@ -428,279 +405,3 @@ def _log_tail(d: Path, lines: int = 25) -> str:
     except OSError:
         return f"(no log at {d / LOG_FILE})"
     return f"--- last lines of {d / LOG_FILE} ---\n" + "\n".join(tail)
-
-
-# --------------------------------------------------------------------------------------------------
-# Service side: the `serve` process
-
-
-_SENSITIVE_PARAMS = frozenset(
-    {
-        "code",
-        "access_token",
-        "id_token",
-        "refresh_token",
-        "client_secret",
-        "client_assertion",
-        "assertion",
-        "password",
-        "passwd",
-        "code_verifier",
-        "otc",
-        "user_code",
-        "device_code",
-        "sig",
-    }
-)
-_JWT_LIKE = re.compile(r"eyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]*")
-
-
-def _redact_target(target: str) -> str:
-    """A request target safe to log: sensitive query values and anything JWT-shaped masked."""
-    path, sep, query = target.partition("?")
-    if sep:
-        parts = []
-        for pair in query.split("&"):
-            name, eq, _value = pair.partition("=")
-            if eq and urllib.parse.unquote_plus(name).lower() in _SENSITIVE_PARAMS:
-                pair = f"{name}=***"
-            parts.append(pair)
-        target = path + "?" + "&".join(parts)
-    return _JWT_LIKE.sub("eyJ***", target)
-
-
-def _handler_class():
-    from werkzeug.serving import WSGIRequestHandler
-
-    access = logging.getLogger("grooper_nb.sandbox.access")
-
-    class Handler(WSGIRequestHandler):
-        """werkzeug's handler, with idle keep-alive threads reaped and a redacting access log."""
-
-        timeout = _IDLE_TIMEOUT
-
-        def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-            target = _redact_target(getattr(self, "path", "") or "")
-            host = self.headers.get("Host", "-") if getattr(self, "headers", None) else "-"
-            access.info('%s "%s %s" %s %s', host, getattr(self, "command", "-"), target, code, size)
-
-    return Handler
-
-
-def _tls_server(app: Any, ctx: ssl.SSLContext, handler: type):
-    """A threaded werkzeug server on 127.0.0.1 that does each TLS handshake in the request thread.
-
-    werkzeug's own ``ssl_context=`` wraps the listening socket, so handshakes run in the accept loop
-    and one client that connects and stays silent blocks every other client. Here the listening
-    socket stays plain; ``finish_request`` (already on the connection's own thread) does the
-    handshake with a timeout.
-    """
-    from werkzeug.serving import ThreadedWSGIServer
-
-    class TLSServer(ThreadedWSGIServer):
-        def finish_request(self, request, client_address) -> None:  # type: ignore[override]
-            request.settimeout(_HANDSHAKE_TIMEOUT)
-            try:
-                conn = ctx.wrap_socket(request, server_side=True)
-            except (OSError, ssl.SSLError) as exc:
-                log.debug("TLS handshake with %s failed: %s", client_address, exc)
-                return
-            try:
-                super().finish_request(conn, client_address)
-            finally:
-                with contextlib.suppress(OSError):
-                    conn.close()
-
-    server = TLSServer("127.0.0.1", 0, app, handler=handler)
-    server.ssl_context = ctx  # so werkzeug reports wsgi.url_scheme = "https"
-    return server
-
-
-class _LateApp:
-    """A WSGI app filled in after the servers are bound (the apps need the browser URL)."""
-
-    app: Any = None
-
-    def __call__(self, environ, start_response):
-        return self.app(environ, start_response)
-
-
-class _ServiceRoutes:
-    """Service-private routes in front of the browser app: live describe, guarded by the admin key."""
-
-    def __init__(self, app: Any, key: str, describe: Any, identity: dict) -> None:
-        self.app, self.key, self.describe, self.identity = app, key, describe, identity
-
-    def __call__(self, environ, start_response):
-        if environ.get("PATH_INFO") != _DESCRIBE_PATH:
-            return self.app(environ, start_response)
-        given = environ.get("HTTP_" + _KEY_HEADER.upper().replace("-", "_"), "")
-        if not hmac.compare_digest(given.encode(), self.key.encode()):
-            return _plain(start_response, "403 Forbidden", "missing or wrong sandbox admin key\n")
-        body = json.dumps({**self.identity, **self.describe()}).encode()
-        start_response(
-            "200 OK",
-            [
-                ("Content-Type", "application/json"),
-                ("Content-Length", str(len(body))),
-                ("Cache-Control", "no-store"),
-            ],
-        )
-        return [body]
-
-
-def _plain(start_response, status: str, text: str):
-    body = text.encode()
-    headers = [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))]
-    start_response(status, headers)
-    return [body]
-
-
-def _setup_logging(d: Path) -> None:
-    path = d / LOG_FILE
-    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))
-    # Bounded: an export against --scale large logs hundreds of thousands of requests.
-    handler = logging.handlers.RotatingFileHandler(path, maxBytes=10_000_000, backupCount=2, encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(logging.INFO)
-    # werkzeug only adds its own stderr handler when no handler at its level exists up the tree.
-    logging.getLogger("werkzeug").setLevel(logging.INFO)
-
-
-def _write_meta(d: Path, meta: dict) -> None:
-    tmp = d / f".{SERVICE_JSON}.{os.getpid()}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.fchmod(fd, 0o600)
-        os.write(fd, json.dumps(meta, indent=1).encode())
-    finally:
-        os.close(fd)
-    os.replace(tmp, d / SERVICE_JSON)
-
-
-def serve(
-    state_dir: str | os.PathLike[str],
-    seed: int = DEFAULT_SEED,
-    scale: str = DEFAULT_SCALE,
-    ready_fd: int | None = None,
-    detach: bool = False,
-) -> int:
-    """Run the service in this process until SIGTERM/SIGINT; the launcher's ``serve`` subcommand.
-
-    With ``detach`` it forks first and the parent returns at once (the launcher then never owns the
-    long-lived process). ``ready_fd`` receives JSON lines: ``{"pid": N}`` at once, then
-    ``{"ok": true}`` when every listener is up and ``service.json`` is written, or
-    ``{"ok": false, "error": ...}``.
-    """
-    if detach and os.fork() != 0:
-        os._exit(0)
-    ready = os.fdopen(ready_fd, "w", encoding="utf-8") if ready_fd is not None else None
-
-    def say(**message: Any) -> None:
-        if ready is not None:
-            with contextlib.suppress(OSError):
-                ready.write(json.dumps(message) + "\n")
-                ready.flush()
-
-    say(pid=os.getpid())
-    d = resolve_state_dir(state_dir)
-    _setup_logging(d)
-    stopping = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stopping.set())
-    signal.signal(signal.SIGHUP, signal.SIG_IGN)
-
-    started = time.monotonic()
-    try:
-        store, servers, meta = _start(d, seed, scale)
-    except Exception as exc:
-        log.exception("sandbox service failed to start")
-        say(ok=False, error=f"{type(exc).__name__}: {exc}")
-        return 1
-    threads = [
-        threading.Thread(target=s.serve_forever, kwargs={"poll_interval": 0.1}, name=n, daemon=True)
-        for n, s in servers.items()
-    ]
-    for t in threads:
-        t.start()
-    _write_meta(d, meta)
-    log.info(
-        "sandbox service up in %.2f s: pid %d, proxy %s, browser %s, tls port %d",
-        time.monotonic() - started,
-        meta["pid"],
-        meta["proxy"],
-        meta["browser_url"],
-        meta["tls_port"],
-    )
-    say(ok=True, pid=os.getpid())
-    if ready is not None:
-        with contextlib.suppress(OSError):
-            ready.close()
-
-    while not stopping.wait(0.2):
-        pass
-    log.info("stopping (signal received)")
-    for server in servers.values():
-        server.shutdown()
-        server.server_close()
-    with contextlib.suppress(Exception):
-        store.close()
-    current = _read_meta(d)
-    if current is not None and current.get("pid") == os.getpid():
-        with contextlib.suppress(FileNotFoundError):
-            (d / SERVICE_JSON).unlink()
-    log.info("stopped")
-    return 0
-
-
-def _start(d: Path, seed: int, scale: str) -> tuple[Any, dict, dict]:
-    """Open the store, make TLS material, bind all three listeners; nothing serves yet."""
-    from werkzeug.serving import make_server
-
-    from grooper_nb.sandbox import tls
-    from grooper_nb.sandbox.hosts import create_browser_app, create_tls_app
-    from grooper_nb.sandbox.proxy import ConnectProxy
-    from grooper_nb.sandbox.store import Store
-
-    store = Store.open(d, seed=seed, scale=scale)
-    try:
-        hosts = impersonated_hosts(store.describe()["tenant"]["sharepoint_host"])
-        ca = tls.ensure_ca(d / CA_DIR)
-        cert, key = tls.ensure_server_cert(ca, [*hosts, "localhost", "127.0.0.1"])
-        bundle = tls.write_bundle(ca, d / CA_DIR / "bundle.pem")
-        ctx = tls.server_context(cert, key)
-
-        handler = _handler_class()
-        browser_app, tls_app = _LateApp(), _LateApp()
-        browser = make_server("127.0.0.1", 0, browser_app, threaded=True, request_handler=handler)
-        browser_url = f"http://127.0.0.1:{browser.port}"
-        tls_server = _tls_server(tls_app, ctx, handler)
-        proxy = ConnectProxy(upstream=("127.0.0.1", tls_server.port), allowed_hosts=hosts)
-
-        admin_key = secrets.token_urlsafe(32)
-        identity = {"pid": os.getpid(), "state_dir": str(d)}
-        tls_app.app = create_tls_app(store, browser_url=browser_url)
-        browser_app.app = _ServiceRoutes(
-            create_browser_app(store, browser_url=browser_url), admin_key, store.describe, identity
-        )
-    except BaseException:
-        with contextlib.suppress(Exception):
-            store.close()
-        raise
-    meta = {
-        **identity,
-        "proxy": proxy.url,
-        "browser_url": browser_url,
-        "proxy_port": proxy.port,
-        "tls_port": tls_server.port,
-        "browser_port": browser.port,
-        "ca_cert": str(ca.cert_path),
-        "ca_bundle": str(bundle),
-        "seed": seed,
-        "scale": scale,
-        "admin_key": admin_key,
-        "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-    }
-    return store, {"tls": tls_server, "proxy": proxy, "browser": browser}, meta

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from grooper_nb.sandbox import service
+from grooper_nb.sandbox import server, service
 
 # --------------------------------------------------------------------------------------------------
 # helpers
@@ -388,7 +388,7 @@ def test_default_state_dir_follows_env_then_xdg_then_home(monkeypatch, tmp_path:
 
 def test_access_log_redaction_masks_codes_and_jwts() -> None:
     jwt = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl"
-    line = service._redact_target(f"/cb?state=abc&code=0.AAA-secret&x={jwt}&client_secret=s3")
+    line = server.redact_target(f"/cb?state=abc&code=0.AAA-secret&x={jwt}&client_secret=s3")
     assert line == "/cb?state=abc&code=***&x=eyJ***&client_secret=***"
 
 
