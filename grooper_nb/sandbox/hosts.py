@@ -12,8 +12,9 @@
   ``GET  /_sandbox/health``               ``{"status": "ok", "tenant": ...}``
   ``GET  /_sandbox/describe``             the tenant, users and apps *without* secret values (the service's
                                           key-guarded describe has them)
-  ``POST /_sandbox/clock/advance``        ``{"seconds": N[, "upn": U]}``: age stored codes / refresh tokens /
-                                          device codes / sessions as if N seconds passed (only U's, if given)
+  ``POST /_sandbox/clock/advance``        ``{"seconds": N[, "upn": U | "user_code": C]}``: age stored codes /
+                                          refresh tokens / device codes / sessions as if N seconds passed
+                                          (only user U's, or only the device code C, if given)
   ``POST /_sandbox/users/<upn>/revoke-sessions``  revokeSignInSessions: earlier refresh tokens -> AADSTS50173
   ======================================  =================================================================
 """
@@ -105,7 +106,10 @@ def clock_advance() -> Response:
         if user is None:
             return _json({"error": f"no user {body['upn']!r}"}, 404)
         user_id = user["id"]
-    aged = _store().advance_clock(seconds, user_id=user_id)
+    user_code = body.get("user_code") or None
+    if user_code is not None and _store().device_code_by_user_code(user_code) is None:
+        return _json({"error": f"no device code with user code {user_code!r}"}, 404)
+    aged = _store().advance_clock(seconds, user_id=user_id, user_code=user_code)
     return _json({"advanced_seconds": seconds, "aged": aged})
 
 

@@ -526,13 +526,24 @@ class Store:
         self.execute("DELETE FROM sessions WHERE id=?", (sid,))
 
     # -- the clock ----------------------------------------------------------------------------------------
-    def advance_clock(self, seconds: float, user_id: str | None = None) -> dict[str, int]:
-        """Age stored artefacts as if ``seconds`` had passed (only one user's, when ``user_id`` is given).
+    def advance_clock(
+        self, seconds: float, user_id: str | None = None, user_code: str | None = None
+    ) -> dict[str, int]:
+        """Age stored artefacts as if ``seconds`` had passed; how many rows of each table aged.
 
-        Also shortens an active lockout by the same amount, so a locked test account unlocks "later".
+        Everything by default; with ``user_id`` only that user's refresh tokens, device codes and
+        sessions (and lockout); with ``user_code`` only that one device code. Scoping keeps a test that
+        ages one thing from changing what every other user of a shared sandbox sees. An active lockout
+        is shortened by the same amount, so a locked test account unlocks "later".
         """
         counts: dict[str, int] = {}
+        params = {"s": seconds, "u": user_id, "c": user_code}
         with self.transaction() as conn:
+            if user_code is not None:
+                params["c"] = user_code.strip().upper().replace("-", "")
+                sql = "UPDATE device_codes SET created = created - :s WHERE user_code = :c"
+                cur = conn.execute(sql, params)
+                return {"device_codes": cur.rowcount}
             for table, columns in _AGED.items():
                 sets = ", ".join(f"{c} = {c} - :s" for c in columns)
                 where = ""
@@ -541,10 +552,10 @@ class Store:
                 elif user_id:
                     counts[table] = 0
                     continue
-                cur = conn.execute(f"UPDATE {table} SET {sets}{where}", {"s": seconds, "u": user_id})  # noqa: S608
+                cur = conn.execute(f"UPDATE {table} SET {sets}{where}", params)  # noqa: S608
                 counts[table] = cur.rowcount
             lock_sql = "UPDATE users SET locked_until = locked_until - :s WHERE locked_until > 0"
-            conn.execute(lock_sql + (" AND id = :u" if user_id else ""), {"s": seconds, "u": user_id})
+            conn.execute(lock_sql + (" AND id = :u" if user_id else ""), params)
         return counts
 
     # -- what the CLI prints -------------------------------------------------------------------------

@@ -1,8 +1,15 @@
-"""Fixtures for tests that own a sandbox's lifecycle (their own state dir), and a timing report.
+"""Fixtures for tests that own a sandbox (their own state dir), and a timing report.
 
-Tests that only need *a* running sandbox use the session ``sandbox`` fixture from tests/conftest.py.
-Tests that start, kill, stop or reset one use ``own_state_dir`` and the ``sandbox_cli`` runner; the
-fixture stops whatever is left running there at teardown.
+Tests that only need *a* running sandbox, and leave its tenant as they found it, use the session
+``sandbox`` fixture from tests/conftest.py. Two kinds of tests get one of their own instead:
+
+* tests that start, kill, stop or reset a service: ``own_state_dir`` and the ``sandbox_cli`` runner (the
+  fixture stops whatever is left running there at teardown);
+* tests that change the tenant for everyone who uses it — lock a user out, revoke sessions, add a
+  consent grant, age refresh tokens, fuzz sign-ins: ``private_sandbox`` (one per test module, started
+  through the CLI like the shared one) with ``private_env`` in place of ``sandbox_env``; or, for a test
+  that must meet an untouched tenant however often it runs, ``fresh_sandbox`` (one per test). What they
+  do is then invisible to every other test file.
 """
 
 from __future__ import annotations
@@ -53,6 +60,41 @@ def own_state_dir(tmp_path: Path) -> Iterator[Path]:
     yield state_dir
     if state_dir.exists():
         run_cli("stop", "--state-dir", str(state_dir))
+
+
+@pytest.fixture(scope="module")
+def private_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+    """The start JSON of a sandbox this test module has to itself (same seed, so same users and apps)."""
+    state_dir = tmp_path_factory.mktemp("private") / "sandbox"
+    proc = run_cli("start", "--state-dir", str(state_dir))
+    assert proc.returncode == 0, f"private sandbox start failed:\n{proc.stdout}\n{proc.stderr}"
+    try:
+        yield json.loads(proc.stdout)
+    finally:
+        run_cli("stop", "--state-dir", str(state_dir))
+
+
+def _use_env(info: dict, monkeypatch: pytest.MonkeyPatch) -> dict:
+    for key, value in info["env"].items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    return info
+
+
+@pytest.fixture
+def private_env(private_sandbox: dict, monkeypatch: pytest.MonkeyPatch) -> dict:
+    """``sandbox_env`` for :func:`private_sandbox`: its proxy and CA bundle in ``os.environ``."""
+    return _use_env(private_sandbox, monkeypatch)
+
+
+@pytest.fixture
+def fresh_sandbox(own_state_dir: Path, monkeypatch: pytest.MonkeyPatch) -> dict:
+    """A brand-new tenant for one test, its env already in ``os.environ``: for a test that must find a
+    grant not yet given every time it runs (a consent page), however often it is repeated."""
+    proc = run_cli("start", "--state-dir", str(own_state_dir))
+    assert proc.returncode == 0, f"fresh sandbox start failed:\n{proc.stdout}\n{proc.stderr}"
+    return _use_env(json.loads(proc.stdout), monkeypatch)
 
 
 @pytest.fixture

@@ -4,9 +4,8 @@ Nothing here fakes anything: the browser driver is plain ``requests`` parsing th
 forms, and :class:`RecordingSession` is a real ``requests.Session`` that remembers the headers it sent, so
 a test can check that Entra's ``correlation_id`` echoes the ``client-request-id`` MSAL chose.
 
-Users some tests change on purpose (so that other tests do not use them for long-lived tokens):
-``megan.bowen`` (locked out, then unlocked by advancing her clock) and ``nomail.user`` (refresh tokens aged
-past 90 days; sessions revoked).
+Tests that change a user or a grant (lockout, revoked sessions, aged refresh tokens, consent) do it on
+their module's ``private_sandbox`` (tests/sandbox/conftest.py), never on the shared session sandbox.
 """
 
 from __future__ import annotations
@@ -177,6 +176,7 @@ def submit(
     """Fill the page's first form like a browser: hidden fields kept, ``fields`` typed, ``button`` pressed."""
     form = forms(page.text)[0]
     data = {**form["fields"], **fields}
+    kwargs.setdefault("timeout", 30)
     if button is not None:
         name, value = next((n, v) for n, v in form["buttons"] if v == button)
         data[name] = value
@@ -187,7 +187,7 @@ def sign_in(
     session: requests.Session, auth_uri: str, person: dict, *, consent: bool = True
 ) -> requests.Response:
     """Open ``auth_uri``, sign in as ``person``, approve MFA and consent if asked; the final response."""
-    page = session.get(auth_uri, allow_redirects=False)
+    page = session.get(auth_uri, allow_redirects=False, timeout=30)
     if page.status_code != 200 or 'id="signin-form"' not in page.text:
         return page
     resp = submit(session, page, {"login": person["upn"], "passwd": person["password"]})

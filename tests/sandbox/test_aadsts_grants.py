@@ -1,6 +1,8 @@
 """AADSTS codes about codes, refresh tokens, device codes and on-behalf-of assertions over their lifetime.
 
-Time passes through the sandbox's ``/_sandbox/clock/advance`` (stored codes and tokens age), never sleeps.
+Time passes through the sandbox's ``/_sandbox/clock/advance`` (stored codes and tokens age), never sleeps,
+and only for what the test made: one device code (``user_code``), or one user's grants on this module's
+``private_sandbox``. Revoking sessions runs there too, so no other test file sees it.
 """
 
 from __future__ import annotations
@@ -88,14 +90,16 @@ def _refresh_token_for(sandbox, alias):
     return client, session, person, result["refresh_token"]
 
 
-def test_700082_refresh_token_inactive_for_more_than_90_days(sandbox, sandbox_env):
+def test_700082_refresh_token_inactive_for_more_than_90_days(private_sandbox, private_env):
+    sandbox = private_sandbox
     client, session, person, rt = _refresh_token_for(sandbox, "nomail.user")
     admin(sandbox, "clock/advance", {"seconds": 91 * 24 * 3600, "upn": person["upn"]})
     result = client.acquire_token_by_refresh_token(rt, scopes=["User.Read"])
     assert_msal_error(result, 700082, session, error="invalid_grant")
 
 
-def test_50173_refresh_after_sessions_were_revoked(sandbox, sandbox_env):
+def test_50173_refresh_after_sessions_were_revoked(private_sandbox, private_env):
+    sandbox = private_sandbox
     client, session, person, rt = _refresh_token_for(sandbox, "nomail.user")
     admin(sandbox, f"users/{person['upn']}/revoke-sessions")
     result = client.acquire_token_by_refresh_token(rt, scopes=["User.Read"])
@@ -130,7 +134,9 @@ def test_70016_authorization_pending_while_polling(sandbox, sandbox_env):
 def test_70019_device_code_expired(sandbox, sandbox_env):
     client = msal.PublicClientApplication(app(sandbox, BOOTSTRAP)["client_id"], authority=authority(sandbox))
     flow = client.initiate_device_flow(scopes=["User.Read"])
-    admin(sandbox, "clock/advance", {"seconds": flow["expires_in"] + 1})
+    later = {"seconds": flow["expires_in"] + 1, "user_code": flow["user_code"]}
+    aged = admin(sandbox, "clock/advance", later)
+    assert aged["aged"] == {"device_codes": 1}  # this code only: nothing else in the shared tenant aged
     result = client.acquire_token_by_device_flow(flow, exit_condition=lambda _flow: True)
     assert_aadsts(result, 70019, error="expired_token", correlation_id=flow["_correlation_id"])
     # A person who now types the code is told it has expired.

@@ -1,4 +1,8 @@
-"""AADSTS codes about the *user* signing in (ROPC through MSAL, as a script would do it)."""
+"""AADSTS codes about the *user* signing in (ROPC through MSAL, as a script would do it).
+
+Bad passwords count towards a lockout, so the tests that type them use this module's
+``private_sandbox``: a locked-out user there is nobody else's problem.
+"""
 
 from __future__ import annotations
 
@@ -20,12 +24,14 @@ def test_50034_unknown_user(sandbox, sandbox_env):
     assert sandbox["tenant"]["domain"] in result["error_description"]
 
 
-def test_50126_wrong_password(sandbox, sandbox_env):
+def test_50126_wrong_password(private_sandbox, private_env):
+    sandbox = private_sandbox
     result, session = ropc(sandbox, user(sandbox, "adele.vance")["upn"], "not-her-password")
     assert_msal_error(result, 50126, session, error="invalid_grant")
 
 
-def test_50053_lockout_after_ten_bad_passwords(sandbox, sandbox_env):
+def test_50053_lockout_after_ten_bad_passwords(private_sandbox, private_env):
+    sandbox = private_sandbox
     person = user(sandbox, "megan.bowen")
     client, session = pca(sandbox, BOOTSTRAP, record=True)
     # Entra smart lockout's default threshold is 10. Each password differs: MSAL would answer an identical

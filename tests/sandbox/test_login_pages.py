@@ -1,4 +1,7 @@
-"""The pages a person uses (reference §1.4, §1.9, §4.8), driven with plain requests as a browser would."""
+"""The pages a person uses (reference §1.4, §1.9, §4.8), driven with plain requests as a browser would.
+
+Tests that grant consent run on a sandbox of their own (``private_sandbox``, ``fresh_sandbox``).
+"""
 
 from __future__ import annotations
 
@@ -102,7 +105,8 @@ def test_prompt_none_without_a_session_redirects_login_required(sandbox, sandbox
     assert query["error"] == "login_required" and "error_uri" in query
 
 
-def test_consent_page_for_a_scope_not_yet_consented_accept_and_cancel(sandbox, sandbox_env):
+def test_consent_page_for_a_scope_not_yet_consented_accept_and_cancel(fresh_sandbox):
+    sandbox = fresh_sandbox  # Lee's consent stays in this tenant, so the test finds the page every time
     person = user(sandbox, "lee.gu")
     client, flow = _flow(sandbox, scopes=["Files.Read"])
     session = requests.Session()
@@ -134,7 +138,8 @@ def test_authorize_and_token_work_from_the_browser_url(sandbox, sandbox_env):
     assert claims["iss"] == f"https://login.microsoftonline.com/{sandbox['tenant']['id']}/v2.0"
 
 
-def test_admin_consent_v1_and_v2_need_an_administrator(sandbox, sandbox_env):
+def test_admin_consent_v1_and_v2_need_an_administrator(private_sandbox, private_env):
+    sandbox = private_sandbox
     grooper, tid = app(sandbox, GROOPER), sandbox["tenant"]["id"]
     url = (
         f"{sandbox['browser_url']}/{tid}/adminconsent?client_id={grooper['client_id']}"
