@@ -41,6 +41,7 @@ from .issuance import (
 )
 from .keys import b64url, b64url_decode, thumbprint_sha1, thumbprint_sha256
 from .login import PSEUDO_TENANTS, browser_url, json_response, origin, store, tenant_or_raise
+from .signin import check_enabled, check_password, needs_mfa
 from .store import OIDC_SCOPES, hash_secret
 
 __all__ = ["authenticate_client", "bp"]
@@ -52,8 +53,6 @@ DEVICE_CODE = "urn:ietf:params:oauth:grant-type:device_code"
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 CODE_LIFETIME = 600
 RT_INACTIVITY = 90 * 24 * 3600
-LOCKOUT_THRESHOLD = 10  # Entra smart lockout default
-LOCKOUT_SECONDS = 60
 
 _TOKEN_HEADERS = {"Cache-Control": "no-store, no-cache", "Pragma": "no-cache", "x-ms-clitelem": "1,0,0,,"}
 
@@ -352,11 +351,6 @@ def _delegated_token_response(
     return _ok(body)
 
 
-def _check_user_can_get_tokens(user: dict) -> None:
-    if not user["accountEnabled"]:
-        raise AADSTSError(50057)
-
-
 # -- grants ---------------------------------------------------------------------------------------------
 
 
@@ -389,7 +383,7 @@ def authorization_code(tenant: dict, app: dict, form: Any) -> Response:
     ).get("redirectUris", [])
     acr = authenticate_client(app, form, public_allowed=public_ok)
     user = store().user_by_id(data["user_id"])
-    _check_user_can_get_tokens(user)
+    check_enabled(user)
     code_scopes = parse_scopes(store(), data["scope"], tenant_name=tenant["display_name"])
     requested = form.get("scope")
     scopes = (
@@ -428,7 +422,7 @@ def refresh_token(tenant: dict, app: dict, form: Any) -> Response:
     idle = time.time() - rt["last_used"]
     if idle > RT_INACTIVITY:
         raise AADSTSError(700082, issued=_fmt_time(rt["created"]), inactive=_fmt_span(RT_INACTIVITY))
-    _check_user_can_get_tokens(user)
+    check_enabled(user)
     store().touch_refresh_token(rt["_hash"])
     scopes = parse_scopes(store(), form.get("scope") or rt["scope"], tenant_name=tenant["display_name"])
     return _delegated_token_response(
@@ -480,18 +474,8 @@ def password(tenant: dict, app: dict, form: Any) -> Response:
     scopes = parse_scopes(store(), _require(form, "scope"), tenant_name=tenant["display_name"])
     resource = _one_resource(scopes, strict=True)
     username = _require(form, "username")
-    secret = form.get("password", "")
-    user = store().user_by_upn(username)
-    if user is None:
-        raise AADSTSError(50034, domain=tenant["domain"])
-    if user["_locked_until"] > time.time():
-        raise AADSTSError(50053)
-    if not user["_password_hash"] or not hmac.compare_digest(user["_password_hash"], hash_secret(secret)):
-        store().record_failed_signin(user["id"], threshold=LOCKOUT_THRESHOLD, lockout_seconds=LOCKOUT_SECONDS)
-        raise AADSTSError(50126)
-    _check_user_can_get_tokens(user)
-    store().record_good_signin(user["id"])
-    if user["_sandbox"]["mfa_required"]:
+    user = check_password(store(), username, form.get("password", ""), domain=tenant["domain"])
+    if needs_mfa(user, ["pwd"]):
         raise AADSTSError(
             50076, resource=(resource.sp["appId"] if resource else _graph_resource(tenant).sp["appId"])
         )
@@ -565,7 +549,7 @@ def on_behalf_of(tenant: dict, app: dict, form: Any) -> Response:
     user = store().user_by_id(claims.get("oid", ""))
     if user is None:
         raise AADSTSError(50034, domain=tenant["domain"])
-    _check_user_can_get_tokens(user)
+    check_enabled(user)
     if user["_tokens_valid_from"] > claims.get("iat", 0):
         raise AADSTSError(
             50173, issued=_fmt_time(claims.get("iat", 0)), valid_from=_fmt_time(user["_tokens_valid_from"])
