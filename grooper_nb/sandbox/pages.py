@@ -10,6 +10,17 @@ never a password, secret, code_verifier or token (the ``form_post`` page carries
 as the protocol requires). A successful sign-in sets an ``ESTSAUTH`` session cookie, so later
 ``/authorize`` calls are single sign-on, and ``prompt=none`` works.
 
+A flow moves through *stages*, and each handler that changes something accepts a flow only at the stage
+it belongs to, so posting a form out of order (a consent form straight after the password, skipping
+MFA) gets nowhere::
+
+    signin ──password──▶ password_ok ──MFA──▶ mfa_ok ──consent page──▶ consent_shown ──Accept──▶ done
+                         (MFA users only)     (SSO starts here)
+
+``mfa_ok`` means "authenticated as far as this user must be". Who may consent (an administrator for
+admin consent and for admin-only scopes) is checked where the grant is written, not only where the page
+is drawn.
+
 Stable names for automation: sign-in ``login``, ``passwd``, button "Sign in"; MFA button "Approve"; consent
 buttons "Accept"/"Cancel"; device login field ``otc`` and button "Next".
 """
@@ -24,7 +35,7 @@ from flask import Blueprint, Response, g, make_response, redirect, render_templa
 from .errors import AADSTSError, error_body
 from .issuance import client_info, known_scope_values, parse_scopes
 from .login import browser_url, issuer_origin, store, tenant_or_raise
-from .signin import check_password
+from .signin import check_password, needs_mfa
 from .store import redirect_uris
 
 __all__ = ["bp", "redirect_uri_matches"]
@@ -32,6 +43,9 @@ __all__ = ["bp", "redirect_uri_matches"]
 bp = Blueprint("pages", __name__)
 
 SESSION_COOKIE = "ESTSAUTH"
+
+# The stages of a flow, in order (see the module docstring).
+SIGNIN, PASSWORD_OK, MFA_OK, CONSENT_SHOWN = "signin", "password_ok", "mfa_ok", "consent_shown"
 
 
 def redirect_uri_matches(registered: list[str], given: str) -> bool:
@@ -89,6 +103,7 @@ def authorize(segment: str) -> Response:
         "prompt": (args.get("prompt") or "").lower(),
         "login_hint": args.get("login_hint", ""),
         "issuer_base": issuer_origin(),
+        "stage": SIGNIN,
     }
     try:
         if args.get("response_type", "") != "code":
@@ -112,14 +127,21 @@ def authorize(segment: str) -> Response:
     session = _current_session()
     if session and flow["prompt"] not in ("login", "select_account"):
         hint = flow["login_hint"].lower()
-        user = store().user_by_id(session["user_id"])
+        user = _session_user(session)
         if user and (not hint or hint == user["userPrincipalName"].lower()):
-            flow.update(user_id=user["id"], amr=session.get("amr", ["pwd"]), sid=session["id"])
+            flow.update(user_id=user["id"], amr=session.get("amr", ["pwd"]), sid=session["id"], stage=MFA_OK)
+            if flow["prompt"] == "none" and _needed_consent(flow, user):
+                # prompt=none never shows a page: a missing consent is the app's to ask for (§1.4).
+                exc = AADSTSError(
+                    65001, error="consent_required", client_id=app["appId"], client_name=app["displayName"]
+                )
+                exc.suberror = None
+                return _redirect_error(flow, exc)
             return _continue(store().create_flow(flow), flow)
     if flow["prompt"] == "none":
         return _redirect_error(flow, AADSTSError(50058))
     if session and flow["prompt"] == "select_account" and not flow["login_hint"]:
-        user = store().user_by_id(session["user_id"])
+        user = _session_user(session)
         flow["login_hint"] = user["userPrincipalName"] if user else ""
     flow_id = store().create_flow(flow)
     return _signin_page(flow_id, flow)
@@ -177,23 +199,36 @@ def login(segment: str) -> Response:
         user = check_password(store(), upn, request.form.get("passwd", ""), domain=store().tenant["domain"])
     except AADSTSError as exc:
         return _signin_page(flow_id, flow, error=_SIGNIN_ERRORS[exc.code], code=exc.code)
-    flow.update(user_id=user["id"], amr=["pwd"])
-    store().update_flow(flow_id, flow)
-    if user["_sandbox"]["mfa_required"]:
+    flow.update(user_id=user["id"], amr=["pwd"], sid=None)
+    if needs_mfa(user, flow["amr"]):
+        flow["stage"] = PASSWORD_OK
+        store().update_flow(flow_id, flow)
         html = render_template("mfa.html", flow_id=flow_id, segment=segment, upn=user["userPrincipalName"])
         return Response(html, mimetype="text/html")
+    flow["stage"] = MFA_OK
     return _signed_in(flow_id, flow, user)
 
 
 @bp.post("/<segment>/mfa")
 def mfa(segment: str) -> Response:
     flow_id = request.form.get("flow", "")
-    flow = store().flow(flow_id)
-    if flow is None or not flow.get("user_id"):
-        return _message("Your sign-in session expired", "Start signing in again from the application.", 400)
-    flow["amr"] = ["pwd", "mfa"]
-    store().update_flow(flow_id, flow)
+    flow = _flow_at(flow_id, PASSWORD_OK)
+    if flow is None:
+        return _expired()
+    flow.update(amr=["pwd", "mfa"], stage=MFA_OK)
     return _signed_in(flow_id, flow, store().user_by_id(flow["user_id"]))
+
+
+def _flow_at(flow_id: str, stage: str) -> dict | None:
+    """The flow ``flow_id`` at ``stage`` with a signed-in user; None if it expired or is out of order."""
+    flow = store().flow(flow_id) if flow_id else None
+    if flow is None or flow.get("stage") != stage or not flow.get("user_id"):
+        return None
+    return flow
+
+
+def _expired() -> Response:
+    return _message("Your sign-in session expired", "Start signing in again from the application.", 400)
 
 
 def _signed_in(flow_id: str, flow: dict, user: dict) -> Response:
@@ -210,6 +245,14 @@ def _signed_in(flow_id: str, flow: dict, user: dict) -> Response:
 def _current_session() -> dict | None:
     sid = request.cookies.get(SESSION_COOKIE)
     return store().session(sid) if sid else None
+
+
+def _session_user(session: dict) -> dict | None:
+    """The user a browser session stands for, if they may still use it (enabled, MFA passed if required)."""
+    user = store().user_by_id(session["user_id"])
+    if user is None or not user["accountEnabled"] or needs_mfa(user, session.get("amr", [])):
+        return None
+    return user
 
 
 def _needed_consent(flow: dict, user: dict) -> list[tuple[dict, list[str]]]:
@@ -243,7 +286,7 @@ def _required_scopes(app: dict, sp: dict) -> list[str]:
 
 
 def _continue(flow_id: str, flow: dict) -> Response:
-    """After sign-in: consent if needed, then finish (redirect with a code / approve the device)."""
+    """After sign-in (stage ``mfa_ok``): consent if needed, then finish (a code / an approved device)."""
     user = store().user_by_id(flow["user_id"])
     if flow["kind"] == "admin":
         return _admin_consent_page(flow_id, flow, user)
@@ -257,29 +300,39 @@ def _is_admin(user: dict) -> bool:
     return "Global Administrator" in user["_sandbox"]["directory_roles"]
 
 
-def _consent_page(flow_id: str, flow: dict, user: dict, needed: list[tuple[dict, list[str]]]) -> Response:
+def _check_may_consent(flow: dict, user: dict, needed: list[tuple[dict, list[str]]]) -> None:
+    """AADSTS90094 unless ``user`` may grant ``needed``: admin consent and admin-only scopes need an admin."""
     admin_only = [
         v
         for sp, values in needed
         for v in values
         if any(s["value"] == v and s.get("type") == "Admin" for s in sp.get("oauth2PermissionScopes", []))
     ]
-    app = store().application(flow["client_id"])
-    if admin_only and not _is_admin(user):
+    if (flow["kind"] == "admin" or admin_only) and not _is_admin(user):
         g.page_errors = True
-        raise AADSTSError(90094, client_name=app["displayName"])
-    items = [_describe_scope(sp, v) for sp, values in needed for v in values]
+        raise AADSTSError(90094, client_name=store().application(flow["client_id"])["displayName"])
+
+
+def _show_consent(flow_id: str, flow: dict, user: dict, items: list[str], *, admin: bool) -> Response:
+    flow["stage"] = CONSENT_SHOWN
+    store().update_flow(flow_id, flow)
     html = render_template(
         "consent.html",
         flow_id=flow_id,
         segment=flow.get("segment", "common"),
-        app_name=app["displayName"],
+        app_name=_app_name(flow),
         upn=user["userPrincipalName"],
         permissions=items,
-        can_consent_for_org=_is_admin(user),
-        admin=False,
+        can_consent_for_org=not admin and _is_admin(user),
+        admin=admin,
     )
     return Response(html, mimetype="text/html")
+
+
+def _consent_page(flow_id: str, flow: dict, user: dict, needed: list[tuple[dict, list[str]]]) -> Response:
+    _check_may_consent(flow, user, needed)
+    items = [_describe_scope(sp, v) for sp, values in needed for v in values]
+    return _show_consent(flow_id, flow, user, items, admin=False)
 
 
 def _describe_scope(sp: dict, value: str) -> str:
@@ -291,46 +344,62 @@ def _describe_scope(sp: dict, value: str) -> str:
 @bp.post("/<segment>/consent")
 def consent(segment: str) -> Response:
     flow_id = request.form.get("flow", "")
-    flow = store().flow(flow_id)
-    if flow is None or not flow.get("user_id"):
-        return _message("Your sign-in session expired", "Start signing in again from the application.", 400)
+    flow = _flow_at(flow_id, CONSENT_SHOWN)
+    if flow is None:
+        return _expired()
     user = store().user_by_id(flow["user_id"])
+    if user is None or needs_mfa(user, flow.get("amr", [])):
+        return _expired()
     if request.form.get("action") != "accept":
-        exc = AADSTSError(65004)
-        if flow["kind"] == "device":
-            entry = store().device_code_by_user_code(flow["user_code"])
-            store().settle_device_code(entry["_hash"], "declined", user["id"], {})
-            return _message("Sign-in declined", "You declined the request. You can close this window.")
-        if flow["kind"] == "admin":
-            return _admin_redirect(
-                flow,
-                {
-                    "error": "access_denied",
-                    "error_description": "AADSTS65004: The admin canceled the request",
-                    "state": flow.get("state"),
-                },
-            )
-        return _redirect_error(flow, exc)
+        return _declined(flow_id, flow, user)
     if flow["kind"] == "admin":
+        _check_may_consent(flow, user, [])
         _grant_admin_consent(flow)
+        store().delete_flow(flow_id)
         params = {"admin_consent": "True", "tenant": flow["tenant_id"], "state": flow.get("state")}
         if flow.get("scope"):
             params["scope"] = flow["scope"]
         return _admin_redirect(flow, params)
     app = store().application(flow["client_id"])
     client_sp = store().service_principal(app["appId"])
+    needed = _needed_consent(flow, user)
+    _check_may_consent(flow, user, needed)
     for_org = request.form.get("consent_for_org") == "on" and _is_admin(user)
-    for sp, values in _needed_consent(flow, user):
+    for sp, values in needed:
         store().add_permission_grant(client_sp["id"], sp["id"], values, None if for_org else user["id"])
     flow["consented"] = True
     store().update_flow(flow_id, flow)
     return _finish(flow_id, flow, user)
 
 
-def _finish(flow_id: str, flow: dict, user: dict) -> Response:
+def _declined(flow_id: str, flow: dict, user: dict) -> Response:
+    """Cancel on a consent page: the device code is declined, the app is told (§1.4, §4.8)."""
     store().delete_flow(flow_id)
     if flow["kind"] == "device":
-        entry = store().device_code_by_user_code(flow["user_code"])
+        entry = _pending_device_code(flow)
+        if entry is None:
+            return _device_code_gone()
+        store().settle_device_code(entry["_hash"], "declined", user["id"], {})
+        return _message("Sign-in declined", "You declined the request. You can close this window.")
+    if flow["kind"] == "admin":
+        params = {
+            "error": "permission_denied",
+            "error_description": "The admin canceled the request",
+            "state": flow.get("state"),
+        }
+        return _admin_redirect(flow, params)
+    return _redirect_error(flow, AADSTSError(65004))
+
+
+def _finish(flow_id: str, flow: dict, user: dict) -> Response:
+    """The end of a sign-in: an authorization code to the redirect URI, or the device code approved."""
+    store().delete_flow(flow_id)
+    if needs_mfa(user, flow.get("amr", [])):  # the last gate before anything is issued
+        return _expired()
+    if flow["kind"] == "device":
+        entry = _pending_device_code(flow)
+        if entry is None:
+            return _device_code_gone()
         store().settle_device_code(
             entry["_hash"], "approved", user["id"], {"amr": flow["amr"], "sid": flow.get("sid")}
         )
@@ -365,6 +434,19 @@ def _finish(flow_id: str, flow: dict, user: dict) -> Response:
         params["state"] = flow["state"]
     params["session_state"] = flow.get("sid") or ""
     return _deliver(flow, params)
+
+
+def _pending_device_code(flow: dict) -> dict | None:
+    entry = store().device_code_by_user_code(flow["user_code"])
+    return entry if entry and entry["status"] == "pending" and not entry["expired"] else None
+
+
+def _device_code_gone() -> Response:
+    return _message(
+        "That code has expired",
+        "The code has expired or has already been used. Request a new code from the application.",
+        400,
+    )
 
 
 def _reachable_redirect(redirect_uri: str) -> str:
@@ -445,6 +527,7 @@ def devicelogin_submit() -> Response:
         "scope": entry["scope"],
         "prompt": "",
         "login_hint": "",
+        "stage": SIGNIN,
     }
     flow_id = store().create_flow(flow)
     return _signin_page(flow_id, flow)
@@ -480,11 +563,13 @@ def adminconsent(segment: str) -> Response:
         "scope": request.args.get("scope", "") if v2 else "",
         "prompt": "",
         "login_hint": "",
+        "stage": SIGNIN,
     }
     flow_id = store().create_flow(flow)
     session = _current_session()
-    if session:
-        flow.update(user_id=session["user_id"], amr=session.get("amr", ["pwd"]), sid=session["id"])
+    user = _session_user(session) if session else None
+    if user:
+        flow.update(user_id=user["id"], amr=session.get("amr", ["pwd"]), sid=session["id"], stage=MFA_OK)
         store().update_flow(flow_id, flow)
         return _continue(flow_id, flow)
     return _signin_page(flow_id, flow)
@@ -512,25 +597,12 @@ def _admin_permissions(flow: dict) -> list[tuple[dict, str, str]]:
 
 
 def _admin_consent_page(flow_id: str, flow: dict, user: dict) -> Response:
-    app = store().application(flow["client_id"])
-    if not _is_admin(user):
-        g.page_errors = True
-        raise AADSTSError(90094, client_name=app["displayName"])
+    _check_may_consent(flow, user, [])
     items = [
         f"{value} ({sp['displayName']}, {'application' if kind == 'Role' else 'delegated'})"
         for sp, kind, value in _admin_permissions(flow)
     ]
-    html = render_template(
-        "consent.html",
-        flow_id=flow_id,
-        segment=flow["segment"],
-        app_name=app["displayName"],
-        upn=user["userPrincipalName"],
-        permissions=items,
-        can_consent_for_org=False,
-        admin=True,
-    )
-    return Response(html, mimetype="text/html")
+    return _show_consent(flow_id, flow, user, items, admin=True)
 
 
 def _grant_admin_consent(flow: dict) -> None:

@@ -188,3 +188,95 @@ def test_a_nativeclient_redirect_from_the_browser_url_stays_in_the_sandbox(sandb
     assert landing.status_code == 200 and 'id="nativeclient-url"' in landing.text
     result = client.acquire_token_by_auth_code_flow(flow, redirect_query(final))
     assert "access_token" in result, result.get("error_description")
+
+
+# -- the pages cannot be taken out of order (each state-changing step checks the flow's stage) ---------------
+
+
+def _signed_in_page(session, url, person):
+    """GET ``url`` (a sign-in page) and submit ``person``'s password; the flow id and the next page."""
+    page = session.get(url, timeout=30)
+    flow_id = forms(page.text)[0]["fields"]["flow"]
+    return flow_id, submit(session, page, {"login": person["upn"], "passwd": person["password"]})
+
+
+def _post_accept(session, sandbox, flow_id):
+    """What a person (or a script) could post without ever being shown a consent page."""
+    url = f"{sandbox['browser_url']}/{sandbox['tenant']['id']}/consent"
+    return session.post(url, data={"flow": flow_id, "action": "accept"}, allow_redirects=False, timeout=30)
+
+
+def test_the_mfa_step_cannot_be_skipped_by_posting_the_consent_form(private_sandbox, private_env):
+    sandbox = private_sandbox
+    client, flow = _flow(sandbox)
+    person = user(sandbox, "diego.siciliani")
+    url = flow["auth_uri"].replace("https://login.microsoftonline.com", sandbox["browser_url"])
+    session = requests.Session()
+    flow_id, mfa = _signed_in_page(session, url, person)
+    assert 'id="mfa-form"' in mfa.text
+    skipped = _post_accept(session, sandbox, flow_id)
+    assert skipped.status_code == 400 and "Location" not in skipped.headers, skipped.headers
+    # The real path still works, and the token says the second factor was passed.
+    final = submit(session, mfa, {}, button="approve")
+    result = client.acquire_token_by_auth_code_flow(flow, redirect_query(final))
+    assert jwt.decode(result["access_token"], options={"verify_signature": False})["amr"] == ["pwd", "mfa"]
+
+
+def test_a_non_administrator_cannot_complete_admin_consent_by_posting_accept(private_sandbox, private_env):
+    sandbox = private_sandbox
+    url = (
+        f"{sandbox['browser_url']}/{sandbox['tenant']['id']}/adminconsent?"
+        f"client_id={app(sandbox, GROOPER)['client_id']}&redirect_uri=http%3A%2F%2Flocalhost&state=s"
+    )
+    session = requests.Session()
+    flow_id, refused = _signed_in_page(session, url, user(sandbox, "megan.bowen"))
+    assert_aadsts(page_error_details(refused.text), 90094)
+    forced = _post_accept(session, sandbox, flow_id)
+    assert forced.status_code >= 400 and "admin_consent" not in forced.headers.get("Location", "")
+
+
+def test_a_user_cannot_consent_to_an_admin_only_scope_by_posting_accept(private_sandbox, private_env):
+    sandbox = private_sandbox
+    grooper, person = app(sandbox, GROOPER), user(sandbox, "megan.bowen")
+    client = msal.ConfidentialClientApplication(
+        grooper["client_id"], client_credential=grooper["client_secret"], authority=authority(sandbox)
+    )
+    flow = client.initiate_auth_code_flow(["Directory.Read.All"], redirect_uri="http://localhost:53201")
+    url = flow["auth_uri"].replace("https://login.microsoftonline.com", sandbox["browser_url"])
+    session = requests.Session()
+    flow_id, refused = _signed_in_page(session, url, person)
+    assert_aadsts(page_error_details(refused.text), 90094)  # Directory.Read.All needs an administrator
+    forced = _post_accept(session, sandbox, flow_id)
+    assert forced.status_code >= 400 and "code=" not in forced.headers.get("Location", "")
+    # ... and no grant was written: the app still has no consent from Megan for it.
+    ropc = client.acquire_token_by_username_password(
+        person["upn"], person["password"], scopes=["Directory.Read.All"]
+    )
+    assert_aadsts(ropc, 65001)
+
+
+def test_prompt_none_with_a_session_but_no_consent_redirects_consent_required(sandbox, sandbox_env):
+    session = requests.Session()
+    _, flow = _flow(sandbox)
+    redirect_query(sign_in(session, flow["auth_uri"], user(sandbox, "lee.gu")))
+    _, silent = _flow(sandbox, scopes=["Mail.ReadWrite"], prompt="none")
+    query = redirect_query(session.get(silent["auth_uri"], allow_redirects=False, timeout=30))
+    assert query["error"] == "consent_required" and query["state"] == silent["state"]
+    assert query["error_description"].startswith("AADSTS65001: ")
+
+
+def test_admin_consent_cancel_redirects_permission_denied(sandbox, sandbox_env):
+    """§4.8: the admin consent endpoint's failure is ``error=permission_denied`` (not access_denied)."""
+    tid = sandbox["tenant"]["id"]
+    url = (
+        f"{sandbox['browser_url']}/{tid}/adminconsent?client_id={app(sandbox, GROOPER)['client_id']}"
+        "&redirect_uri=http%3A%2F%2Flocalhost%3A53301&state=st8"
+    )
+    session = requests.Session()
+    page = sign_in(session, url, user(sandbox, "admin"), consent=False)
+    query = redirect_query(submit(session, page, {}, button="cancel"))
+    assert query == {
+        "error": "permission_denied",
+        "error_description": "The admin canceled the request",
+        "state": "st8",
+    }
