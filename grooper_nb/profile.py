@@ -36,8 +36,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import datetime as dt
-import hashlib
 import html
 import os
 import re
@@ -48,16 +46,15 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.hazmat.primitives.serialization import pkcs12
 
-from grooper_nb._redact import Secret, reveal
+from grooper_nb._ids import is_guid, secret_reason, shown, strip_braces
+from grooper_nb._redact import Secret
 from grooper_nb.clouds import Cloud, get_cloud
+from grooper_nb.credentials import CertificateCredential, Credential, ProfileError, SecretCredential
 
 __all__ = [
     "DEFAULT_SANDBOX_APP",
+    "SANDBOX_BADGE",
     "CertificateCredential",
     "Profile",
     "ProfileError",
@@ -73,13 +70,26 @@ DEFAULT_REDIRECT_URI = "http://localhost"
 DEFAULT_TIMEOUT = (10.0, 60.0)  # (connect, read) seconds for every request a profile makes
 ENV_PREFIX = "GROOPER_NB_"
 
-_GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _DOMAIN = re.compile(r"^(?=.{4,253}$)([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]{2,63}$")
 _TENANT_ALIASES = ("common", "organizations", "consumers")
+SANDBOX_CACHE_DIR = "client-token-cache"  # inside a sandbox's state dir: that sandbox's tokens
+# Initial (``*.onmicrosoft.*``) domains name the tenant's SharePoint host: contoso.onmicrosoft.com ->
+# contoso.sharepoint.com. A custom domain (contoso.com) says nothing about it.
+_INITIAL_DOMAIN = re.compile(r"^([a-z0-9-]+)\.onmicrosoft\.(com|us)$", re.IGNORECASE)
+SANDBOX_BADGE = (
+    '<span class="grooper-nb-sandbox-badge" style="background:#f9a825;color:#000;padding:1px 6px;'
+    'border-radius:3px;font-weight:bold">SANDBOX</span> '
+)
 
 
-class ProfileError(ValueError):
-    """A profile setting is wrong; the message says which one and how to fix it (never its secret)."""
+def _secret_note(value: str) -> str:
+    reason = secret_reason(value)
+    return (
+        f" It {reason}: if this is a client secret, it belongs in GROOPER_NB_CLIENT_SECRET (and, since it "
+        "may now be in a shell history or a file, consider replacing it)."
+        if reason
+        else ""
+    )
 
 
 # ---- validation -------------------------------------------------------------------------------------
@@ -87,17 +97,18 @@ def validate_tenant(tenant: str) -> str:
     """A tenant GUID, a domain (``contoso.onmicrosoft.com``), or common/organizations/consumers."""
     if not isinstance(tenant, str) or not tenant.strip():
         raise ProfileError("No tenant given. Set GROOPER_NB_TENANT to the Directory (tenant) ID or domain.")
-    t = tenant.strip()
-    if "://" in t or "/" in t:
+    t = strip_braces(tenant)
+    if "://" in t or ("/" in t and not secret_reason(t)):
         raise ProfileError(
-            f"Tenant {t!r} looks like a URL. Give only the Directory (tenant) ID (a GUID) or the domain "
-            "(e.g. contoso.onmicrosoft.com), not the authority URL."
+            f"Tenant {shown(t)} looks like a URL. Give only the Directory (tenant) ID (a GUID) or the "
+            "domain (e.g. contoso.onmicrosoft.com), not the authority URL."
         )
-    if _GUID.match(t) or t.lower() in _TENANT_ALIASES or _DOMAIN.match(t):
+    if is_guid(t) or t.lower() in _TENANT_ALIASES or _DOMAIN.match(t):
         return t
     raise ProfileError(
-        f"Tenant {t!r} is neither a GUID nor a domain. Use the Directory (tenant) ID from the app "
+        f"Tenant {shown(t)} is neither a GUID nor a domain. Use the Directory (tenant) ID from the app "
         "registration's Overview page, or a verified domain such as contoso.onmicrosoft.com."
+        + _secret_note(t)
     )
 
 
@@ -105,16 +116,16 @@ def validate_client_id(client_id: str) -> str:
     """The Application (client) ID: a GUID."""
     if not isinstance(client_id, str) or not client_id.strip():
         raise ProfileError("No client ID given. Set GROOPER_NB_CLIENT_ID to the Application (client) ID.")
-    c = client_id.strip()
+    c = strip_braces(client_id)
     if c.lower().startswith("api://"):
         raise ProfileError(
             f"{c!r} is an Application ID URI. The client ID is the GUID shown as 'Application (client) ID' "
             "on the app registration's Overview page."
         )
-    if not _GUID.match(c):
+    if not is_guid(c):
         raise ProfileError(
-            f"Client ID {c!r} is not a GUID. Copy 'Application (client) ID' from the app registration's "
-            "Overview page (not its name, not the Object ID's label)."
+            f"Client ID {shown(c)} is not a GUID. Copy 'Application (client) ID' from the app "
+            "registration's Overview page (not its name, not the Object ID's label)." + _secret_note(c)
         )
     return c
 
@@ -122,239 +133,36 @@ def validate_client_id(client_id: str) -> str:
 def _validate_redirect_uri(uri: str) -> str:
     s = urlsplit(uri)
     if s.scheme not in ("http", "https") or not s.netloc:
-        raise ProfileError(f"Redirect URI {uri!r} must be an absolute http(s) URL, e.g. http://localhost.")
+        raise ProfileError(
+            f"Redirect URI {shown(uri)} must be an absolute http(s) URL, e.g. http://localhost."
+            + _secret_note(uri)
+        )
     if s.scheme == "http" and s.hostname not in ("localhost", "127.0.0.1", "::1"):
         raise ProfileError(f"Redirect URI {uri!r}: plain http is allowed only for localhost.")
     return uri
 
 
-# ---- credentials -----------------------------------------------------------------------------------
-@dataclass(frozen=True, repr=False)
-class SecretCredential:
-    """A client secret's *value* (never its ID): ``SecretCredential("…")``."""
-
-    secret: Secret
-    secret_id: str | None = None  # the keyId, when known (sandbox)
-    kind = "secret"
-
-    def __init__(self, secret: str | Secret, secret_id: str | None = None) -> None:
-        s = secret if isinstance(secret, Secret) else Secret(secret, label="client secret")
-        value = s.reveal()
-        if not value.strip():
-            raise ProfileError(
-                "The client secret is empty. Set GROOPER_NB_CLIENT_SECRET to the secret's Value."
-            )
-        if _GUID.match(value.strip()):
-            raise ProfileError(
-                "The client secret looks like a GUID: that is the secret's ID, not its value. Copy the "
-                "'Value' column (shown only once, right after creating the secret) from Certificates & "
-                "secrets; if it is gone, create a new secret."
-            )
-        if value != value.strip():
-            raise ProfileError("The client secret has leading or trailing whitespace; copy it again.")
-        object.__setattr__(self, "secret", Secret(value, label="client secret"))
-        object.__setattr__(self, "secret_id", secret_id)
-
-    def for_msal(self) -> str:
-        """What MSAL's ``client_credential=`` takes (the plain value; do not print it)."""
-        return self.secret.reveal()
-
-    def secrets(self) -> list[Secret]:
-        return [self.secret]
-
-    def describe(self) -> str:
-        return "client secret" + (f" (id {self.secret_id})" if self.secret_id else "")
-
-    def __repr__(self) -> str:
-        return f"SecretCredential({self.secret!r})"
-
-
-_PrivateKey = rsa.RSAPrivateKey
-
-
-class CertificateCredential:
-    """A certificate and its private key, for client credentials / auth code with a client assertion.
-
-    Build it from files (the key never prints)::
-
-        CertificateCredential.from_file("grooper.pfx", password="...")          # PFX / PKCS#12
-        CertificateCredential.from_file("grooper.pem")                          # cert + key in one PEM
-        CertificateCredential.from_pem("cert.pem", "key.pem", password=None)    # separate PEM files
-
-    Validation: the key must be RSA and match the certificate; the certificate must be valid now.
-    MSAL then signs a PS256 client assertion with ``x5t#S256`` (and ``x5c``).
-    """
-
-    kind = "certificate"
-
-    def __init__(
-        self,
-        certificate: x509.Certificate,
-        private_key: _PrivateKey,
-        source: str | None = None,
-        *,
-        now: dt.datetime | None = None,
-    ) -> None:
-        if not isinstance(private_key, rsa.RSAPrivateKey):
-            raise ProfileError(
-                f"The private key{_src(source)} is {type(private_key).__name__}; Entra client assertions "
-                "need an RSA key."
-            )
-        spki = serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-        if certificate.public_key().public_bytes(*spki) != private_key.public_key().public_bytes(*spki):
-            raise ProfileError(
-                f"The certificate{_src(source)} does not match its private key (different public keys). "
-                "Use the key that was generated with this certificate."
-            )
-        now = now or dt.datetime.now(dt.timezone.utc)
-        if certificate.not_valid_after_utc < now:
-            raise ProfileError(
-                f"The certificate{_src(source)} (thumbprint {_sha1(certificate)}) expired on "
-                f"{certificate.not_valid_after_utc:%Y-%m-%d}. Create a new certificate, upload its public "
-                "part to the app registration (Certificates & secrets), and point GROOPER_NB_CERTIFICATE "
-                "at it."
-            )
-        if certificate.not_valid_before_utc > now:
-            raise ProfileError(
-                f"The certificate{_src(source)} is not valid before "
-                f"{certificate.not_valid_before_utc:%Y-%m-%d %H:%M} UTC (check this machine's clock)."
-            )
-        self.certificate = certificate
-        self._key = private_key
-        self.source = source
-
-    # -- constructors ---------------------------------------------------------------------------------
-    @classmethod
-    def from_pem(
-        cls,
-        certificate: str | os.PathLike | bytes,
-        private_key: str | os.PathLike | bytes | None = None,
-        password: str | Secret | None = None,
-    ) -> CertificateCredential:
-        """From PEM data or files; ``private_key`` may be omitted when the certificate file holds both."""
-        cert_bytes, cert_src = _read(certificate)
-        key_bytes, key_src = _read(private_key) if private_key is not None else (cert_bytes, cert_src)
-        try:
-            cert = x509.load_pem_x509_certificate(cert_bytes)
-        except ValueError:
-            raise ProfileError(f"No PEM certificate found{_src(cert_src)}.") from None
-        pw = reveal(password)
-        try:
-            key = serialization.load_pem_private_key(key_bytes, password=pw.encode() if pw else None)
-        except TypeError:
-            raise ProfileError(
-                f"The private key{_src(key_src)} is encrypted; set GROOPER_NB_CERTIFICATE_PASSWORD."
-                if not pw
-                else f"The private key{_src(key_src)} is not encrypted; drop the password."
-            ) from None
-        except ValueError:
-            msg = (
-                f"The password for the private key{_src(key_src)} is wrong, or there is no PEM private key "
-                "there."
-                if pw
-                else f"No PEM private key found{_src(key_src)} (set GROOPER_NB_PRIVATE_KEY)."
-            )
-            raise ProfileError(msg) from None
-        return cls(cert, key, source=cert_src)
-
-    @classmethod
-    def from_pfx(
-        cls, pfx: str | os.PathLike | bytes, password: str | Secret | None = None
-    ) -> CertificateCredential:
-        """From a PFX/PKCS#12 file (or bytes) and its passphrase."""
-        data, src = _read(pfx)
-        pw = reveal(password)
-        try:
-            key, cert, _extra = pkcs12.load_key_and_certificates(data, pw.encode() if pw else None)
-        except ValueError:
-            raise ProfileError(
-                f"Could not open the PFX{_src(src)}: wrong passphrase (GROOPER_NB_CERTIFICATE_PASSWORD) or "
-                "not a PKCS#12 file."
-            ) from None
-        if cert is None or key is None:
-            raise ProfileError(f"The PFX{_src(src)} must contain both the certificate and its private key.")
-        return cls(cert, key, source=src)
-
-    @classmethod
-    def from_file(
-        cls,
-        path: str | os.PathLike,
-        password: str | Secret | None = None,
-        private_key: str | os.PathLike | None = None,
-    ) -> CertificateCredential:
-        """PFX (``.pfx``/``.p12``, or binary content) or PEM, decided by the file itself."""
-        p = Path(path).expanduser()
-        if not p.is_file():
-            raise ProfileError(f"Certificate file {str(p)!r} does not exist (GROOPER_NB_CERTIFICATE).")
-        head = p.read_bytes()[:64]
-        if p.suffix.lower() in (".pfx", ".p12") or b"-----BEGIN" not in head:
-            return cls.from_pfx(p, password)
-        return cls.from_pem(p, private_key, password)
-
-    # -- facts --------------------------------------------------------------------------------------
-    @property
-    def thumbprint(self) -> str:
-        """SHA-1 thumbprint, upper-case hex (as the Azure portal shows it)."""
-        return _sha1(self.certificate)
-
-    @property
-    def thumbprint_sha256(self) -> str:
-        return self.certificate.fingerprint(hashes.SHA256()).hex().upper()
-
-    @property
-    def subject(self) -> str:
-        return self.certificate.subject.rfc4514_string()
-
-    @property
-    def not_after(self) -> dt.datetime:
-        return self.certificate.not_valid_after_utc
-
-    def certificate_pem(self) -> str:
-        return self.certificate.public_bytes(serialization.Encoding.PEM).decode()
-
-    def for_msal(self) -> dict[str, str]:
-        """MSAL's ``client_credential=`` dict (contains the private key: never print it)."""
-        key_pem = self._key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        ).decode()
-        return {"private_key": key_pem, "public_certificate": self.certificate_pem()}
-
-    def secrets(self) -> list[Secret]:
-        return []
-
-    def describe(self) -> str:
-        return f"certificate {self.thumbprint} ({self.subject}, expires {self.not_after:%Y-%m-%d})"
-
-    def __repr__(self) -> str:
-        return (
-            f"CertificateCredential(subject={self.subject!r}, thumbprint={self.thumbprint!r}, "
-            f"not_after={self.not_after:%Y-%m-%d})"
+def _validate_sharepoint_host(host: str | None) -> str | None:
+    if host is None:
+        return None
+    h = host.strip()
+    if "://" in h:
+        h = urlsplit(h).netloc
+    h = h.rstrip("/").lower()
+    if not _DOMAIN.match(h):
+        raise ProfileError(
+            f"SharePoint host {shown(host)} is not a host name; use e.g. contoso.sharepoint.com "
+            "(GROOPER_NB_SHAREPOINT_HOST)." + _secret_note(host)
         )
-
-    def __reduce__(self):
-        raise TypeError("CertificateCredential holds a private key and is not picklable")
+    return h
 
 
-Credential = SecretCredential | CertificateCredential
-
-
-def _sha1(cert: x509.Certificate) -> str:
-    return cert.fingerprint(hashes.SHA1()).hex().upper()  # noqa: S303 - a thumbprint, not security
-
-
-def _src(source: str | None) -> str:
-    return f" ({source})" if source else ""
-
-
-def _read(value: str | os.PathLike | bytes) -> tuple[bytes, str | None]:
-    if isinstance(value, bytes):
-        return value, None
-    if isinstance(value, str) and "-----BEGIN" in value:
-        return value.encode(), None
-    p = Path(value).expanduser()
-    if not p.is_file():
-        raise ProfileError(f"File {str(p)!r} does not exist.")
-    return p.read_bytes(), str(p)
+def _cloud(name: str | Cloud | None) -> Cloud:
+    """:func:`~grooper_nb.clouds.get_cloud`, with its ValueError as a ProfileError naming the setting."""
+    try:
+        return get_cloud(name)
+    except ValueError as exc:
+        raise ProfileError(f"{exc} (GROOPER_NB_CLOUD / cloud=)") from None
 
 
 # ---- HTTP session ---------------------------------------------------------------------------------
@@ -403,36 +211,92 @@ class Profile:
     cloud: Cloud = field(default_factory=get_cloud)
     redirect_uri: str = DEFAULT_REDIRECT_URI
     is_sandbox: bool = False
-    tenant_id: str | None = None
     browser_url: str | None = None
     session: requests.Session = field(default_factory=ProfileSession)
     sandbox_info: Mapping[str, Any] | None = None
-    app_name: str | None = None
-    registered_redirect_uris: tuple[str, ...] | None = None
-    public_client: bool | None = None  # the app's "Allow public client flows", when known
     token_cache_path: Path | None = None
+    configured_sharepoint_host: str | None = None  # GROOPER_NB_SHAREPOINT_HOST / connect(sharepoint_host=)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "tenant", validate_tenant(self.tenant))
         object.__setattr__(self, "client_id", validate_client_id(self.client_id))
-        object.__setattr__(self, "cloud", get_cloud(self.cloud))
+        object.__setattr__(self, "cloud", _cloud(self.cloud))
         object.__setattr__(self, "redirect_uri", _validate_redirect_uri(self.redirect_uri))
-        if self.tenant_id is None and _GUID.match(self.tenant):
-            object.__setattr__(self, "tenant_id", self.tenant)
+        object.__setattr__(
+            self, "configured_sharepoint_host", _validate_sharepoint_host(self.configured_sharepoint_host)
+        )
         if self.credential is not None and not isinstance(
             self.credential, SecretCredential | CertificateCredential
         ):
             raise ProfileError("credential must be a SecretCredential, a CertificateCredential or None.")
 
-    # -- derived ------------------------------------------------------------------------------------
+    # -- derived (never stored, so replace(tenant=..., client_id=...) cannot leave them stale) ---------
     @property
     def authority(self) -> str:
         """MSAL's ``authority=``: ``https://login.microsoftonline.com/<tenant>`` (per cloud)."""
         return self.cloud.authority(self.tenant)
 
     @property
-    def confidential(self) -> bool:
-        return self.credential is not None
+    def tenant_id(self) -> str | None:
+        """The tenant's GUID when known: the tenant itself if it is one, or the sandbox tenant's ID when
+        the tenant names it by domain. None for a real tenant given by domain."""
+        if is_guid(self.tenant):
+            return self.tenant
+        sbx = (self.sandbox_info or {}).get("tenant") or {}
+        if sbx.get("id") and self.tenant.lower() == str(sbx.get("domain", "")).lower():
+            return sbx["id"]
+        return None
+
+    def _seeded_app(self) -> Mapping[str, Any] | None:
+        for app in (self.sandbox_info or {}).get("apps", ()):
+            if str(app.get("client_id", "")).lower() == self.client_id.lower():
+                return app
+        return None
+
+    @property
+    def app_name(self) -> str | None:
+        """The seeded app's name when this client ID is one of the sandbox's apps."""
+        app = self._seeded_app()
+        return app.get("name") if app else None
+
+    @property
+    def registered_redirect_uris(self) -> tuple[str, ...] | None:
+        """The redirect URIs registered for this client ID, when known (sandbox); None = unknown."""
+        app = self._seeded_app()
+        return tuple(app.get("redirect_uris") or ()) if app else None
+
+    @property
+    def public_client(self) -> bool | None:
+        """The app's "Allow public client flows", when known (sandbox); None = unknown."""
+        app = self._seeded_app()
+        return app.get("public_client") if app else None
+
+    @property
+    def sharepoint_host(self) -> str | None:
+        """The tenant's SharePoint host (``contoso.sharepoint.com``), or None when it cannot be known.
+
+        In order: ``GROOPER_NB_SHAREPOINT_HOST`` (``connect(sharepoint_host=)``); the sandbox tenant's own
+        host; derived from an initial ``*.onmicrosoft.com`` domain. A GUID or a custom domain
+        (contoso.com) does not tell the host: set GROOPER_NB_SHAREPOINT_HOST for those.
+        """
+        if self.configured_sharepoint_host:
+            return self.configured_sharepoint_host
+        sbx = (self.sandbox_info or {}).get("tenant") or {}
+        if sbx.get("sharepoint_host") and self.tenant_id and self.tenant_id == sbx.get("id"):
+            return sbx["sharepoint_host"]
+        m = _INITIAL_DOMAIN.match(self.tenant)
+        return self.cloud.sharepoint_host(m.group(1).lower()) if m else None
+
+    def require_sharepoint_host(self) -> str:
+        """:attr:`sharepoint_host`, or a ProfileError saying how to set it."""
+        host = self.sharepoint_host
+        if host is None:
+            raise ProfileError(
+                f"The SharePoint host of tenant {self.tenant!r} is not known: it can be derived only from an "
+                "initial *.onmicrosoft.com domain. Set GROOPER_NB_SHAREPOINT_HOST (e.g. "
+                f"contoso.{self.cloud.sharepoint_suffix}) or pass connect(sharepoint_host=...)."
+            )
+        return host
 
     @property
     def credential_kind(self) -> str:
@@ -440,17 +304,21 @@ class Profile:
 
     @property
     def cache_path(self) -> Path:
-        """Where this profile's tokens persist. Each sandbox state dir gets its own file, so tokens
-        of two sandboxes (or a sandbox and a real tenant) never mix."""
+        """Where this profile's tokens persist (a 0600 file in a 0700 directory).
+
+        ``connect(token_cache=...)`` if given. A sandbox profile keeps its tokens inside that sandbox's
+        state dir (``<state dir>/client-token-cache/``), so tokens of two sandboxes, or of a sandbox and a
+        real tenant, never mix and go away with the sandbox. A real tenant uses
+        ``GROOPER_NB_TOKEN_CACHE`` (environment or ``.env``), else the user cache dir.
+        """
         if self.token_cache_path is not None:
             return Path(self.token_cache_path)
+        state_dir = (self.sandbox_info or {}).get("state_dir")
+        if self.is_sandbox and state_dir:
+            return Path(state_dir) / SANDBOX_CACHE_DIR / "token-cache.json"
         from grooper_nb.auth.cache import default_cache_path
 
-        base = default_cache_path()
-        if self.is_sandbox and self.sandbox_info:
-            tag = hashlib.sha256(str(self.sandbox_info.get("state_dir")).encode()).hexdigest()[:10]
-            return base.with_name(f"{base.stem}.sandbox-{tag}{base.suffix or '.json'}")
-        return base
+        return default_cache_path()
 
     @property
     def token_cache(self):
@@ -473,10 +341,17 @@ class Profile:
         return urlunsplit((b.scheme, b.netloc, path, s.query, s.fragment))
 
     def replace(self, **changes: Any) -> Profile:
-        """A copy with some fields changed (validated again); shares the HTTP session."""
+        """A copy with some fields changed (validated again); shares the HTTP session.
+
+        ``client_secret=`` sets a :class:`SecretCredential` (None: no credential); ``cloud=`` takes a
+        name; ``sharepoint_host=`` sets the host. What depends on the tenant or the client ID (tenant_id,
+        app_name, the registered redirect URIs, sharepoint_host) is derived again from the new values.
+        """
         if "client_secret" in changes:
             secret = changes.pop("client_secret")
             changes["credential"] = SecretCredential(secret) if secret is not None else None
+        if "sharepoint_host" in changes:
+            changes["configured_sharepoint_host"] = changes.pop("sharepoint_host")
         return dataclasses.replace(self, **changes)
 
     def secrets(self) -> list[Secret]:
@@ -544,12 +419,7 @@ class Profile:
     __str__ = __repr__
 
     def _repr_html_(self) -> str:
-        badge = (
-            '<span style="background:#f9a825;color:#000;padding:1px 6px;border-radius:3px;'
-            'font-weight:bold">SANDBOX</span> '
-            if self.is_sandbox
-            else ""
-        )
+        badge = SANDBOX_BADGE if self.is_sandbox else ""
         rows = "".join(
             f"<tr><th style='text-align:left'>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>"
             for k, v in self.summary().items()
@@ -563,7 +433,10 @@ def load_settings(
     env_file: str | os.PathLike | bool | None = None, environ: Mapping[str, str] | None = None
 ) -> dict[str, str]:
     """``GROOPER_NB_*`` settings: a ``.env`` file (``env_file``, or found from the current directory
-    upwards; ``False`` = none), overridden by the process environment. Nothing is written to os.environ."""
+    upwards; ``False`` = none), overridden by the process environment. Nothing is written to os.environ.
+
+    A setting given with an empty value (``GROOPER_NB_CLIENT_SECRET=``) is kept as ``""``: an empty
+    secret is a mistake to report, not the same as no secret."""
     values: dict[str, str] = {}
     path: str | os.PathLike | None
     if env_file is False:
@@ -579,9 +452,10 @@ def load_settings(
     if path:
         from dotenv import dotenv_values
 
-        values.update({k: v for k, v in dotenv_values(path).items() if k.startswith(ENV_PREFIX) and v})
+        dotenv = dotenv_values(path).items()
+        values.update({k: v for k, v in dotenv if k.startswith(ENV_PREFIX) and v is not None})
     env = os.environ if environ is None else environ
-    values.update({k: v for k, v in env.items() if k.startswith(ENV_PREFIX) and v})
+    values.update({k: v for k, v in env.items() if k.startswith(ENV_PREFIX)})
     return values
 
 
@@ -603,6 +477,7 @@ def connect(
     env_file: str | os.PathLike | bool | None = None,
     session: requests.Session | None = None,
     token_cache: str | os.PathLike | None = None,
+    sharepoint_host: str | None = None,
 ) -> Profile:
     """Build a :class:`Profile`: the embedded sandbox tenant, or a real tenant from settings.
 
@@ -618,7 +493,9 @@ def connect(
 
     Real tenant: keywords override ``GROOPER_NB_*`` settings. ``credential`` may be a
     :class:`SecretCredential`/:class:`CertificateCredential`, or ``"secret"``/``"certificate"`` to choose
-    when both are configured.
+    when both are configured. ``sharepoint_host`` (``GROOPER_NB_SHAREPOINT_HOST``) is needed only when
+    the tenant is not given by its ``*.onmicrosoft.com`` domain; ``token_cache``
+    (``GROOPER_NB_TOKEN_CACHE``) moves the token cache file.
     """
     settings = load_settings(env_file)
     if sandbox is None:
@@ -638,6 +515,7 @@ def connect(
             seed=seed,
             session=session,
             token_cache=token_cache,
+            sharepoint_host=sharepoint_host or settings.get("GROOPER_NB_SHAREPOINT_HOST") or None,
         )
 
     def setting(value: Any, name: str) -> Any:
@@ -650,6 +528,8 @@ def connect(
             n for n, v in (("GROOPER_NB_TENANT", tenant), ("GROOPER_NB_CLIENT_ID", client_id)) if not v
         ]
         raise ProfileError(f"Real-tenant profile needs {' and '.join(missing)} (environment or .env file).")
+    # A sandbox keeps its tokens in its own state dir; GROOPER_NB_TOKEN_CACHE is for real tenants.
+    token_cache = setting(token_cache, "TOKEN_CACHE") or None
     cred = _credential(
         credential,
         setting(client_secret, "CLIENT_SECRET"),
@@ -661,11 +541,12 @@ def connect(
         tenant=tenant,
         client_id=client_id,
         credential=cred,
-        cloud=get_cloud(setting(cloud, "CLOUD")),
+        cloud=_cloud(setting(cloud, "CLOUD")),
         redirect_uri=setting(redirect_uri, "REDIRECT_URI") or DEFAULT_REDIRECT_URI,
         is_sandbox=False,
         session=session or ProfileSession(),
-        token_cache_path=Path(token_cache) if token_cache else None,
+        token_cache_path=Path(token_cache).expanduser() if token_cache else None,
+        configured_sharepoint_host=setting(sharepoint_host, "SHAREPOINT_HOST") or None,
     )
 
 
@@ -678,14 +559,17 @@ def _credential(choice, secret, certificate, password, private_key) -> Credentia
         )
     if choice == "none":
         return None
-    if secret and certificate and choice is None:
+    # An empty value counts as configured: SecretCredential('') then says it is empty, instead of the
+    # profile silently becoming a public client.
+    has_secret = secret is not None
+    if has_secret and certificate and choice is None:
         raise ProfileError(
             "Both a client secret and a certificate are configured; pass credential='secret' or "
             "credential='certificate' (or unset one of GROOPER_NB_CLIENT_SECRET / GROOPER_NB_CERTIFICATE)."
         )
     if certificate and choice in (None, "certificate"):
         return CertificateCredential.from_file(certificate, password=password, private_key=private_key)
-    if secret and choice in (None, "secret"):
+    if has_secret and choice in (None, "secret"):
         return SecretCredential(secret)
     if choice is not None:
         raise ProfileError(f"credential={choice!r} chosen but none is configured.")
@@ -719,6 +603,7 @@ def _sandbox_profile(
     seed,
     session,
     token_cache,
+    sharepoint_host,
 ) -> Profile:
     from grooper_nb.sandbox.service import ensure_running  # the one client-side use of the launcher
 
@@ -750,14 +635,11 @@ def _sandbox_profile(
         cloud=get_cloud("global"),
         redirect_uri=redirect_uri or DEFAULT_REDIRECT_URI,
         is_sandbox=True,
-        tenant_id=info["tenant"]["id"] if tenant is None else None,
         browser_url=info["browser_url"].rstrip("/"),
         session=session or sandbox_session(info["proxy"], info["ca_bundle"]),
         sandbox_info=info,
-        app_name=found["name"] if found else None,
-        registered_redirect_uris=tuple(found.get("redirect_uris") or ()) if found else None,
-        public_client=found.get("public_client") if found else None,
-        token_cache_path=Path(token_cache) if token_cache else None,
+        token_cache_path=Path(token_cache).expanduser() if token_cache else None,
+        configured_sharepoint_host=sharepoint_host,
     )
 
 

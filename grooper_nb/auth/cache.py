@@ -3,14 +3,18 @@
     >>> from grooper_nb.auth import cache
     >>> c = cache.open_cache()          # GROOPER_NB_TOKEN_CACHE, else the user cache dir
     >>> c.path                          # doctest: +SKIP
-    PosixPath('/home/me/.cache/grooper-nb/token-cache.json')
+    PosixPath('/home/me/.cache/grooper-nb/tokens/token-cache.json')
     >>> cache.accounts(profile, as_frame=True)   # who signed in; never a token   # doctest: +SKIP
     >>> cache.clear(profile)                     # forget everything              # doctest: +SKIP
 
 The file holds refresh tokens, so (design principle 4) it exists only with mode ``0600``:
 
 * it is written atomically (a temp file created ``0600`` in the same directory, then ``os.replace``);
-* its directory is created ``0700``;
+* its directory is created ``0700``. The default directory is a dedicated one,
+  ``<user cache dir>/tokens/`` (the user cache dir itself is shared with the sandbox and may be ``0755``),
+  and a sandbox profile's is ``<sandbox state dir>/client-token-cache/``; these two are tightened to
+  ``0700`` if found broader. A directory named by ``GROOPER_NB_TOKEN_CACHE`` is created ``0700`` when
+  missing but an existing one is left as it is (it may be shared, like ``/tmp``): the file is ``0600``;
 * a cache file found with broader permissions is tightened to ``0600`` with a warning, or refused
   (:class:`CacheFileError`) if that is not possible. (On Windows, where POSIX modes do not apply, the file
   lives in the user's profile directory and these checks are skipped.)
@@ -66,9 +70,35 @@ def user_cache_dir(app: str = "grooper-nb") -> Path:
 
 
 def default_cache_path() -> Path:
-    """``$GROOPER_NB_TOKEN_CACHE``, else ``<user cache dir>/token-cache.json``."""
+    """``$GROOPER_NB_TOKEN_CACHE``, else ``<user cache dir>/tokens/token-cache.json``.
+
+    (:func:`grooper_nb.connect` also reads ``GROOPER_NB_TOKEN_CACHE`` from a ``.env`` file and passes it
+    to the profile.)"""
     env = os.environ.get("GROOPER_NB_TOKEN_CACHE")
-    return Path(env).expanduser() if env else user_cache_dir() / "token-cache.json"
+    return Path(env).expanduser() if env else user_cache_dir() / "tokens" / "token-cache.json"
+
+
+def _dedicated(directory: Path) -> bool:
+    """Directories that hold nothing but token caches, so they may be made private."""
+    from grooper_nb.profile import SANDBOX_CACHE_DIR
+
+    return directory.name == SANDBOX_CACHE_DIR or directory == user_cache_dir() / "tokens"
+
+
+def _private_dir(directory: Path) -> None:
+    """Create ``directory`` (and missing parents) 0700; tighten it if it is a dedicated cache dir."""
+    missing = []
+    d = directory
+    while not d.exists():
+        missing.append(d)
+        d = d.parent
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if not _POSIX:
+        return
+    for d in missing:
+        os.chmod(d, 0o700)  # mkdir's mode is filtered by the umask; be exact
+    if _dedicated(directory) and stat.S_IMODE(directory.stat().st_mode) & 0o077:
+        os.chmod(directory, 0o700)
 
 
 def _ensure_private(path: Path) -> None:
@@ -128,7 +158,7 @@ class PersistentTokenCache(msal.SerializableTokenCache):
         self._stamp = stamp
 
     def _save(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        _private_dir(self.path.parent)
         text = self.serialize()
         fd, tmp = tempfile.mkstemp(prefix=".token-cache-", suffix=".tmp", dir=self.path.parent)
         try:

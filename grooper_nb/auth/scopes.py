@@ -14,12 +14,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from grooper_nb.clouds import Cloud, get_cloud
+from grooper_nb.clouds import get_cloud
 
 if TYPE_CHECKING:
     from grooper_nb.profile import Profile
 
-__all__ = ["PRESETS", "Preset", "preset_scopes", "sharepoint_host_for"]
+__all__ = ["OIDC_SCOPES", "PRESETS", "RESERVED_SCOPES", "Preset", "preset_scopes"]
+
+# MSAL adds these to every user flow itself (and refuses them in client credentials).
+RESERVED_SCOPES = frozenset({"openid", "profile", "offline_access"})
+# OpenID Connect scopes: they name no resource, so they say nothing about which API a token is for.
+OIDC_SCOPES = RESERVED_SCOPES | {"email"}
 
 
 @dataclass(frozen=True)
@@ -73,21 +78,20 @@ PRESETS: dict[str, Preset] = {
 }
 
 
-def sharepoint_host_for(profile: Profile | None, cloud: Cloud) -> str:
-    """``contoso.sharepoint.com`` from the sandbox facts or the tenant's onmicrosoft domain."""
-    if profile is not None and profile.sandbox_info:
-        return profile.sandbox_info["tenant"]["sharepoint_host"]
-    tenant = profile.tenant if profile is not None else ""
-    if "." in tenant:
-        return cloud.sharepoint_host(tenant.split(".")[0])
-    return cloud.sharepoint_host("{tenant}")
-
-
 def preset_scopes(name: str, profile: Profile | None = None) -> list[str]:
-    """The scopes of preset ``name`` for the profile's cloud (and SharePoint host)."""
+    """The scopes of preset ``name`` for the profile's cloud (and SharePoint host).
+
+    A SharePoint preset needs the tenant's SharePoint host (:attr:`Profile.sharepoint_host
+    <grooper_nb.profile.Profile.sharepoint_host>`); when it is unknown this raises ``ProfileError`` saying
+    how to set it, rather than building a scope for a host that does not exist.
+    """
     preset = PRESETS[name]
     cloud = profile.cloud if profile is not None else get_cloud()
     values = {"graph": cloud.graph_url, "exchange": cloud.exchange_url}
     if any("{sharepoint}" in t for t in preset.templates):
-        values["sharepoint"] = sharepoint_host_for(profile, cloud)
+        if profile is None:
+            from grooper_nb.profile import ProfileError
+
+            raise ProfileError(f"The {name!r} scopes name the tenant's SharePoint host: pass the profile.")
+        values["sharepoint"] = profile.require_sharepoint_host()
     return [t.format(**values) for t in preset.templates]

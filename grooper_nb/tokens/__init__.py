@@ -103,22 +103,6 @@ def _to_unix(now: datetime | float | int | None) -> float:
     return float(now)
 
 
-def _sharepoint_host(profile: Any) -> str | None:
-    host = getattr(profile, "sharepoint_host", None)
-    if isinstance(host, str) and host:
-        return host
-    info = getattr(profile, "sandbox_info", None)
-    if isinstance(info, dict):
-        host = (info.get("tenant") or {}).get("sharepoint_host")
-        if host:
-            return host
-    tenant = getattr(profile, "tenant", None)
-    cloud = getattr(profile, "cloud", None)
-    if isinstance(tenant, str) and tenant.lower().endswith(".onmicrosoft.com") and cloud is not None:
-        return get_cloud(cloud).sharepoint_host(tenant.split(".", 1)[0].lower())
-    return None
-
-
 def inspect_token(
     token_or_result: Any,
     profile: Any = None,
@@ -176,7 +160,7 @@ def inspect_token(
         validation,
         cloud=cloud,
         now=datetime.fromtimestamp(when, tz=timezone.utc),
-        sharepoint_host=sharepoint_host or (_sharepoint_host(profile) if profile is not None else None),
+        sharepoint_host=sharepoint_host or getattr(profile, "sharepoint_host", None),
         target=target,
         verified_with_profile=profile is not None,
     )

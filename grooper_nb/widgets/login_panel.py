@@ -44,7 +44,8 @@ import ipywidgets as w
 from grooper_nb.auth import flows
 from grooper_nb.auth.aadsts import AuthError
 from grooper_nb.auth.result import TokenResult
-from grooper_nb.auth.scopes import PRESETS, preset_scopes
+from grooper_nb.auth.scopes import PRESETS, RESERVED_SCOPES, preset_scopes
+from grooper_nb.profile import SANDBOX_BADGE, ProfileError
 
 __all__ = ["FLOW_LABELS", "LoginPanel"]
 
@@ -93,7 +94,7 @@ def presets_for(profile: Any, flow: str) -> list[str]:
     delegated, application = perms
     fitting = []
     for name in names:
-        scopes = [s for s in preset_scopes(name, profile) if s not in ("offline_access", "openid", "profile")]
+        scopes = [s for s in preset_scopes(name, profile) if s not in RESERVED_SCOPES]
         if app_only:
             ok = all(any(p.startswith(s[: -len(".default")]) for p in application) for s in scopes)
         else:
@@ -263,10 +264,20 @@ class LoginPanel(w.VBox):
                 )
             return
         if name:
-            self.scopes_text.value = " ".join(preset_scopes(name, self.profile))
+            try:
+                self.scopes_text.value = " ".join(preset_scopes(name, self.profile))
+            except ProfileError as err:  # e.g. the tenant's SharePoint host is not known
+                self.scopes_text.value = ""
+                self._set_status(str(err), "error")
 
     def _preset_values(self) -> set[str]:
-        return {" ".join(preset_scopes(n, self.profile)) for n in PRESETS}
+        values = set()
+        for name in PRESETS:
+            try:
+                values.add(" ".join(preset_scopes(name, self.profile)))
+            except ProfileError:
+                continue
+        return values
 
     # ---------------------------------------------------------------- actions
     def sign_in(self) -> None:
@@ -493,12 +504,7 @@ class LoginPanel(w.VBox):
 
     def _profile_html(self) -> str:
         p = self.profile
-        badge = (
-            '<span class="grooper-nb-sandbox-badge" style="background:#f9a825;color:#000;padding:1px 6px;'
-            'border-radius:3px;font-weight:bold">SANDBOX</span> '
-            if p.is_sandbox
-            else ""
-        )
+        badge = SANDBOX_BADGE if p.is_sandbox else ""
         s = p.summary()
         facts = " · ".join(
             f"{html.escape(k)}: <code>{html.escape(str(s[k]))}</code>"

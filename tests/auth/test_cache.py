@@ -123,3 +123,60 @@ def test_refresh_in_another_process_is_seen_here(tmp_path, sandbox, plain_user):
     again = flows.silent(profile, [EWS])
     assert again.source == "cache"
     assert again.access_token.reveal() in {entry["secret"] for entry in on_disk.values()}
+
+
+@posix_only
+def test_the_default_cache_gets_its_own_0700_directory_inside_a_shared_cache_dir(tmp_path, monkeypatch):
+    """~/.cache/grooper-nb is shared with the sandbox and may be 0755; the tokens get a private subdir."""
+    monkeypatch.delenv("GROOPER_NB_TOKEN_CACHE", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    shared = tmp_path / "grooper-nb"
+    shared.mkdir(mode=0o755)
+    os.chmod(shared, 0o755)
+    path = token_cache.default_cache_path()
+    assert path.parent == shared / "tokens"
+    token_cache.PersistentTokenCache(path).clear()  # writes the (empty) file
+    assert mode(path) == 0o600 and mode(path.parent) == 0o700
+    assert mode(shared) == 0o755  # not ours alone: left as it is
+    os.chmod(path.parent, 0o755)  # e.g. made by an older version or by hand
+    token_cache.PersistentTokenCache(path).clear()
+    assert mode(path.parent) == 0o700
+
+
+@posix_only
+def test_a_custom_cache_location_in_an_existing_shared_directory_keeps_that_directory(tmp_path):
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    os.chmod(shared, 0o755)
+    token_cache.PersistentTokenCache(shared / "cache.json").clear()
+    assert mode(shared) == 0o755 and mode(shared / "cache.json") == 0o600
+
+
+def test_a_sandbox_profile_keeps_its_tokens_in_its_state_dir(sandbox, plain_user):
+    profile = connect()
+    state_dir = Path(sandbox["state_dir"])
+    assert profile.cache_path.is_relative_to(state_dir)
+    sign_in(profile, plain_user)
+    assert profile.cache_path.exists()
+    if os.name == "posix":
+        assert mode(profile.cache_path) == 0o600 and mode(profile.cache_path.parent) == 0o700
+    real = connect(
+        tenant=sandbox["tenant"]["domain"],
+        client_id=sandbox["apps"][0]["client_id"],
+        sandbox=False,
+        env_file=False,
+    )
+    assert not real.cache_path.is_relative_to(state_dir)
+
+
+def test_the_token_cache_location_is_read_from_a_dotenv_file(tmp_path, monkeypatch):
+    monkeypatch.delenv("GROOPER_NB_TOKEN_CACHE", raising=False)
+    for key in [k for k in os.environ if k.startswith("GROOPER_NB_") and k != "GROOPER_NB_SANDBOX_DIR"]:
+        monkeypatch.delenv(key)
+    env_file = tmp_path / ".env"
+    env_file.write_text(
+        "GROOPER_NB_TENANT=contoso.onmicrosoft.com\n"
+        "GROOPER_NB_CLIENT_ID=11111111-2222-3333-4444-555555555555\n"
+        f"GROOPER_NB_TOKEN_CACHE={tmp_path / 'tokens' / 'cache.json'}\n"
+    )
+    assert connect(env_file=env_file).cache_path == tmp_path / "tokens" / "cache.json"

@@ -282,3 +282,165 @@ def test_sandbox_users_are_found_by_name_or_trait(sandbox):
     assert profile.sandbox_user("diego.siciliani")["mfa_required"] is True
     assert profile.sandbox_user(enabled=False)["upn"].startswith("johanna")
     assert profile.sandbox_user()["enabled"] is True
+
+
+# ---- a secret in the wrong place ------------------------------------------------------------------------
+PASTED = "Xq8Q~s3cr3tValue-0123456789abcdefghijklmn"  # an Entra secret value's shape (contains ~)
+
+
+@pytest.mark.parametrize(
+    "setting",
+    ["GROOPER_NB_CLIENT_ID", "GROOPER_NB_TENANT", "GROOPER_NB_CERTIFICATE", "GROOPER_NB_REDIRECT_URI"],
+)
+def test_a_secret_pasted_into_another_setting_is_masked_and_named_as_such(setting, monkeypatch):
+    _clear_env(monkeypatch)
+    monkeypatch.setenv("GROOPER_NB_TENANT", TENANT_ID)
+    monkeypatch.setenv("GROOPER_NB_CLIENT_ID", CLIENT_ID)
+    monkeypatch.setenv(setting, PASTED)
+    with pytest.raises(ProfileError) as info:
+        connect(env_file=False)
+    message = str(info.value)
+    assert PASTED not in message and PASTED[5:] not in message
+    assert "Xq8Q…(41 chars)" in message and "looks like a secret value" in message and "~" in message
+
+
+def test_a_base64_secret_as_client_id_is_masked_too():
+    b64 = "aB3dE5gH7jK9mN1pQ3sT5vX7zA9cE1gI3kM5oQ7sU9w="
+    with pytest.raises(ProfileError) as info:
+        validate_client_id(b64)
+    assert b64 not in str(info.value) and "base64-like" in str(info.value)
+    with pytest.raises(ProfileError, match="'Grooper Azure AD Connector 2021' is not a GUID"):
+        validate_client_id("Grooper Azure AD Connector 2021")  # an ordinary mistake is still quoted
+
+
+def test_an_empty_client_secret_is_an_error_not_a_public_client(tmp_path, monkeypatch):
+    _clear_env(monkeypatch)
+    real = {"tenant": TENANT_ID, "client_id": CLIENT_ID, "env_file": False}
+    with pytest.raises(ProfileError, match="client secret is empty"):
+        connect(**real, client_secret="")
+    env_file = tmp_path / ".env"
+    env_file.write_text(f"GROOPER_NB_TENANT={TENANT_ID}\nGROOPER_NB_CLIENT_ID={CLIENT_ID}\n")
+    monkeypatch.setenv("GROOPER_NB_CLIENT_SECRET", "")
+    with pytest.raises(ProfileError, match="client secret is empty"):
+        connect(env_file=env_file)
+    env_file.write_text(env_file.read_text() + "GROOPER_NB_CLIENT_SECRET=\n")
+    monkeypatch.delenv("GROOPER_NB_CLIENT_SECRET")
+    with pytest.raises(ProfileError, match="client secret is empty"):
+        connect(env_file=env_file)
+    assert connect(env_file=env_file, credential="none").credential is None  # said explicitly: fine
+
+
+@pytest.mark.parametrize("braced", ["{%s}", "{ %s }"])
+def test_a_secret_id_with_braces_is_recognised_as_the_secret_id(braced):
+    with pytest.raises(ProfileError, match="that is the secret's ID, not its value"):
+        SecretCredential(braced % uuid.uuid4())
+
+
+def test_a_quoted_secret_is_refused():
+    with pytest.raises(ProfileError, match="wrapped in quotes") as info:
+        SecretCredential(f"'{GOOD_SECRET}'")
+    assert GOOD_SECRET not in str(info.value)
+
+
+def test_an_unknown_cloud_is_a_profile_error_and_get_cloud_stays_a_value_error(monkeypatch):
+    from grooper_nb.clouds import get_cloud
+
+    _clear_env(monkeypatch)
+    with pytest.raises(ProfileError, match=r"Unknown cloud 'azure-germany'.*GROOPER_NB_CLOUD"):
+        connect(tenant=TENANT_ID, client_id=CLIENT_ID, cloud="azure-germany", env_file=False)
+    with pytest.raises(ValueError, match="Unknown cloud") as info:
+        get_cloud("azure-germany")
+    assert not isinstance(info.value, ProfileError)
+
+
+def test_a_public_certificate_alone_is_named_as_such(tmp_path):
+    cert, _key = make_cert(tmp_path)
+    der = tmp_path / "grooper.cer"
+    der.write_bytes(cert.public_bytes(serialization.Encoding.DER))
+    with pytest.raises(ProfileError, match=r"public certificate only.*pfx"):
+        CertificateCredential.from_file(der)
+    with pytest.raises(ProfileError, match=r"public certificate only.*GROOPER_NB_PRIVATE_KEY"):
+        CertificateCredential.from_file(tmp_path / "grooper-test.crt.pem")
+    with pytest.raises(ProfileError, match="is a directory"):
+        CertificateCredential.from_file(tmp_path)
+
+
+def test_credentials_live_in_their_own_module_and_the_profile_re_exports_them():
+    import grooper_nb.credentials as credentials
+    import grooper_nb.profile as profile
+
+    assert profile.SecretCredential is credentials.SecretCredential
+    assert profile.CertificateCredential is credentials.CertificateCredential
+    assert profile.ProfileError is credentials.ProfileError
+
+
+# ---- derived facts follow replace() ---------------------------------------------------------------------
+def test_replace_derives_tenant_id_and_app_facts_again(sandbox, grooper_app, s2s_app):
+    grooper, s2s = connect(), connect(app="Grooper Server-to-Server")
+    other = str(uuid.uuid4())
+    assert grooper.replace(tenant=other).tenant_id == other
+    assert grooper.replace(tenant="fabrikam.onmicrosoft.com").tenant_id is None
+    assert grooper.replace(tenant=sandbox["tenant"]["domain"]).tenant_id == sandbox["tenant"]["id"]
+    swapped = s2s.replace(client_id=grooper_app["client_id"])
+    assert swapped.app_name == "Grooper Azure AD Connector 2021"
+    assert swapped.registered_redirect_uris == tuple(grooper_app["redirect_uris"])
+    assert swapped.public_client is grooper_app["public_client"]
+    unknown = s2s.replace(client_id=str(uuid.uuid4()))
+    assert unknown.app_name is None and unknown.registered_redirect_uris is None
+
+
+def test_a_token_judged_against_a_replaced_tenant_is_the_wrong_tenant(sandbox):
+    from grooper_nb.auth import flows
+    from grooper_nb.tokens import inspect_token
+
+    s2s = connect(app="Grooper Server-to-Server")
+    token = flows.client_credentials(s2s)
+    assert inspect_token(token, s2s).validation.ok
+    other = s2s.replace(tenant=str(uuid.uuid4()))
+    assert "wrong_tenant" in inspect_token(token, other).validation.reasons
+
+
+def test_redirect_hints_use_the_replaced_apps_registration(sandbox, grooper_app):
+    from grooper_nb.auth import flows
+    from grooper_nb.auth.aadsts import AuthError
+
+    swapped = connect(app="Grooper Server-to-Server").replace(
+        client_id=grooper_app["client_id"], redirect_uri="http://localhost/callback"
+    )
+    with pytest.raises(AuthError) as info:
+        flows.auth_code_start(swapped, ["User.Read"])
+    registered = " ".join(info.value.hints)
+    assert all(uri in registered for uri in grooper_app["redirect_uris"])
+
+
+# ---- the SharePoint host ------------------------------------------------------------------------------
+def test_sharepoint_host_comes_from_one_place(sandbox, monkeypatch, tmp_path):
+    from grooper_nb.auth.scopes import preset_scopes
+
+    _clear_env(monkeypatch)
+    grooper = connect()
+    assert grooper.sharepoint_host == sandbox["tenant"]["sharepoint_host"]
+    assert grooper.replace(tenant="fabrikam.onmicrosoft.com").sharepoint_host == "fabrikam.sharepoint.com"
+
+    def real(tenant, **kw):
+        return connect(tenant=tenant, client_id=CLIENT_ID, client_secret=GOOD_SECRET, env_file=False, **kw)
+
+    assert real("contoso.onmicrosoft.com").sharepoint_host == "contoso.sharepoint.com"
+    assert real("contoso.onmicrosoft.us", cloud="usgov").sharepoint_host == "contoso.sharepoint.us"
+    for unknowable in (TENANT_ID, "contoso.com", "fabrikam.co.uk"):
+        p = real(unknowable)
+        assert p.sharepoint_host is None
+        with pytest.raises(ProfileError, match="GROOPER_NB_SHAREPOINT_HOST"):
+            preset_scopes("Server-to-server SharePoint", p)
+    assert real(TENANT_ID, sharepoint_host="https://contoso.sharepoint.com/").sharepoint_host == (
+        "contoso.sharepoint.com"
+    )
+    env_file = tmp_path / ".env"
+    env_file.write_text(
+        f"GROOPER_NB_TENANT={TENANT_ID}\nGROOPER_NB_CLIENT_ID={CLIENT_ID}\n"
+        "GROOPER_NB_SHAREPOINT_HOST=tailspin.sharepoint.com\n"
+    )
+    p = connect(env_file=env_file)
+    assert preset_scopes("Server-to-server SharePoint", p) == ["https://tailspin.sharepoint.com/.default"]
+    with pytest.raises(ProfileError, match="not a host name"):
+        real(TENANT_ID, sharepoint_host="not a host")

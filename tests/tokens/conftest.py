@@ -44,6 +44,10 @@ class SandboxProfile:
     cloud: Cloud = field(default_factory=get_cloud)
     sandbox_info: dict | None = None
 
+    @property
+    def sharepoint_host(self) -> str | None:
+        return (self.sandbox_info or {}).get("tenant", {}).get("sharepoint_host")
+
 
 def sandbox_http(sandbox: dict) -> requests.Session:
     s = requests.Session()
