@@ -33,7 +33,7 @@ from grooper_nb import __version__
 from grooper_nb._redact import redact
 from grooper_nb.auth.aadsts import AuthError, parse_error_body
 from grooper_nb.auth.hints import HintContext, hints_for
-from grooper_nb.auth.result import RESERVED_SCOPES
+from grooper_nb.auth.scopes import OIDC_SCOPES, RESERVED_SCOPES
 
 if TYPE_CHECKING:
     from grooper_nb.profile import Profile
@@ -54,6 +54,20 @@ def scope_list(scopes: Sequence[str] | str | None) -> list[str]:
     if scopes is None:
         return []
     return scopes.split() if isinstance(scopes, str) else list(scopes)
+
+
+def require_scopes(scopes: Sequence[str], flow: str, example: str) -> None:
+    """Refuse, before anything is sent, a request that names no API (empty, or only openid/profile/
+    offline_access): Entra's answer to it (AADSTS900144, or a token for whatever the cache holds)
+    would not say what is missing."""
+    if not [s for s in scopes if s not in OIDC_SCOPES]:
+        sent = " ".join(scopes) or "none"
+        raise AuthError.local(
+            "invalid_scope",
+            f"No scope names the API the token is for (scopes given: {sent}).",
+            flow=flow,
+            hints=[f"Pass the API's scopes, e.g. {example}."],
+        )
 
 
 def hint_context(

@@ -562,6 +562,40 @@ OAUTH_ERRORS: Mapping[str, Explanation] = MappingProxyType(
                meaning="Nobody finished the browser sign-in in time.",
                cause="The browser window was not completed or the redirect did not reach this kernel.",
                fix="Run the flow again; on a remote kernel use the paste-the-redirect variant."),
+            _e(None, "invalid_client", "invalid_client",
+               meaning="The flow needs the app to prove who it is (a client secret or certificate), and the "
+                       "profile has no usable credential.",
+               cause="A profile without a credential (a public client, or GROOPER_NB_CLIENT_SECRET / "
+                     "GROOPER_NB_CERTIFICATE not set) was used for client credentials or on-behalf-of.",
+               fix="Give the profile the app's secret value (GROOPER_NB_CLIENT_SECRET) or certificate "
+                   "(GROOPER_NB_CERTIFICATE); for a seeded sandbox app, connect(app, "
+                   "credential='secret') or credential='certificate'."),
+            _e(None, "invalid_request", "invalid_request",
+               meaning="Something the request needs is missing or cannot be used; the description names it.",
+               cause="A pasted redirect URL without its code, or an empty value (the user's token for "
+                     "on-behalf-of) was passed.",
+               fix="Pass what the description names: the whole URL the browser ended on, or the token."),
+            _e(None, "invalid_scope", "invalid_scope",
+               meaning="No requested scope names an API, so nobody can say which API the token is for.",
+               cause="The scopes were empty (or only openid/profile/offline_access), e.g. an empty scopes "
+                     "box or scopes=None.",
+               fix="Pass the API's scopes: https://graph.microsoft.com/.default for client credentials, "
+                   "https://outlook.office365.com/EWS.AccessAsUser.All for Grooper's Exchange "
+                   "connection, User.Read for a plain sign-in."),
+            _e(None, "client_error", "client_error",
+               meaning="The flow stopped because of an unexpected error on this machine, not because of an "
+                       "answer from Entra ID.",
+               cause="Something in the notebook kernel raised: a browser launcher, a callback, a file or a "
+                     "value of the wrong type passed to the flow.",
+               fix="Read the description (exception type and message), fix what it names and run the "
+                   "flow again; report it if it looks like a bug in grooper-nb."),
+            _e(None, "temporarily_unavailable", "temporarily_unavailable",
+               meaning="The identity endpoint answered with something that is not a usable OAuth "
+                       "response (MSAL could not read it), or is temporarily unavailable.",
+               cause="A transient Entra ID problem, or an error page from a proxy between the kernel and "
+                     "login.microsoftonline.com.",
+               fix="Retry after a short delay; if it persists, read the description and check the proxy "
+                   "(HTTPS_PROXY)."),
         )
     }
 )
@@ -669,6 +703,8 @@ class AuthError(Exception):
         for c in self.codes:
             if c in CATALOGUE:
                 return CATALOGUE[c]
+        if self.codes:
+            return None  # an AADSTS code we lack: Microsoft's own text beats a generic entry
         return OAUTH_ERRORS.get(self.error)
 
     @property

@@ -44,6 +44,7 @@ from grooper_nb.auth._msal import (
     build_app,
     error_from_result,
     msal_errors,
+    require_scopes,
     scope_list,
     user_scopes,
 )
@@ -117,6 +118,11 @@ def client_credentials(
     """
     flow = "client_credentials"
     scopes = scope_list(scopes)
+    require_scopes(
+        scopes,
+        flow,
+        f"'{profile.cloud.graph_url}/.default' (Graph) or '{profile.cloud.exchange_url}/.default' (EWS)",
+    )
     if profile.credential is None:
         raise AuthError.local(
             "invalid_client",
@@ -150,6 +156,8 @@ def ropc(
     if warn:
         warnings.warn(RopcWarning(ROPC_WARNING), stacklevel=2)
     flow = "ropc"
+    ews = f"{profile.cloud.exchange_url}/EWS.AccessAsUser.All"
+    require_scopes(scope_list(scopes), flow, f"'User.Read' or '{ews}'")
     scopes = user_scopes(scopes)
     app = build_app(profile, flow)
     with msal_errors(profile, flow, scopes):
@@ -167,12 +175,23 @@ def on_behalf_of(
     the downstream API's, e.g. ``https://graph.microsoft.com/.default`` or ``User.Read``.
     """
     flow = "on_behalf_of"
+    require_scopes(scope_list(scopes), flow, f"'{profile.cloud.graph_url}/.default' or 'User.Read'")
     scopes = user_scopes(scopes)
     if profile.credential is None:
         raise AuthError.local(
             "invalid_client", "On-behalf-of needs a confidential profile (secret or certificate).", flow=flow
         )
     assertion = user_token.access_token if isinstance(user_token, TokenResult) else user_token
+    if not reveal(assertion):
+        raise AuthError.local(
+            "invalid_request",
+            "On-behalf-of needs the user's access token for this middle-tier API; none was given.",
+            flow=flow,
+            hints=[
+                f"Sign the user in for this API's scope (e.g. api://{profile.client_id}/access_as_user) "
+                "and pass that result."
+            ],
+        )
     app = build_app(profile, flow)
     with msal_errors(profile, flow, scopes):
         result = app.acquire_token_on_behalf_of(reveal(assertion), scopes)

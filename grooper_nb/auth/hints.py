@@ -12,12 +12,13 @@ They never include a secret value.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from grooper_nb._ids import GUID_RE, is_guid
 from grooper_nb._redact import Secret, reveal
+from grooper_nb.auth.scopes import OIDC_SCOPES
 
 __all__ = [
     "GUID_RE",
@@ -30,14 +31,13 @@ __all__ = [
     "tenant_hints",
 ]
 
-GUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _APP_ONLY_FLOWS = ("client_credentials", "on_behalf_of")
 _LOOPBACK = ("localhost", "127.0.0.1", "[::1]", "::1")
 
 
 def looks_like_guid(value: str | Secret | None) -> bool:
-    v = reveal(value)
-    return bool(v) and bool(GUID_RE.match(v.strip()))
+    """A GUID (with or without braces) where a secret or token belongs: usually an ID pasted instead."""
+    return is_guid(reveal(value))
 
 
 @dataclass
@@ -54,7 +54,6 @@ class HintContext:
     secret: Secret | None = None
     is_sandbox: bool = False
     public_client: bool | None = None  # the app's "Allow public client flows", if known
-    extra: dict = field(default_factory=dict)
 
 
 # ---- redirect URIs ------------------------------------------------------------------------------
@@ -110,12 +109,11 @@ def redirect_uri_hints(sent: str | None, registered: Iterable[str] | None) -> li
             diffs.append("the query string")
         if not diffs:
             return []  # it matches (loopback port rule)
-        if diffs:
-            note = " (the port of http://localhost is ignored)" if loopback_port_free else ""
-            hints.append(
-                f"The redirect URI sent, {sent!r}, differs from the registered {reg!r} only by "
-                f"{' and '.join(diffs)}. Entra compares the path exactly{note}."
-            )
+        note = " (the port of http://localhost is ignored)" if loopback_port_free else ""
+        hints.append(
+            f"The redirect URI sent, {sent!r}, differs from the registered {reg!r} only by "
+            f"{' and '.join(diffs)}. Entra compares the path exactly{note}."
+        )
     if not hints:
         hints.append(
             f"The redirect URI sent, {sent!r}, is not registered. Registered: {', '.join(registered)}."
@@ -134,7 +132,7 @@ def _resource(scope: str) -> str:
 def scope_hints(flow: str | None, scopes: Sequence[str]) -> list[str]:
     """Client credentials / OBO need ``{resource}/.default``; one resource per token request."""
     hints: list[str] = []
-    scopes = [s for s in scopes if s not in ("openid", "profile", "offline_access", "email")]
+    scopes = [s for s in scopes if s not in OIDC_SCOPES]
     if flow == "client_credentials":
         bad = [s for s in scopes if not s.endswith("/.default")]
         if bad:
@@ -182,8 +180,16 @@ def tenant_hints(tenant: str | None, cloud: str | None, flow: str | None = None)
         hints.append(f"{tenant!r} looks like an Azure China tenant; set cloud='china' (GROOPER_NB_CLOUD).")
     if t.endswith(".onmicrosoft.com") and c != "global":
         hints.append(f"{tenant!r} is a global-cloud domain but the profile uses the {c!r} cloud.")
-    if t in ("common", "consumers") and flow in ("client_credentials", "ropc"):
-        hints.append(f"{flow} needs a specific tenant, not {t!r}.")
+    if t in ("common", "organizations", "consumers") and flow == "client_credentials":
+        # Entra: AADSTS50059 "No tenant-identifying information found in either the request or implied
+        # by any provided credentials" (an app-only token is issued by one tenant, the one whose data it
+        # reads; /common and /organizations name none).
+        hints.append(
+            f"Client credentials need the tenant whose data the app reads, by GUID or domain, not {t!r}: "
+            "set GROOPER_NB_TENANT (Entra answers /common and /organizations with AADSTS50059)."
+        )
+    elif t in ("common", "consumers") and flow == "ropc":
+        hints.append(f"ROPC needs the user's tenant (or 'organizations'), not {t!r}.")
     return hints
 
 

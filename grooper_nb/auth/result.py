@@ -22,10 +22,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from grooper_nb._redact import Secret
+from grooper_nb.auth.scopes import RESERVED_SCOPES
 
 __all__ = ["RESERVED_SCOPES", "TokenResult", "decode_jwt_payload"]
-
-RESERVED_SCOPES = frozenset({"openid", "profile", "offline_access"})
 
 
 def decode_jwt_payload(token: str | Secret | None) -> dict[str, Any]:

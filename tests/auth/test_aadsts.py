@@ -197,3 +197,49 @@ def test_hints_for_dispatches_by_code():
     assert any("secret's ID" in h for h in hints_for([7000215], "invalid_client", ctx))
     assert any("usgov" in h for h in hints_for([90002], "invalid_request", ctx))
     assert hints_for([50126], "invalid_grant", ctx) == []
+
+
+@pytest.mark.parametrize("tenant", ["common", "organizations"])
+def test_client_credentials_on_a_multi_tenant_alias_names_aadsts50059_and_the_setting(tenant):
+    """What Entra answers (AADSTS50059, 'No tenant-identifying information found ...') is what the hint
+    explains: client credentials need the tenant whose data the app reads."""
+    ctx = HintContext(flow="client_credentials", tenant=tenant, cloud="global")
+    hints = hints_for([50059], "invalid_request", ctx)
+    assert any("GROOPER_NB_TENANT" in h and "AADSTS50059" in h and repr(tenant) in h for h in hints)
+
+
+def _local_error_names() -> set[str]:
+    """Every error name the package raises itself: the first argument of each AuthError.local(...)."""
+    import ast
+
+    root = Path(__file__).resolve().parents[2] / "grooper_nb"
+    names = set()
+    for path in root.rglob("*.py"):
+        if "sandbox" in path.relative_to(root).parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "local"
+                and isinstance(node.func.value, ast.Name)
+                and node.func.value.id == "AuthError"
+            ):
+                first = node.args[0]
+                assert isinstance(first, ast.Constant), f"{path}:{node.lineno}: name the error literally"
+                names.add(first.value)
+    return names
+
+
+def test_every_local_error_name_has_its_own_explanation():
+    names = _local_error_names()
+    assert {"invalid_client", "invalid_request", "client_error", "temporarily_unavailable"} <= names
+    for name in sorted(names):
+        err = AuthError.local(name, "what happened", flow="client_credentials")
+        assert err.explanation is OAUTH_ERRORS[name], f"{name!r} has no OAUTH_ERRORS entry"
+        assert "Not in the catalogue" not in err.grooper_cause and "error page" not in err.fix, name
+
+
+def test_an_unknown_aadsts_code_keeps_microsofts_text_rather_than_a_generic_entry():
+    err = AuthError(error="invalid_request", description="AADSTS99999999: Something new.", codes=(99999999,))
+    assert err.explanation is None and err.meaning == "AADSTS99999999: Something new."

@@ -95,7 +95,7 @@ def test_unknown_app_is_explained(sandbox):
 @pytest.mark.parametrize("tenant", [str(uuid.UUID(int=7)), "fabrikam.onmicrosoft.com"])
 def test_wrong_tenant_is_explained(s2s, tenant):
     with pytest.raises(AuthError) as info:
-        flows.client_credentials(s2s.replace(tenant=tenant, tenant_id=None))
+        flows.client_credentials(s2s.replace(tenant=tenant))
     assert_explained(info.value, 90002)
 
 
@@ -320,3 +320,38 @@ def test_admin_consent_url_is_a_sandbox_page_an_admin_can_complete(grooper, admi
     final = sandbox_person(grooper, admin_user["upn"]).sign_in(url)
     query = parse_qs(urlsplit(final).query)
     assert query.get("admin_consent") == ["True"] and query.get("state") == ["xyz"]
+
+
+# ---- a request that names no API is refused here, whatever the cache holds -----------------------------
+def assert_no_scope_error(err: AuthError, example: str) -> None:
+    assert err.error == "invalid_scope" and err.code is None, str(err)
+    assert example in " ".join(err.hints)
+    assert "Not in the catalogue" not in str(err) and "error page" not in err.fix
+
+
+@pytest.mark.parametrize("empty", [[], None, "", ["openid", "offline_access"]], ids=repr)
+def test_client_credentials_without_a_scope_is_refused_even_with_a_cached_token(s2s, empty):
+    flows.client_credentials(s2s, f"{EXO}/.default")  # an Exchange token now sits in the app-only cache
+    with pytest.raises(AuthError) as info:
+        flows.client_credentials(s2s, empty)
+    assert_no_scope_error(info.value, f"{GRAPH}/.default")
+
+
+@pytest.mark.parametrize("empty", [[], None, ""], ids=repr)
+def test_on_behalf_of_and_ropc_without_a_scope_are_refused(
+    bootstrap, middle_tier, grooper, plain_user, empty
+):
+    user_token = quiet_ropc(bootstrap, plain_user["upn"], plain_user["password"], [
+        f"api://{middle_tier.client_id}/access_as_user"])  # fmt: skip
+    with pytest.raises(AuthError) as info:
+        flows.on_behalf_of(middle_tier, user_token, empty)
+    assert_no_scope_error(info.value, "User.Read")
+    with pytest.raises(AuthError) as info:
+        quiet_ropc(grooper, plain_user["upn"], plain_user["password"], empty)
+    assert_no_scope_error(info.value, "User.Read")
+
+
+def test_on_behalf_of_without_a_user_token_says_which_token_to_pass(middle_tier):
+    with pytest.raises(AuthError) as info:
+        flows.on_behalf_of(middle_tier, None, ["User.Read"])
+    assert info.value.error == "invalid_request" and "access_as_user" in " ".join(info.value.hints)
