@@ -23,6 +23,7 @@ from typing import Any
 
 from grooper_nb._redact import JWT_RE, Secret, mask
 from grooper_nb.clouds import Cloud
+from grooper_nb.tokens._time import relative
 from grooper_nb.tokens.claims import Audience, client_auth_method, explain, resolve_audience
 from grooper_nb.tokens.decode import DecodedToken
 from grooper_nb.tokens.verdict import TARGETS, Target, Verdict, judge
@@ -38,22 +39,6 @@ def _dt(value: Any) -> datetime | None:
         return datetime.fromtimestamp(value, tz=timezone.utc)
     except (OverflowError, OSError, ValueError):
         return None
-
-
-def relative(seconds: float) -> str:
-    """``3540`` → ``'in 59 min'``; ``-7200`` → ``'2 h ago'``."""
-    future = seconds >= 0
-    s = abs(int(seconds))
-    if s < 90:
-        text = f"{s} s"
-    elif s < 90 * 60:
-        text = f"{s // 60} min"
-    elif s < 48 * 3600:
-        h, m = divmod(s // 60, 60)
-        text = f"{h} h {m} min" if m else f"{h} h"
-    else:
-        text = f"{s // 86400} days"
-    return f"in {text}" if future else f"{text} ago"
 
 
 @dataclass(frozen=True)
@@ -273,7 +258,7 @@ class TokenReport:
         if self.kind != "jws":
             return f"TokenReport({self.kind} token {mask(self.reveal())}, {self.validation.status})"
         return (
-            f"TokenReport({self.version} {self.audience.describe()} {self.token_type} token "
+            f"TokenReport({self.version} {self.audience.describe()} {_token_noun(self.token_type)} "
             f"for {self.subject}, "
             f"expires {self.times._rel(self.times.expires_at)}, {self.validation.status})"
         )
@@ -356,6 +341,11 @@ class TokenReport:
         )
         # Belt and braces: a claim value that itself looks like a JWT must not reach an output.
         return JWT_RE.sub(lambda m: escape(f"<token {mask(m.group(0))}>"), html)
+
+
+def _token_noun(token_type: str) -> str:
+    """``'app-only'`` -> ``'app-only token'``; ``'ID token'`` stays ``'ID token'``."""
+    return token_type if token_type.endswith("token") else f"{token_type} token"
 
 
 def _show(value: Any) -> str:

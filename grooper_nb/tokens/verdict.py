@@ -19,6 +19,8 @@ Reason codes (``Verdict.codes``):
 * ``app_only_token`` / ``delegated_token`` — the wrong kind of token for the target (pain point 13);
 * ``missing_scope`` / ``missing_role`` — the right kind, without the permission (delegated vs
   application permission mix-ups are named in the fix);
+* ``insufficient_permission`` — a permission that reaches the API but not what Grooper needs from it
+  (Mail.ReadBasic*: no message bodies or attachments), naming the one to add;
 * ``no_permissions`` — neither ``scp`` nor ``roles``: nothing was consented;
 * ``secret_app_only`` — SharePoint REST app-only with a client secret (``appidacr``/``azpacr`` = 1):
   "Unsupported app only token." (§7; pain point 4);
@@ -35,6 +37,7 @@ from html import escape
 from typing import TYPE_CHECKING
 
 from grooper_nb.clouds import Cloud, get_cloud
+from grooper_nb.tokens.verify import Reason
 
 if TYPE_CHECKING:  # pragma: no cover
     from grooper_nb.tokens.report import TokenReport
@@ -71,7 +74,8 @@ class Target:
     """What one Grooper connection (or API) needs from a token.
 
     ``resource``: graph | exchange | sharepoint. ``mode``: delegated | app | either.
-    ``scopes`` / ``roles``: any one of them suffices. ``request`` is the scope to ask for (per mode), with
+    ``scopes`` / ``roles``: any one of them suffices; ``too_weak`` ones reach the resource but do not
+    suffice (``too_weak_why`` says why). ``request`` is the scope to ask for (per mode), with
     ``{graph}``, ``{exchange}``, ``{sharepoint}`` filled in from the profile's cloud and tenant.
     """
 
@@ -86,8 +90,18 @@ class Target:
     request_app: str = ""
     grooper: str = ""
     notes: tuple[str, ...] = ()
+    # Permissions that reach the resource but not what Grooper needs from it, and why (a fail reason
+    # ``insufficient_permission`` naming the permission to add instead).
+    too_weak: tuple[str, ...] = ()
+    too_weak_why: str = ""
 
 
+# learn.microsoft.com/graph/permissions-reference (Mail.ReadBasic*): everything but body, bodyPreview,
+# uniqueBody and attachments.
+_READ_BASIC_WHY = (
+    "Mail.ReadBasic permissions read messages without their body, body preview and attachments, and "
+    "Grooper imports exactly those (the message body and its attached documents)"
+)
 _SITES = ("Sites.Read.All", "Sites.ReadWrite.All", "Sites.Manage.All", "Sites.FullControl.All")
 
 TARGETS: dict[str, Target] = {
@@ -130,6 +144,8 @@ TARGETS: dict[str, Target] = {
             request_delegated="{graph}/Mail.Read",
             grooper="Reading mail through Microsoft Graph as the signed-in user (the EWS successor).",
             notes=("Other users' mailboxes need Mail.Read.Shared and delegate access.",),
+            too_weak=("Mail.ReadBasic", "Mail.ReadBasic.Shared"),
+            too_weak_why=_READ_BASIC_WHY,
         ),
         Target(
             GRAPH_MAIL_APP,
@@ -137,10 +153,12 @@ TARGETS: dict[str, Target] = {
             "Graph",
             "graph",
             "app",
-            roles=("Mail.Read", "Mail.ReadWrite", "Mail.ReadBasic.All", "Mail.ReadBasic"),
+            roles=("Mail.Read", "Mail.ReadWrite"),
             request_app="{graph}/.default",
             grooper="Server-to-server mail import through Graph (client credentials).",
             notes=("Use /users/{id}/messages: app-only tokens have no /me.",),
+            too_weak=("Mail.ReadBasic.All", "Mail.ReadBasic"),
+            too_weak_why=_READ_BASIC_WHY,
         ),
         Target(
             SHAREPOINT_GRAPH,
@@ -221,18 +239,6 @@ def get_target(target: str | Target) -> Target:
     raise ValueError(f"Unknown target {target!r}. Use one of: {', '.join(TARGETS)}.")
 
 
-@dataclass(frozen=True)
-class Reason:
-    """Why a verdict fails: a stable ``code``, a sentence, and the fix."""
-
-    code: str
-    message: str
-    fix: str = ""
-
-    def __str__(self) -> str:
-        return f"{self.code}: {self.message}" + (f" Fix: {self.fix}" if self.fix else "")
-
-
 @dataclass
 class Verdict:
     """Pass/fail for one target, with every reason and notes worth knowing even when it passes."""
@@ -282,17 +288,29 @@ class Verdict:
         )
 
 
+def _sharepoint_root(cloud: Cloud, sharepoint_host: str | None) -> str:
+    """``https://contoso.sharepoint.com``; when the host is unknown, a visible stand-in for the reader
+    (never sent anywhere): ``https://<your-tenant>.sharepoint.com``."""
+    return (
+        f"https://{sharepoint_host}"
+        if sharepoint_host
+        else f"https://<your-tenant>.{cloud.sharepoint_suffix}"
+    )
+
+
 def _fill(template: str, cloud: Cloud, sharepoint_host: str | None) -> str:
-    sp = f"https://{sharepoint_host}" if sharepoint_host else "https://{tenant}.sharepoint.com"
+    sp = _sharepoint_root(cloud, sharepoint_host)
     return template.format(graph=cloud.graph_url, exchange=cloud.exchange_url, sharepoint=sp)
 
 
 def _resource_url(target: Target, cloud: Cloud, sharepoint_host: str | None) -> str:
-    return {
-        "graph": cloud.graph_url,
-        "exchange": cloud.exchange_url,
-        "sharepoint": f"https://{sharepoint_host}" if sharepoint_host else "https://{tenant}.sharepoint.com",
-    }[target.resource]
+    return _fill("{" + target.resource + "}", cloud, sharepoint_host)
+
+
+_UNKNOWN_HOST = (
+    "The tenant's SharePoint host is not known here ('<your-tenant>' stands for it): set "
+    "GROOPER_NB_SHAREPOINT_HOST, or pass sharepoint_host= to inspect_token()."
+)
 
 
 # Validation codes that are about the token as such (not about this target's audience).
@@ -312,6 +330,15 @@ _TOKEN_CODES = (
 )
 
 
+def _too_weak(t: Target, held: list[str], kind: str, needed: str) -> Reason:
+    return Reason(
+        "insufficient_permission",
+        f"The token holds {', '.join(held)}, but {t.title} needs {needed}: {t.too_weak_why}.",
+        f"Add {needed} as {'an' if kind == 'application' else 'a'} *{kind.capitalize()}* permission, "
+        f"grant {'admin ' if kind == 'application' else ''}consent, then get a new token.",
+    )
+
+
 def judge(report: TokenReport, target: str | Target) -> Verdict:
     """Compare a :class:`~grooper_nb.tokens.report.TokenReport` with a target; see the module docstring."""
     t = get_target(target)
@@ -322,6 +349,9 @@ def judge(report: TokenReport, target: str | Target) -> Verdict:
     request_d = _fill(t.request_delegated, cloud, sp_host) if t.request_delegated else ""
     request_a = _fill(t.request_app, cloud, sp_host) if t.request_app else ""
     need_url = _resource_url(t, cloud, sp_host)
+
+    if t.resource == "sharepoint" and not sp_host:
+        verdict.notes.append(_UNKNOWN_HOST)
 
     if report.kind != "jws":
         add(
@@ -337,7 +367,7 @@ def judge(report: TokenReport, target: str | Target) -> Verdict:
     # 1. The token as such: signature, issuer, tenant, lifetime.
     for rej in report.validation.rejections:
         if rej.code in _TOKEN_CODES:
-            add(Reason(rej.code, rej.message, rej.fix))
+            add(rej)
 
     if report.is_id_token:
         add(
@@ -380,8 +410,7 @@ def judge(report: TokenReport, target: str | Target) -> Verdict:
             )
         elif not sp_host:
             verdict.notes.append(
-                "The tenant's SharePoint host is unknown here, so the token's host "
-                f"({aud.host or 'not named'}) was not compared with it (pass sharepoint_host=)."
+                f"The token's host ({aud.host or 'not named'}) was not compared with the tenant's."
             )
 
     # 3. Delegated vs app-only, and the permission itself.
@@ -436,7 +465,10 @@ def judge(report: TokenReport, target: str | Target) -> Verdict:
     elif wrong_resource:
         pass  # its scopes/roles are another resource's permissions; the audience reason says it all
     elif report.app_only:
-        if not set(roles) & set(t.roles):
+        weak = [r for r in roles if r in t.too_weak]
+        if not set(roles) & set(t.roles) and weak:
+            add(_too_weak(t, weak, "application", t.roles[0]))
+        elif not set(roles) & set(t.roles):
             named = " or ".join(t.roles[:2])
             add(
                 Reason(
@@ -449,7 +481,10 @@ def judge(report: TokenReport, target: str | Target) -> Verdict:
                 )
             )
     else:
-        if not set(scopes) & set(t.scopes):
+        weak = [sc for sc in scopes if sc in t.too_weak]
+        if not set(scopes) & set(t.scopes) and weak:
+            add(_too_weak(t, weak, "delegated", t.scopes[0]))
+        elif not set(scopes) & set(t.scopes):
             named = " or ".join(t.scopes[:2])
             add(
                 Reason(

@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import threading
 import time
 import weakref
@@ -54,7 +53,9 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from jwt.algorithms import RSAAlgorithm
 
+from grooper_nb._ids import is_guid
 from grooper_nb.clouds import CLOUDS, Cloud
+from grooper_nb.tokens._time import duration
 from grooper_nb.tokens.claims import resolve_audience
 from grooper_nb.tokens.decode import DecodedToken, b64url_decode, b64url_encode
 
@@ -63,6 +64,7 @@ __all__ = [
     "Check",
     "JwksCache",
     "JwksUnavailable",
+    "Reason",
     "Rejection",
     "Validation",
     "cloud_for_token",
@@ -73,12 +75,13 @@ __all__ = [
 # Microsoft.IdentityModel's default ClockSkew is 5 minutes; APIs accept that much drift.
 DEFAULT_LEEWAY = 300
 _CACHE_SECONDS = 24 * 3600
-_GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 
 @dataclass(frozen=True)
-class Rejection:
-    """A named reason the token must not be accepted. ``code`` is stable (see the module table)."""
+class Reason:
+    """A named reason: a token must not be accepted (a rejection here), or will not work for a target (a
+    verdict's reason, :mod:`grooper_nb.tokens.verdict`). ``code`` is stable; ``message`` says why in
+    plain words, ``fix`` what to do."""
 
     code: str
     message: str
@@ -86,6 +89,9 @@ class Rejection:
 
     def __str__(self) -> str:
         return f"{self.code}: {self.message}" + (f" Fix: {self.fix}" if self.fix else "")
+
+
+Rejection = Reason  # the name validate() documents its findings under
 
 
 @dataclass(frozen=True)
@@ -418,7 +424,7 @@ def validate(
             v.checks.append(Check("issuer", "fail", f"{iss} ≠ {expected_iss}"))
         else:
             v.checks.append(Check("issuer", "pass", f"{iss} ({version})"))
-    if expected_tenant and _GUID.match(str(expected_tenant)):
+    if expected_tenant and is_guid(str(expected_tenant)):
         if str(tid).lower() != str(expected_tenant).lower():
             rej(
                 Rejection(
@@ -467,7 +473,8 @@ def validate(
         rej(
             Rejection(
                 "expired",
-                f"The token expired at {_utc(exp)}, {_ago(now - exp)} ago (allowed clock skew {leeway} s).",
+                f"The token expired at {_utc(exp)}, {duration(now - exp)} ago "
+                f"(allowed clock skew {leeway} s).",
                 "Get a new token: acquire_token_silent / refresh (Grooper refreshes with its stored refresh "
                 "token; if that fails, sign in again).",
             )
@@ -480,7 +487,7 @@ def validate(
             rej(
                 Rejection(
                     "not_yet_valid",
-                    f"The token is not valid before {_utc(nbf)}, {_ago(nbf - now)} from now "
+                    f"The token is not valid before {_utc(nbf)}, {duration(nbf - now)} from now "
                     f"(allowed clock skew {leeway} s).",
                     "Check this machine's clock (and the API server's): one of them is wrong, "
                     "or the token was forged.",
@@ -541,13 +548,13 @@ def _check_signature(
     cache: JwksCache | None,
 ) -> None:
     cache = cache or cache_for(session)
-    tenant = tid if tid and _GUID.match(tid) else "common"
+    tenant = tid if tid and is_guid(tid) else "common"
     url = discovery_url(cloud, tenant, version)
     try:
         try:
             doc = cache.get(session, url)
         except JwksUnavailable:
-            if expected_tenant and _GUID.match(str(expected_tenant)) and expected_tenant != tenant:
+            if expected_tenant and is_guid(str(expected_tenant)) and expected_tenant != tenant:
                 # A foreign tenant unknown to this authority: its keys are the same signing keys, so
                 # look the kid up through the profile's own tenant instead.
                 url = discovery_url(cloud, str(expected_tenant), version)
@@ -601,7 +608,7 @@ def _check_signature(
         v.signature = "rejected"
         return
     key_iss = jwk.get("issuer")
-    if isinstance(key_iss, str) and tid and version == "v2":
+    if isinstance(key_iss, str) and tid and version == "v2" and "wrong_issuer" not in v.reasons:
         if key_iss.replace("{tenantid}", tid) != iss:
             v.rejections.append(
                 Rejection(
@@ -667,17 +674,3 @@ def _check_signature(
     )
     v.checks.append(Check("signature", "fail", f"RS256 signature does not verify with kid={kid}"))
     v.signature = "rejected"
-
-
-def _ago(seconds: float) -> str:
-    try:
-        seconds = abs(int(seconds))
-    except (OverflowError, ValueError):
-        return "an unrepresentable time"
-    if seconds < 90:
-        return f"{seconds} s"
-    if seconds < 90 * 60:
-        return f"{seconds // 60} min"
-    if seconds < 48 * 3600:
-        return f"{seconds // 3600} h {seconds % 3600 // 60} min"
-    return f"{seconds // 86400} days"

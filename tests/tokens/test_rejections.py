@@ -11,6 +11,7 @@ import secrets
 import time
 import uuid
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
@@ -202,3 +203,33 @@ def test_a_graph_nonce_token_that_no_convention_matches_is_unverifiable_not_inva
     assert report.validation.status == "unverifiable"
     assert report.validation.reasons == []
     assert "third parties cannot validate" in report.validation.signature_detail
+
+
+def test_a_v2_token_with_a_v1_issuer_signed_with_the_tenants_key_is_named_once(sandbox, sbx_profile):
+    """Signed with the sandbox tenant's real key (so the signature check also runs), a v2 token carrying a
+    v1 issuer is *one* wrong_issuer, not one from the claims and another from the key's issuer."""
+    import base64
+
+    import jwt
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+
+    keys = Path(sandbox["state_dir"]) / "keys"
+    key = (keys / "signing-1.key.pem").read_text()
+    cert = x509.load_pem_x509_certificate((keys / "signing-1.cert.pem").read_bytes())
+    jwks_uri = sbx_profile.session.get(sbx_profile.cloud.discovery_url(sbx_profile.tenant_id)).json()[
+        "jwks_uri"
+    ]
+    thumb = base64.urlsafe_b64encode(cert.fingerprint(hashes.SHA1())).rstrip(b"=").decode()
+    published = sbx_profile.session.get(jwks_uri).json()["keys"]
+    kid = next(k["kid"] for k in published if thumb in (k["kid"], k.get("x5t")))
+    tid, now = sbx_profile.tenant_id, int(time.time())
+    claims = {
+        "aud": "https://outlook.office365.com", "iss": f"https://sts.windows.net/{tid}/", "tid": tid,
+        "ver": "2.0", "iat": now, "nbf": now, "exp": now + 3600, "azp": sbx_profile.client_id,
+        "azpacr": "1", "scp": "EWS.AccessAsUser.All",
+    }  # fmt: skip
+    token = jwt.encode(claims, key, algorithm="RS256", headers={"kid": kid})
+    report = inspect_token(token, sbx_profile)
+    assert report.validation.signature == "verified"
+    assert report.validation.reasons.count("wrong_issuer") == 1

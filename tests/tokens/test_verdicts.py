@@ -208,3 +208,40 @@ def test_an_id_token_is_named_and_fails_every_target(tokens, sbx_profile):
 def test_an_unknown_target_is_refused(real):
     with pytest.raises(ValueError, match="Unknown target"):
         real["ews_user"].verdict("imap")
+
+
+@pytest.mark.parametrize(
+    ("target", "permission", "needed"),
+    [
+        ("graph_mail_app", "Mail.ReadBasic.All", "Mail.Read"),
+        ("graph_mail_app", "Mail.ReadBasic", "Mail.Read"),
+        ("graph_mail_delegated", "Mail.ReadBasic", "Mail.Read"),
+        ("graph_mail_delegated", "Mail.ReadBasic.Shared", "Mail.Read"),
+    ],
+)
+def test_mail_read_basic_is_not_enough_for_grooper_mail_import(forger, sandbox, target, permission, needed):
+    # Pure function: a forged Graph token holding only a ReadBasic permission (bodies and attachments
+    # are out of its reach, and Grooper imports exactly those).
+    tid = sandbox["tenant"]["id"]
+    if target == "graph_mail_app":
+        claims = forger.claims(tid, scp=None, upn=None, roles=[permission], idtyp="app", appidacr="2")
+    else:
+        claims = forger.claims(tid, scp=permission)
+    v = inspect_token(forger.rs256(claims), verify=False).verdict(target)
+    assert not v.ok and v.codes == ["insufficient_permission"]
+    reason = v.reasons[0]
+    assert permission in reason.message and needed in reason.message
+    assert "attachments" in reason.message and needed in reason.fix
+
+
+def test_a_sharepoint_target_without_a_known_host_names_no_made_up_host(tokens, new_profile):
+    """A profile whose tenant does not tell the SharePoint host: the verdict says so, and the scope it
+    suggests is visibly a stand-in, never a host like '{tenant}.sharepoint.com'."""
+    profile = new_profile()
+    profile.sandbox_info = None  # a real tenant given by GUID: the host is unknown
+    report = inspect_token(tokens.client_credentials(S2S, GRAPH), profile)
+    assert report.sharepoint_host is None
+    v = report.verdict("sharepoint_rest_app")
+    text = str(v)
+    assert "{tenant}" not in text and "https://<your-tenant>.sharepoint.com/.default" in text
+    assert any("GROOPER_NB_SHAREPOINT_HOST" in n for n in v.notes)
