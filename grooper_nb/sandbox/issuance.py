@@ -217,6 +217,8 @@ def mint_access_token(store: Any, grant: Grant) -> tuple[str, int]:
         claims["ver"] = "2.0" if v2 else "1.0"
         claims["wids"] = list(extra.get("wids", []))
     token = store.keys.sign(claims, version="2.0" if v2 else "1.0", graph_nonce=sp["appId"] == GRAPH_APP_ID)
+    if grant.user is not None:
+        store.record_access_token(claims["uti"], grant.user["id"])
     return token, lifetime
 
 

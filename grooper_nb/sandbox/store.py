@@ -57,7 +57,9 @@ CREATE TABLE IF NOT EXISTS auth_codes (
     code_hash TEXT PRIMARY KEY, created REAL NOT NULL, redeemed REAL, data TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS refresh_tokens (
     token_hash TEXT PRIMARY KEY, user_id TEXT, client_id TEXT NOT NULL, created REAL NOT NULL,
-    last_used REAL NOT NULL, revoked INTEGER NOT NULL DEFAULT 0, data TEXT NOT NULL);
+    last_used REAL NOT NULL, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS access_tokens (
+    uti TEXT PRIMARY KEY, user_id TEXT NOT NULL, issued REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS device_codes (
     device_code_hash TEXT PRIMARY KEY, user_code TEXT NOT NULL UNIQUE, client_id TEXT NOT NULL,
     created REAL NOT NULL, expires_in INTEGER NOT NULL, status TEXT NOT NULL, user_id TEXT,
@@ -71,6 +73,7 @@ CREATE TABLE IF NOT EXISTS sessions (
 _AGED = {
     "auth_codes": ("created", "redeemed"),
     "refresh_tokens": ("created", "last_used"),
+    "access_tokens": ("issued",),
     "device_codes": ("created",),
     "flows": ("created",),
     "sessions": ("created",),
@@ -228,9 +231,13 @@ class Store:
         self.execute("UPDATE users SET failed_signins=0, locked_until=0 WHERE id=?", (user_id,))
 
     def revoke_sessions(self, user_id: str) -> float:
-        """What ``revokeSignInSessions`` does: tokens issued before now stop working (AADSTS50173)."""
-        # One second back-dated so a refresh token minted in this same second is still caught.
-        valid_from = float(int(_now()) + 1)
+        """What ``revokeSignInSessions`` does: grants issued before now stop working (AADSTS50173).
+
+        The cut is this instant, to the microsecond, and every check compares a grant's own precise issue
+        time with it (``issued < tokens_valid_from``): a refresh token's ``created``, an access token's
+        :meth:`access_token_issued`. A sign-in a moment later, even in the same second, is unaffected.
+        """
+        valid_from = _now()
         self.execute("UPDATE users SET tokens_valid_from=? WHERE id=?", (valid_from, user_id))
         self.execute("DELETE FROM sessions WHERE user_id=?", (user_id,))
         return valid_from
@@ -240,9 +247,6 @@ class Store:
         self.execute(
             "INSERT INTO applications VALUES (?, ?, ?)", (data["id"], data["appId"], json.dumps(data))
         )
-
-    def update_application(self, data: dict[str, Any]) -> None:
-        self.execute("UPDATE applications SET data=? WHERE id=?", (json.dumps(data), data["id"]))
 
     def application(self, app_id: str) -> dict[str, Any] | None:
         row = self.execute(
@@ -375,23 +379,27 @@ class Store:
         )
         return code
 
-    def redeem_code(self, code: str) -> tuple[str, dict[str, Any] | None, float]:
-        """Mark a code redeemed atomically: ``("ok"|"redeemed"|"unknown", data, age_seconds)``."""
-        with self.transaction() as conn:
-            row = conn.execute("SELECT * FROM auth_codes WHERE code_hash=?", (hash_secret(code),)).fetchone()
-            if row is None:
-                return "unknown", None, 0.0
-            if row["redeemed"] is not None:
-                return "redeemed", json.loads(row["data"]), _now() - row["created"]
-            conn.execute("UPDATE auth_codes SET redeemed=? WHERE code_hash=?", (_now(), row["code_hash"]))
-            return "ok", json.loads(row["data"]), _now() - row["created"]
+    def code(self, code: str) -> tuple[str, dict[str, Any] | None, float]:
+        """``("ok"|"redeemed"|"unknown", data, age_seconds)`` of a code, without using it up."""
+        row = self.execute("SELECT * FROM auth_codes WHERE code_hash=?", (hash_secret(code),)).fetchone()
+        if row is None:
+            return "unknown", None, 0.0
+        status = "ok" if row["redeemed"] is None else "redeemed"
+        return status, json.loads(row["data"]), _now() - row["created"]
+
+    def redeem_code(self, code: str) -> bool:
+        """Use a code up, atomically: True for the one caller that did, False if it was used already."""
+        sql = "UPDATE auth_codes SET redeemed=? WHERE code_hash=? AND redeemed IS NULL"
+        cur = self.execute(sql, (_now(), hash_secret(code)))
+        return cur.rowcount == 1
 
     # -- refresh tokens ------------------------------------------------------------------------------
     def create_refresh_token(self, user_id: str | None, client_id: str, data: dict[str, Any]) -> str:
         token = "1.AX" + secrets.token_urlsafe(180)
         now = _now()
         self.execute(
-            "INSERT INTO refresh_tokens VALUES (?, ?, ?, ?, ?, 0, ?)",
+            "INSERT INTO refresh_tokens (token_hash, user_id, client_id, created, last_used, data) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
             (hash_secret(token), user_id, client_id, now, now, json.dumps(data)),
         )
         return token
@@ -409,11 +417,20 @@ class Store:
             "client_id": row["client_id"],
             "created": row["created"],
             "last_used": row["last_used"],
-            "revoked": bool(row["revoked"]),
         }
 
     def touch_refresh_token(self, token_hash: str) -> None:
         self.execute("UPDATE refresh_tokens SET last_used=? WHERE token_hash=?", (_now(), token_hash))
+
+    # -- access tokens ---------------------------------------------------------------------------------
+    def record_access_token(self, uti: str, user_id: str) -> None:
+        """Remember when a delegated access token was issued, to the microsecond (its ``iat`` is whole
+        seconds): on-behalf-of compares it with the user's revocation instant."""
+        self.execute("INSERT OR REPLACE INTO access_tokens VALUES (?, ?, ?)", (uti, user_id, _now()))
+
+    def access_token_issued(self, uti: str) -> float | None:
+        row = self.execute("SELECT issued FROM access_tokens WHERE uti=?", (uti,)).fetchone()
+        return row["issued"] if row else None
 
     # -- device codes ----------------------------------------------------------------------------------
     def create_device_code(self, client_id: str, expires_in: int, data: dict[str, Any]) -> tuple[str, str]:
@@ -486,6 +503,7 @@ class Store:
         self.execute("DELETE FROM auth_codes WHERE created < ?", (now - 86400,))
         self.execute("DELETE FROM device_codes WHERE created + expires_in < ?", (now - 86400,))
         self.execute("DELETE FROM sessions WHERE created < ?", (now - 7 * 86400,))
+        self.execute("DELETE FROM access_tokens WHERE issued < ?", (now - 86400,))
 
     def create_flow(self, data: dict[str, Any]) -> str:
         if secrets.randbelow(50) == 0:  # now and then, not on every request
@@ -531,10 +549,10 @@ class Store:
     ) -> dict[str, int]:
         """Age stored artefacts as if ``seconds`` had passed; how many rows of each table aged.
 
-        Everything by default; with ``user_id`` only that user's refresh tokens, device codes and
-        sessions (and lockout); with ``user_code`` only that one device code. Scoping keeps a test that
-        ages one thing from changing what every other user of a shared sandbox sees. An active lockout
-        is shortened by the same amount, so a locked test account unlocks "later".
+        Everything by default; with ``user_id`` only that user's refresh and access tokens, device codes
+        and sessions (and lockout, revocation instant); with ``user_code`` only that one device code.
+        Scoping keeps a test that ages one thing from changing what every other user of a shared sandbox
+        sees. An active lockout is shortened by the same amount, so a locked test account unlocks "later".
         """
         counts: dict[str, int] = {}
         params = {"s": seconds, "u": user_id, "c": user_code}
@@ -547,15 +565,17 @@ class Store:
             for table, columns in _AGED.items():
                 sets = ", ".join(f"{c} = {c} - :s" for c in columns)
                 where = ""
-                if user_id and table in ("refresh_tokens", "device_codes", "sessions"):
+                if user_id and table in ("refresh_tokens", "access_tokens", "device_codes", "sessions"):
                     where = " WHERE user_id = :u"
                 elif user_id:
                     counts[table] = 0
                     continue
                 cur = conn.execute(f"UPDATE {table} SET {sets}{where}", params)  # noqa: S608
                 counts[table] = cur.rowcount
-            lock_sql = "UPDATE users SET locked_until = locked_until - :s WHERE locked_until > 0"
-            conn.execute(lock_sql + (" AND id = :u" if user_id else ""), params)
+            # A revocation instant and a lockout are times too: they age with the grants they judge.
+            for column in ("locked_until", "tokens_valid_from"):
+                sql = f"UPDATE users SET {column} = {column} - :s WHERE {column} > 0"  # noqa: S608
+                conn.execute(sql + (" AND id = :u" if user_id else ""), params)
         return counts
 
     # -- what the CLI prints -------------------------------------------------------------------------

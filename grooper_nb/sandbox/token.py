@@ -351,13 +351,28 @@ def _delegated_token_response(
     return _ok(body)
 
 
+def _check_not_revoked(user: dict, issued: float) -> None:
+    """AADSTS50173 for a grant issued before the user's sessions were revoked (both times precise)."""
+    if issued < user["_tokens_valid_from"]:
+        raise AADSTSError(50173, issued=_fmt_time(issued), valid_from=_fmt_time(user["_tokens_valid_from"]))
+
+
 # -- grants ---------------------------------------------------------------------------------------------
 
 
 def authorization_code(tenant: dict, app: dict, form: Any) -> Response:
-    """§1.5a: single-use code, exact redirect URI, PKCE (S256 and plain)."""
+    """§1.5a: single-use code, exact redirect URI, PKCE (S256 and plain).
+
+    Everything is checked before the code is used up: a client that fails to authenticate, or sends
+    the wrong redirect URI or verifier, leaves the code for the real client.
+    """
     code = _require(form, "code")
-    status, data, age = store().redeem_code(code)
+    redirect_uri = form.get("redirect_uri", "")
+    public_ok = bool(app.get("isFallbackPublicClient")) or redirect_uri in (
+        app.get("publicClient") or {}
+    ).get("redirectUris", [])
+    acr = authenticate_client(app, form, public_allowed=public_ok)
+    status, data, age = store().code(code)
     if status == "unknown":
         raise AADSTSError(9002313)
     if status == "redeemed":
@@ -366,7 +381,6 @@ def authorization_code(tenant: dict, app: dict, form: Any) -> Response:
         raise AADSTSError(70000)
     if age > CODE_LIFETIME:
         raise AADSTSError(70008)
-    redirect_uri = form.get("redirect_uri", "")
     if redirect_uri != data["redirect_uri"]:
         raise AADSTSError(500112, redirect_uri=redirect_uri, expected=data["redirect_uri"])
     challenge = data.get("code_challenge")
@@ -378,10 +392,8 @@ def authorization_code(tenant: dict, app: dict, form: Any) -> Response:
             computed = verifier
         if not verifier or not hmac.compare_digest(computed, challenge):
             raise AADSTSError(501481)
-    public_ok = bool(app.get("isFallbackPublicClient")) or redirect_uri in (
-        app.get("publicClient") or {}
-    ).get("redirectUris", [])
-    acr = authenticate_client(app, form, public_allowed=public_ok)
+    if not store().redeem_code(code):  # another request redeemed it in the meantime
+        raise AADSTSError(54005)
     user = store().user_by_id(data["user_id"])
     check_enabled(user)
     code_scopes = parse_scopes(store(), data["scope"], tenant_name=tenant["display_name"])
@@ -409,16 +421,13 @@ def authorization_code(tenant: dict, app: dict, form: Any) -> Response:
 def refresh_token(tenant: dict, app: dict, form: Any) -> Response:
     """§1.5d: rotation (a new RT each time), revocation (50173) and 90-day inactivity (700082)."""
     rt = store().refresh_token(_require(form, "refresh_token"))
-    if rt is None or rt["revoked"]:
+    if rt is None:
         raise AADSTSError(9002313)
     if rt["client_id"].lower() != app["appId"].lower():
         raise AADSTSError(70000)
     acr = authenticate_client(app, form, public_allowed=rt["public"])
     user = store().user_by_id(rt["user_id"])
-    if user["_tokens_valid_from"] > rt["created"]:
-        raise AADSTSError(
-            50173, issued=_fmt_time(rt["created"]), valid_from=_fmt_time(user["_tokens_valid_from"])
-        )
+    _check_not_revoked(user, rt["created"])
     idle = time.time() - rt["last_used"]
     if idle > RT_INACTIVITY:
         raise AADSTSError(700082, issued=_fmt_time(rt["created"]), inactive=_fmt_span(RT_INACTIVITY))
@@ -538,7 +547,8 @@ def on_behalf_of(tenant: dict, app: dict, form: Any) -> Response:
         claims = store().keys.verify(assertion)
     except jwt.InvalidTokenError as exc:
         raise AADSTSError(50013, detail="The key was not found or the signature is invalid.") from exc
-    if claims.get("exp", 0) < time.time():
+    exp, iat = claims.get("exp"), claims.get("iat")
+    if not isinstance(exp, (int, float)) or not isinstance(iat, (int, float)) or exp < time.time():
         raise AADSTSError(500133)
     aud = str(claims.get("aud", ""))
     own = {app["appId"].lower(), *(u.rstrip("/").lower() for u in app.get("identifierUris", []))}
@@ -546,14 +556,12 @@ def on_behalf_of(tenant: dict, app: dict, form: Any) -> Response:
         raise AADSTSError(500131, audience=aud, client_id=app["appId"])
     if claims.get("idtyp") == "app" or "scp" not in claims:
         raise AADSTSError(7000114, client_id=app["appId"])
-    user = store().user_by_id(claims.get("oid", ""))
+    user = store().user_by_id(str(claims.get("oid", "")))
     if user is None:
         raise AADSTSError(50034, domain=tenant["domain"])
     check_enabled(user)
-    if user["_tokens_valid_from"] > claims.get("iat", 0):
-        raise AADSTSError(
-            50173, issued=_fmt_time(claims.get("iat", 0)), valid_from=_fmt_time(user["_tokens_valid_from"])
-        )
+    issued = store().access_token_issued(str(claims.get("uti", "")))
+    _check_not_revoked(user, iat if issued is None else issued)
     scopes = parse_scopes(store(), _require(form, "scope"), tenant_name=tenant["display_name"])
     amr = list(claims.get("amr") or ["pwd"])
     return _delegated_token_response(

@@ -71,6 +71,21 @@ def test_54005_code_redeemed_twice(sandbox, sandbox_env):
     assert_msal_error(second, 54005, session, error="invalid_grant")
 
 
+def test_a_failed_client_authentication_does_not_use_up_the_code(sandbox, sandbox_env):
+    """The client proves who it is before the code is redeemed: a wrong secret must not burn the code."""
+    _, _, flow, response = _signed_in_flow(sandbox)
+    wrong, session = cca(sandbox, GROOPER, "Abc8Q~not-the-secret-value-00000000000000", record=True)
+    assert_msal_error(
+        wrong.acquire_token_by_auth_code_flow(dict(flow), dict(response)),
+        7000215,
+        session,
+        error="invalid_client",
+    )
+    right, _ = cca(sandbox, GROOPER, app(sandbox, GROOPER)["client_secret"])
+    result = right.acquire_token_by_auth_code_flow(dict(flow), dict(response))
+    assert "access_token" in result, result
+
+
 def test_501481_pkce_verifier_mismatch(sandbox, sandbox_env):
     client, session, flow, response = _signed_in_flow(sandbox)
     flow["code_verifier"] = (
@@ -107,6 +122,42 @@ def test_50173_refresh_after_sessions_were_revoked(private_sandbox, private_env)
     # Signing in again works: only grants issued before the revocation are dead.
     fresh = client.acquire_token_by_username_password(person["upn"], person["password"], scopes=["User.Read"])
     assert "access_token" in fresh, fresh
+
+
+def _middle_tier_token(sandbox, person):
+    mid = app(sandbox, MIDDLE)
+    front, _ = pca(sandbox, BOOTSTRAP)
+    result = front.acquire_token_by_username_password(
+        person["upn"], person["password"], scopes=[f"api://{mid['client_id']}/access_as_user"]
+    )
+    assert "access_token" in result, result
+    return result["access_token"]
+
+
+def test_grants_issued_right_after_a_revocation_are_not_revoked(private_sandbox, private_env):
+    """Revocation cuts at the instant it happens: a sign-in in the same second afterwards is good."""
+    sandbox = private_sandbox
+    person = user(sandbox, "lee.gu")
+    admin(sandbox, f"users/{person['upn']}/revoke-sessions")
+    client, _ = pca(sandbox, BOOTSTRAP)
+    first = client.acquire_token_by_username_password(person["upn"], person["password"], scopes=["User.Read"])
+    refreshed = client.acquire_token_by_refresh_token(first["refresh_token"], scopes=["User.Read"])
+    assert "access_token" in refreshed, refreshed
+    middle, _ = cca(sandbox, MIDDLE, app(sandbox, MIDDLE)["client_secret"])
+    obo = middle.acquire_token_on_behalf_of(
+        _middle_tier_token(sandbox, person), ["https://graph.microsoft.com/User.Read"]
+    )
+    assert "access_token" in obo, obo
+
+
+def test_50173_obo_with_an_assertion_issued_before_sessions_were_revoked(private_sandbox, private_env):
+    sandbox = private_sandbox
+    person = user(sandbox, "megan.bowen")
+    assertion = _middle_tier_token(sandbox, person)
+    admin(sandbox, f"users/{person['upn']}/revoke-sessions")
+    middle, session = cca(sandbox, MIDDLE, app(sandbox, MIDDLE)["client_secret"], record=True)
+    result = middle.acquire_token_on_behalf_of(assertion, ["https://graph.microsoft.com/User.Read"])
+    assert_msal_error(result, 50173, session, error="invalid_grant")
 
 
 def test_500131_obo_with_an_assertion_for_another_audience(sandbox, sandbox_env):

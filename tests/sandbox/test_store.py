@@ -181,13 +181,26 @@ def test_describe_is_safe_from_many_threads(store):
 
 def test_codes_are_single_use_and_the_clock_ages_them(store):
     code = store.create_code({"client_id": "x"})
-    assert store.redeem_code(code)[0] == "ok"
-    assert store.redeem_code(code)[0] == "redeemed"
-    assert store.redeem_code("nope")[0] == "unknown"
+    assert store.code(code)[0] == "ok" and store.code(code)[0] == "ok"  # looking does not use it up
+    assert store.redeem_code(code) is True
+    assert store.redeem_code(code) is False and store.code(code)[0] == "redeemed"
+    assert store.code("nope")[0] == "unknown"
     other = store.create_code({"client_id": "x"})
     store.advance_clock(601)
-    status, _, age = store.redeem_code(other)
+    status, _, age = store.code(other)
     assert status == "ok" and age > 600
+
+
+def test_revocation_cuts_at_the_instant_and_ages_with_the_clock(store):
+    user = store.user_by_upn("megan.bowen@contoso.onmicrosoft.com")
+    before = store.create_refresh_token(user["id"], "x", {})
+    valid_from = store.revoke_sessions(user["id"])
+    after = store.create_refresh_token(user["id"], "x", {})
+    assert store.refresh_token(before)["created"] < valid_from <= store.refresh_token(after)["created"]
+    # Ninety days later the order is the same: the revocation instant aged with the tokens.
+    store.advance_clock(90 * 86400, user_id=user["id"])
+    aged_from = store.user_by_id(user["id"])["_tokens_valid_from"]
+    assert store.refresh_token(before)["created"] < aged_from <= store.refresh_token(after)["created"]
 
 
 def test_lockout_counts_and_clock_unlocks(store):
