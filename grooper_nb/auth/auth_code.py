@@ -46,7 +46,7 @@ from grooper_nb.auth.result import TokenResult
 if TYPE_CHECKING:
     from grooper_nb.profile import Profile
 
-__all__ = ["AuthCodeFlow", "auth_code_interactive", "auth_code_start"]
+__all__ = ["AuthCodeFlow", "auth_code_interactive", "auth_code_start", "no_browser_error"]
 
 _DONE_PAGE = (
     b"<!doctype html><title>Signed in</title><body style='font-family:sans-serif'>"
@@ -184,7 +184,15 @@ class AuthCodeFlow:
 
     # -- finishing ---------------------------------------------------------------------------------------
     def finish(self, redirect_response: str | Mapping[str, str]) -> TokenResult:
-        """Redeem the code in the redirect (the full URL from the address bar, or its query as a dict)."""
+        """Redeem the code in the redirect (the full URL from the address bar, or its query as a dict).
+
+        Once it succeeded, calling it again returns the same result (a code is redeemed only once).
+        After a failure (e.g. the URL of another attempt was pasted) it may be called again with the
+        right URL."""
+        if self.status == "succeeded" and self.result is not None:
+            return self.result
+        if self.status == "cancelled":
+            raise FlowCancelled("This sign-in was cancelled; start a new one.")
         params = (
             _parse_redirect(redirect_response)
             if isinstance(redirect_response, str)
@@ -299,6 +307,20 @@ def _error_page_fields(page: str, status: int) -> dict[str, Any]:
     return fields
 
 
+def no_browser_error(flow: str, exc: BaseException | None = None) -> AuthError:
+    """The explained error for "no browser could be opened on the kernel's machine"."""
+    why = f" ({type(exc).__name__}: {exc})" if exc is not None else ""
+    return AuthError.local(
+        "no_browser",
+        f"No web browser could be opened on the machine that runs this kernel{why}.",
+        flow=flow,
+        hints=[
+            "On a remote kernel (JupyterHub, a server, WSL without a browser) use auth_code_start() and "
+            "paste the redirect URL, or device_code()."
+        ],
+    )
+
+
 def auth_code_start(
     profile: Profile,
     scopes: Sequence[str] | str = ("User.Read",),
@@ -339,19 +361,13 @@ def auth_code_interactive(
         profile, scopes, login_hint=login_hint, prompt=prompt, listen=True, preflight=preflight
     )
     try:
-        if open_browser is not None:
-            open_browser(flow.url)
-        else:
-            if webbrowser.open(flow.url) is False:
-                raise AuthError.local(
-                    "no_browser",
-                    "No web browser could be opened on the machine that runs this kernel.",
-                    flow=flow.flow,
-                    hints=[
-                        "On a remote kernel (JupyterHub, a server, WSL without a browser) use "
-                        "auth_code_start() and paste the redirect URL, or device_code()."
-                    ],
-                )
+        try:
+            opened = (open_browser or webbrowser.open)(flow.url)
+        except webbrowser.Error as exc:
+            raise flow._fail(no_browser_error(flow.flow, exc)) from None
+        if open_browser is None:
+            if opened is False:
+                raise flow._fail(no_browser_error(flow.flow))
             # Nothing waits silently: say what we wait for, and give the link in case no tab opened.
             print(
                 f"Waiting up to {timeout:.0f} s for the sign-in in your browser. If no tab opened, "

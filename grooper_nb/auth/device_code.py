@@ -15,6 +15,7 @@ second (``acquire_token_by_device_flow`` docs); the background thread then ends.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
 __all__ = ["DeviceCodeFlow", "FlowCancelled", "device_code"]
 
 FLOW = "device_code"
+logger = logging.getLogger(__name__)
 
 
 class FlowCancelled(Exception):
@@ -116,8 +118,8 @@ class DeviceCodeFlow:
             for fn in callbacks:
                 try:
                     fn(self)
-                except Exception:  # noqa: BLE001, S110 - a UI callback must not kill the poller
-                    pass
+                except Exception:  # a UI callback must not kill the poller, nor fail unseen
+                    logger.exception("A done-callback of the device-code flow (%r) raised", fn)
 
     def cancel(self) -> None:
         """Stop polling. The thread ends within about a second (MSAL checks once per second)."""

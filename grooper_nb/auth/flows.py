@@ -49,7 +49,7 @@ from grooper_nb.auth._msal import (
     user_scopes,
 )
 from grooper_nb.auth.aadsts import AuthError
-from grooper_nb.auth.auth_code import AuthCodeFlow, auth_code_interactive, auth_code_start
+from grooper_nb.auth.auth_code import AuthCodeFlow, auth_code_interactive, auth_code_start, no_browser_error
 from grooper_nb.auth.device_code import DeviceCodeFlow, FlowCancelled, device_code
 from grooper_nb.auth.result import TokenResult
 
@@ -69,6 +69,7 @@ __all__ = [
     "auth_code_start",
     "client_credentials",
     "device_code",
+    "no_browser_error",
     "on_behalf_of",
     "ropc",
     "silent",

@@ -23,6 +23,10 @@ What it shows, top to bottom:
 * auth code on a remote kernel ("paste"): the sign-in link and a **Redirect URL** box + *Finish sign-in*;
 * the outcome: the token (masked) or the error explained (meaning, likely cause, fix).
 
+Nothing keeps polling behind your back: ``panel.close()`` (or closing its output) cancels the sign-in in
+progress and ends its threads, and starting a sign-in cancels any earlier one still running for the same
+tenant and app, also one started by an older panel (a re-run cell).
+
 Everything a person or a browser test needs has a stable label and CSS class (``grooper-nb-*``).
 Tests drive it headlessly: set ``panel.flow_picker.value`` / ``panel.scopes_text.value``, call
 ``panel.sign_in_button.click()``, then ``panel.wait()``.
@@ -35,6 +39,7 @@ from __future__ import annotations
 
 import html
 import threading
+import weakref
 import webbrowser
 from collections.abc import Callable
 from typing import Any
@@ -60,6 +65,24 @@ FLOW_LABELS: dict[str, str] = {
 }
 CUSTOM = "Custom"
 _CANCELLABLE = ("device_code", "auth_code")
+# Panels with a sign-in running (a newer run for the same app cancels theirs: a re-run cell).
+_RUNNING: weakref.WeakSet[LoginPanel] = weakref.WeakSet()
+# Copy the code where a clipboard API exists and allows it (https or localhost); otherwise select the
+# code in its box and say so, so the person copies it with the keyboard.
+_COPY_JS = (
+    "var b=this,code=b.dataset.code;"
+    "var box=b.closest('.grooper-nb-login-panel');"
+    "box=box&&box.querySelector('.grooper-nb-device-code input');"
+    "var manual=function(){if(box){box.focus();box.select();}"
+    "b.textContent='Select the code and copy it (Ctrl+C)';};"
+    "if(navigator.clipboard&&window.isSecureContext){"
+    "navigator.clipboard.writeText(code).then(function(){b.textContent='Copied';},manual);"
+    "}else{manual();}"
+)
+
+
+def _client_error(exc: Exception, flow: str) -> AuthError:
+    return AuthError.local("client_error", f"{type(exc).__name__}: {exc}", flow=flow)
 
 
 def allowed_flows(profile: Any) -> list[str]:
@@ -128,6 +151,8 @@ class LoginPanel(w.VBox):
         self._run = 0  # generation counter: late results of a cancelled run are ignored
         self._quiet = False
         self._finish_lock = threading.Lock()
+        self._threads: list[threading.Thread] = []  # every thread this panel started, for close()
+        self._code = ""  # the device code the Code box shows (the box is selectable, not editable)
 
         flows_ok = allowed_flows(profile)
         self.profile_html = w.HTML(self._profile_html())
@@ -168,9 +193,10 @@ class LoginPanel(w.VBox):
         )
         self.status = w.HTML(self._status_html("Ready.", "idle"))
         # device code
+        # Not disabled: a disabled box cannot be selected, and without a clipboard API (plain-http
+        # JupyterHub) selecting the code is how a person copies it. Edits are undone at once.
         self.code_text = w.Text(
             description="Code",
-            disabled=True,
             style={"description_width": "initial"},
             layout=w.Layout(width="260px"),
         )
@@ -206,6 +232,7 @@ class LoginPanel(w.VBox):
         ):  # fmt: skip
             widget.add_class(cls)
 
+        self.code_text.observe(self._keep_code, names="value")
         self.flow_picker.observe(self._on_flow, names="value")
         self.scope_preset.observe(self._on_preset, names="value")
         self.sign_in_button.on_click(lambda _b: self.sign_in())
@@ -284,6 +311,10 @@ class LoginPanel(w.VBox):
         """Run the selected flow with the scopes in the box (what the *Sign in* button does)."""
         if not self._done.is_set():
             self.cancel()
+        for other in list(_RUNNING):
+            if other is not self and other._same_app(self.profile):
+                other.cancel()
+        _RUNNING.add(self)
         self._run += 1
         run = self._run
         self._done.clear()
@@ -324,6 +355,31 @@ class LoginPanel(w.VBox):
         if not self._done.is_set():
             self._finish(self._run, cancelled=True)
 
+    def close(self) -> None:
+        """Cancel the sign-in in progress (its polling and countdown threads end), then close the
+        widget. Jupyter calls this when the output is cleared or the cell re-run replaces it."""
+        self.cancel()
+        _RUNNING.discard(self)
+        super().close()
+
+    @property
+    def threads(self) -> list[threading.Thread]:
+        """The threads of this panel's sign-ins that are still running (polling, countdown, worker)."""
+        handle_thread = getattr(self.handle, "thread", None)
+        found = [*self._threads, *([handle_thread] if handle_thread is not None else [])]
+        server = getattr(self.handle, "_server", None)
+        if server is not None:
+            found.append(server.thread)
+        return [t for t in found if t.is_alive()]
+
+    def _same_app(self, profile: Any) -> bool:
+        mine = self.profile
+        return (mine.tenant, mine.client_id, mine.cloud.name) == (
+            profile.tenant,
+            profile.client_id,
+            profile.cloud.name,
+        )
+
     def finish(self, redirect_url: str) -> None:
         """Paste variant: redeem the pasted redirect URL (what *Finish sign-in* does)."""
         if not isinstance(self.handle, flows.AuthCodeFlow) or self._done.is_set():
@@ -352,11 +408,10 @@ class LoginPanel(w.VBox):
         handle = flows.device_code(self.profile, scopes)
         self.handle = handle
         code, uri = handle.user_code or "", handle.verification_uri or ""
-        self.code_text.value = code
+        self._set_code(code)
         self.copy_button.value = (
             f'<button class="grooper-nb-copy-code" title="Copy the code" data-code="{html.escape(code)}" '
-            'onclick="navigator.clipboard && navigator.clipboard.writeText(this.dataset.code);'
-            "this.textContent='Copied';\">Copy code</button>"
+            f'onclick="{html.escape(_COPY_JS)}">Copy code</button>'
         )
         self.device_link.value = (
             f'<a class="grooper-nb-device-url" href="{html.escape(uri)}" target="_blank" rel="noopener">'
@@ -371,7 +426,7 @@ class LoginPanel(w.VBox):
                 self.countdown.value = f"Code expires in {left // 60}:{left % 60:02d}"
             self.countdown.value = ""
 
-        threading.Thread(target=tick, name="login-panel countdown", daemon=True).start()
+        self._start_thread(tick, "login-panel countdown")
         handle.add_done_callback(lambda h: self._device_done(run, h))
 
     def _device_done(self, run: int, handle: flows.DeviceCodeFlow) -> None:
@@ -393,7 +448,11 @@ class LoginPanel(w.VBox):
 
         def work() -> None:
             try:
-                if self.open_browser(flow.url) is False:
+                try:
+                    opened = self.open_browser(flow.url)
+                except webbrowser.Error as exc:
+                    raise flows.no_browser_error(flow.flow, exc) from None
+                if opened is False:
                     self._set_status(
                         "No browser could be opened where the kernel runs: open the link above if your "
                         "browser runs on this machine, otherwise use 'Auth code (paste the redirect URL)' "
@@ -405,9 +464,12 @@ class LoginPanel(w.VBox):
                 self._finish(run, cancelled=True)
             except AuthError as err:
                 self._finish(run, error=err)
+            except Exception as exc:  # noqa: BLE001 - show it in the panel rather than lose it in a thread
+                self._finish(run, error=_client_error(exc, self.flow))
+            finally:
+                flow.close()  # the loopback listener never outlives the attempt
 
-        self._worker = threading.Thread(target=work, name="login-panel auth code", daemon=True)
-        self._worker.start()
+        self._worker = self._start_thread(work, "login-panel auth code")
 
     def _start_paste(self, scopes: list[str]) -> None:
         flow = flows.auth_code_start(self.profile, scopes)
@@ -429,12 +491,16 @@ class LoginPanel(w.VBox):
             except AuthError as err:
                 self._finish(run, error=err)
             except Exception as exc:  # noqa: BLE001 - show it in the panel rather than lose it in a thread
-                self._finish(
-                    run, error=AuthError.local("client_error", f"{type(exc).__name__}: {exc}", flow=self.flow)
-                )
+                self._finish(run, error=_client_error(exc, self.flow))
 
-        self._worker = threading.Thread(target=work, name="login-panel flow", daemon=True)
-        self._worker.start()
+        self._worker = self._start_thread(work, "login-panel flow")
+
+    def _start_thread(self, target: Callable[[], None], name: str) -> threading.Thread:
+        self._threads = [t for t in self._threads if t.is_alive()]
+        thread = threading.Thread(target=target, name=name, daemon=True)
+        self._threads.append(thread)
+        thread.start()
+        return thread
 
     # ---------------------------------------------------------------- outcome
     def _finish(
@@ -472,10 +538,18 @@ class LoginPanel(w.VBox):
         self.auth_box.layout.display = None if auth else "none"
         self.paste_box.layout.display = None if paste else "none"
         if not device:
-            self.code_text.value = ""
+            self._set_code("")
             self.copy_button.value = self.device_link.value = ""
         if not auth:
             self.auth_link.value = ""
+
+    def _set_code(self, code: str) -> None:
+        self._code = code
+        self.code_text.value = code
+
+    def _keep_code(self, change: dict) -> None:
+        if change["new"] != self._code:
+            self.code_text.value = self._code
 
     @staticmethod
     def _link_html(url: str, text: str, after: str) -> str:

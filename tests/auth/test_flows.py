@@ -338,9 +338,7 @@ def test_client_credentials_without_a_scope_is_refused_even_with_a_cached_token(
 
 
 @pytest.mark.parametrize("empty", [[], None, ""], ids=repr)
-def test_on_behalf_of_and_ropc_without_a_scope_are_refused(
-    bootstrap, middle_tier, grooper, plain_user, empty
-):
+def test_obo_and_ropc_without_a_scope_are_refused(bootstrap, middle_tier, grooper, plain_user, empty):
     user_token = quiet_ropc(bootstrap, plain_user["upn"], plain_user["password"], [
         f"api://{middle_tier.client_id}/access_as_user"])  # fmt: skip
     with pytest.raises(AuthError) as info:
@@ -355,3 +353,39 @@ def test_on_behalf_of_without_a_user_token_says_which_token_to_pass(middle_tier)
     with pytest.raises(AuthError) as info:
         flows.on_behalf_of(middle_tier, None, ["User.Read"])
     assert info.value.error == "invalid_request" and "access_as_user" in " ".join(info.value.hints)
+
+
+def test_a_failing_device_code_callback_is_logged_not_swallowed(bootstrap, person, caplog):
+    handle = flows.device_code(bootstrap, ["User.Read"])
+    seen = []
+
+    def broken(h):
+        raise RuntimeError("widget gone")
+
+    handle.add_done_callback(broken)
+    handle.add_done_callback(seen.append)  # later callbacks still run
+    person.enter_device_code(handle)
+    with caplog.at_level("ERROR", logger="grooper_nb.auth.device_code"):
+        handle.wait(timeout=60)
+    assert seen == [handle]
+    record = next(r for r in caplog.records if r.name == "grooper_nb.auth.device_code")
+    assert "done-callback" in record.getMessage() and record.exc_info[0] is RuntimeError
+
+
+def test_finishing_a_succeeded_auth_code_flow_again_returns_the_same_result(grooper, person):
+    flow = flows.auth_code_start(grooper, ["User.Read"])
+    final_url = person.sign_in(flow.url)
+    first = flow.finish(final_url)
+    assert flow.finish(final_url) is first  # the code is not redeemed twice
+    assert flow.status == "succeeded" and flow.error is None
+
+
+def test_auth_code_interactive_explains_a_browser_that_cannot_be_opened(grooper):
+    import webbrowser
+
+    def broken(url):
+        raise webbrowser.Error("could not locate runnable browser")
+
+    with pytest.raises(AuthError) as info:
+        flows.auth_code_interactive(grooper, ["User.Read"], open_browser=broken, timeout=5)
+    assert info.value.error == "no_browser" and "auth_code_start" in " ".join(info.value.hints)

@@ -78,6 +78,24 @@ def assert_nothing_secret_in_the_page(lab, sandbox: dict) -> None:
     assert not [p for p in passwords if p in page_html], "a password is rendered in JupyterLab"
 
 
+def check_the_copy_button(lab, panel, code_box, code: str) -> None:
+    """'Copied' only when the clipboard took the code; without a clipboard API (JupyterHub over plain
+    http) the code is selected in its box for Ctrl+C instead — which needs a box that is not disabled."""
+    expect(code_box).to_be_enabled()
+    copy = panel.locator(".grooper-nb-copy-code")
+    lab.page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    copy.click()
+    expect(copy).to_have_text("Copied")
+    assert lab.page.evaluate("navigator.clipboard.readText()") == code
+    lab.page.evaluate("Object.defineProperty(navigator, 'clipboard', {value: undefined})")
+    copy.click()
+    expect(copy).to_have_text("Select the code and copy it (Ctrl+C)")
+    selected = code_box.evaluate(
+        "el => document.activeElement === el && el.value.substring(el.selectionStart, el.selectionEnd)"
+    )
+    assert selected == code
+
+
 def test_device_code_then_auth_code_sign_in_through_the_login_panel(jupyterlab, sandbox):
     first, second = ordinary_users(sandbox)[:2]
     lab = jupyterlab(
@@ -99,6 +117,7 @@ def test_device_code_then_auth_code_sign_in_through_the_login_panel(jupyterlab, 
     expect(code_box).to_have_value(re.compile(r"^[A-Z0-9]{6,}$"), **WAIT)
     code = code_box.input_value()
     expect(panel.locator(".grooper-nb-countdown")).to_contain_text("Code expires in")
+    check_the_copy_button(lab, panel, code_box, code)
     link = panel.locator("a.grooper-nb-device-url")
     assert link.get_attribute("href") == f"{sandbox['browser_url']}/devicelogin"
 

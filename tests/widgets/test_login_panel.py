@@ -176,3 +176,89 @@ def test_an_interactive_sign_in_can_be_cancelled(sandbox):
     panel.cancel_button.click()
     panel.wait(timeout=60)
     assert panel.status_text == "Cancelled." and panel.result is None and panel.handle.status == "cancelled"
+
+
+# ---- nothing keeps polling behind a closed or replaced panel --------------------------------------------
+def ended(threads, timeout: float = 60) -> list:
+    """The threads still alive after joining each (with a timeout)."""
+    for t in threads:
+        t.join(timeout)
+    return [t.name for t in threads if t.is_alive()]
+
+
+def test_closing_a_panel_cancels_its_device_code_and_every_thread_ends(sandbox):
+    panel = LoginPanel(connect(app="Grooper NB Bootstrap"), flow="device_code", scopes="User.Read")
+    panel.sign_in_button.click()
+    threads = panel.threads
+    names = [t.name for t in threads]
+    assert any(n.startswith("device-code") for n in names) and "login-panel countdown" in names
+    handle = panel.handle
+    panel.close()  # what clearing the output or re-running the cell does to the widget
+    assert ended(threads) == []
+    assert handle.status == "cancelled" and panel.threads == []
+
+
+def test_a_new_panel_for_the_same_app_cancels_the_earlier_panels_run(sandbox):
+    bootstrap = connect(app="Grooper NB Bootstrap")
+    first = LoginPanel(bootstrap, flow="device_code", scopes="User.Read")
+    first.sign_in_button.click()
+    old_threads = first.threads
+    second = LoginPanel(connect(app="Grooper NB Bootstrap"), flow="device_code", scopes="User.Read")
+    second.sign_in_button.click()  # the re-run cell's panel
+    try:
+        assert ended(old_threads) == []
+        assert first.handle.status == "cancelled" and first.status_text == "Cancelled."
+        assert second.busy and second.handle.status == "pending"
+        other_app = LoginPanel(connect(), flow="auth_code_paste")  # another app: left alone
+        other_app.sign_in_button.click()
+        assert second.busy
+        other_app.close()
+    finally:
+        second.close()
+    assert ended(second.threads) == []
+
+
+def test_a_browser_that_cannot_be_opened_fails_the_panel_and_closes_the_listener(sandbox):
+    import webbrowser
+
+    def broken(url):
+        raise webbrowser.Error("could not locate runnable browser")
+
+    panel = LoginPanel(connect(), flow="auth_code", open_browser=broken)
+    panel.sign_in_button.click()
+    listener = panel.handle._server.thread
+    panel.wait(timeout=60)
+    assert not panel.busy and not panel.sign_in_button.disabled
+    assert panel.error is not None and panel.error.error == "no_browser"
+    assert "could not locate runnable browser" in panel.error.description
+    assert panel.status_text.startswith("Failed:")
+    assert ended([listener]) == []
+
+
+def test_any_exception_in_the_browser_launcher_is_shown_not_lost(sandbox):
+    def broken(url):
+        raise OSError("xdg-open: not found")
+
+    panel = LoginPanel(connect(), flow="auth_code", open_browser=broken)
+    panel.sign_in_button.click()
+    listener = panel.handle._server.thread
+    panel.wait(timeout=60)
+    assert panel.error.error == "client_error" and "OSError: xdg-open: not found" in panel.error.description
+    assert "Not in the catalogue" not in panel.result_html.value
+    assert ended([listener]) == []
+
+
+def test_the_device_code_is_selectable_and_copy_says_copied_only_when_it_worked(sandbox):
+    panel = LoginPanel(connect(app="Grooper NB Bootstrap"), flow="device_code", scopes="User.Read")
+    panel.sign_in_button.click()
+    try:
+        code = panel.code_text.value
+        assert code and not panel.code_text.disabled  # a disabled box cannot be selected
+        panel.code_text.value = "typed over"
+        assert panel.code_text.value == code  # read-only in effect
+        button = panel.copy_button.value
+        assert "writeText(code).then(" in button.replace("&#x27;", "'")  # 'Copied' only on success
+        assert "Select the code and copy it" in button.replace("&#x27;", "'")
+        assert "this.textContent='Copied'" not in button.replace("&#x27;", "'")
+    finally:
+        panel.close()
