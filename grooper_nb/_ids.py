@@ -33,7 +33,7 @@ GUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]
 # Base64 / base64url text long enough to be a key or an old-style client secret (32/44 chars).
 _BASE64ISH = re.compile(r"^[A-Za-z0-9+/=_-]{24,}$")
 # Entra refresh tokens are opaque: "0.A..." / "1.A..." then base64url segments joined by dots.
-_REFRESH_TOKEN = re.compile(r"^[01]\.A[A-Za-z0-9_-]{20,}(\.[A-Za-z0-9_-]+)+$")
+_REFRESH_TOKEN = re.compile(r"^[01]\.A[A-Za-z0-9_-]{20,}(\.[A-Za-z0-9_-]+)*$")
 
 
 def strip_braces(value: str) -> str:

@@ -12,10 +12,8 @@
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import html
-import json
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -28,19 +26,16 @@ __all__ = ["RESERVED_SCOPES", "TokenResult", "decode_jwt_payload"]
 
 
 def decode_jwt_payload(token: str | Secret | None) -> dict[str, Any]:
-    """The payload of a JWT, unverified ({} if the token is opaque)."""
+    """The payload of a JWT, unverified ({} if the token is opaque or unreadable). The parsing is the
+    token inspector's (:func:`grooper_nb.tokens.decode.decode`); verifying is its job too."""
+    from grooper_nb.tokens.decode import TokenError, decode
+
     if token is None:
         return {}
-    raw = token.reveal() if isinstance(token, Secret) else token
-    parts = raw.split(".")
-    if len(parts) != 3:
-        return {}
     try:
-        padded = parts[1] + "=" * (-len(parts[1]) % 4)
-        payload = json.loads(base64.urlsafe_b64decode(padded))
-    except ValueError:
+        return decode(token).claims or {}
+    except TokenError:
         return {}
-    return payload if isinstance(payload, dict) else {}
 
 
 @dataclass(frozen=True, repr=False, eq=False)

@@ -124,8 +124,8 @@ def inspect_token(
     ``now``: judge the lifetime at this moment (aware datetime or Unix time), e.g. "will it still work in
     an hour?". ``leeway``: allowed clock skew in seconds (default 300, as Microsoft.IdentityModel).
 
-    Raises :class:`TokenError` (``.reason``: empty | not_text | malformed | truncated) when the input is
-    not a readable token; every other finding is in the report.
+    Raises :class:`TokenError` (``.reason``: empty | not_text | malformed | truncated | not_a_token) when
+    the input is not a readable token; every other finding is in the report.
     """
     if isinstance(token_or_result, TokenReport):
         return token_or_result

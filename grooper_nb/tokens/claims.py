@@ -17,10 +17,11 @@ Graph, or a custom API.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
+
+from grooper_nb._ids import is_guid
 
 __all__ = [
     "CATALOGUE",
@@ -38,8 +39,6 @@ EXCHANGE_APP_ID = "00000002-0000-0ff1-ce00-000000000000"
 SHAREPOINT_APP_ID = "00000003-0000-0ff1-ce00-000000000000"
 AAD_GRAPH_APP_ID = "00000002-0000-0000-c000-000000000000"
 MSA_TENANT_ID = "9188040d-6c67-4c5b-b112-36a304b66dad"
-
-_GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 
 @dataclass(frozen=True)
@@ -292,6 +291,6 @@ def resolve_audience(aud: Any) -> Audience:
         return Audience(value, "custom", f"custom API ({value})", value.rstrip("/"))
     if low.startswith("api://"):
         return Audience(value, "custom", f"custom API ({value})", value)
-    if _GUID.match(low):
+    if is_guid(low):
         return Audience(value, "custom", f"custom API (application ID {value})", value)
     return Audience(value, "custom", f"custom API ({value})", value)

@@ -10,7 +10,9 @@ Entra ID hands out three shapes of access token (reference/microsoft-protocols.m
   reference string only the issuing service can interpret. We explain; nothing to decode.
 
 Anything else is refused with :class:`TokenError`, whose :attr:`~TokenError.reason` names what is wrong
-(``empty``, ``not_text``, ``malformed``, ``truncated``) and whose message never contains the token::
+(``empty``, ``not_text``, ``malformed``, ``truncated``, ``not_a_token``) and whose message never contains
+the token. ``not_a_token`` names the usual wrong pastes: a GUID (a client, tenant, object or secret ID), an
+Entra refresh token (``1.AXy8…``), a client secret value::
 
     >>> from grooper_nb.tokens.decode import decode, TokenError
     >>> try:
@@ -33,6 +35,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from grooper_nb._ids import is_guid, looks_like_refresh_token, secret_reason
 from grooper_nb._redact import Secret
 
 __all__ = ["DecodedToken", "TokenError", "b64url_decode", "b64url_encode", "coerce_token_text", "decode"]
@@ -52,7 +55,9 @@ class TokenError(ValueError):
     * ``not_text`` — bytes that are not ASCII, or an object of an unsupported type;
     * ``malformed`` — not a JWS/JWE/opaque token: wrong number of segments, bad base64url, a header or
       payload that is not a JSON object;
-    * ``truncated`` — looks like the start of a JWT that was cut off (copy/paste or a log line limit).
+    * ``truncated`` — looks like the start of a JWT that was cut off (copy/paste or a log line limit);
+    * ``not_a_token`` — something else that gets pasted where a token belongs: a GUID, a refresh token,
+      a client secret. The message says which, and what to pass instead.
 
     The message explains the problem and the fix; it never contains the token itself.
     """
@@ -183,11 +188,48 @@ def _json_object(segment: str, what: str) -> dict[str, Any]:
     return obj
 
 
+_PASS_ACCESS_TOKEN = (
+    "Pass the access token: a flow's result (TokenResult), its .access_token, or result['access_token'] "
+    "of an MSAL result."
+)
+
+
+def _not_a_token(text: str, given: Any) -> TokenError | None:
+    """A TokenError naming what ``text`` is, when it is a well-known thing that is not an access token."""
+    if is_guid(text):
+        return TokenError(
+            "not_a_token",
+            "This is a GUID: an ID (an app's client ID, a tenant ID, an object ID or a client secret's ID), "
+            "not a token.",
+            _PASS_ACCESS_TOKEN,
+        )
+    label = given.label if isinstance(given, Secret) else ""
+    if label == "refresh token" or looks_like_refresh_token(text):
+        return TokenError(
+            "not_a_token",
+            "This looks like an Entra ID refresh token (opaque, '1.A…'/'0.A…'): only Entra ID reads it, to "
+            "issue new tokens; no API accepts it, and it has no claims to inspect.",
+            _PASS_ACCESS_TOKEN + " Not .refresh_token.",
+        )
+    reason = secret_reason(text)
+    if reason and len(text) <= 64 and not text.startswith("eyJ"):
+        return TokenError(
+            "not_a_token",
+            f"This looks like a client secret value ({reason}), not a token. Keep it out of notebooks: "
+            "it belongs in GROOPER_NB_CLIENT_SECRET.",
+            _PASS_ACCESS_TOKEN,
+        )
+    return None
+
+
 def decode(token_or_result: Any) -> DecodedToken:
     """Split and base64url-decode a token; see the module docstring for the shapes and errors."""
     text, source = coerce_token_text(token_or_result)
     if not text:
         raise TokenError("empty", "The token is empty.", "Pass the access_token value.")
+    wrong = _not_a_token(text, token_or_result)
+    if wrong is not None:
+        raise wrong
     secret = Secret(text, label="access token")
     parts = text.split(".")
     if len(parts) == 1:

@@ -5,8 +5,9 @@ fetched once per run and cached, to keep the suite fast. Forged tokens (``forge`
 made here; they are *inputs* to the pure verification code, while the tenant's keys are always fetched
 over HTTPS from the sandbox.
 
-``SandboxTokens`` uses MSAL directly. Once the AUTH stream's ``grooper_nb.auth.flows`` is in place, its
-methods are the one place to switch to those flows.
+``SandboxTokens`` gets them through ``grooper_nb.auth.flows`` on real ``connect()`` profiles (the person
+at the browser is ``grooper_nb.auth.person``); only ``msal_result`` calls MSAL itself, for the MSAL
+result-dict input shape.
 """
 
 from __future__ import annotations
@@ -18,9 +19,7 @@ import time
 import uuid
 import warnings
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
 from typing import Any
-from urllib.parse import urljoin
 
 import jwt
 import msal
@@ -87,28 +86,6 @@ def new_profile(sandbox: dict):
 
 
 # ------------------------------------------------------------------------------------------ real tokens
-class _Form(HTMLParser):
-    """The forms of a sandbox page: action, hidden/visible inputs, and the submit buttons."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.forms: list[dict] = []
-
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        if tag == "form":
-            self.forms.append({"action": a.get("action", ""), "fields": {}, "buttons": []})
-        elif not self.forms or not a.get("name"):
-            return
-        elif tag == "button" or (tag == "input" and a.get("type") == "submit"):
-            self.forms[-1]["buttons"].append((a["name"], a.get("value", "")))
-        elif tag == "input":
-            self.forms[-1]["fields"][a["name"]] = a.get("value", "")
-
-
-_YES = ("signin", "approve", "accept", "next", "continue", "yes", "consent")
-
-
 class SandboxTokens:
     """Tokens the sandbox really issues, through ``grooper_nb.auth.flows`` on real ``connect()`` profiles.
 
@@ -185,41 +162,17 @@ class SandboxTokens:
         return self._cache[key]
 
     def auth_code(self, app: str, scopes: list[str], user: dict | None = None):
-        """Auth code + PKCE (paste variant), filling in the sandbox's sign-in and consent pages as a person
-        would in a browser, at the person-facing ``browser_url``."""
+        """Auth code + PKCE (paste variant): the seeded user signs in on the sandbox's pages at the
+        person-facing ``browser_url`` (grooper_nb.auth.person), and the final URL is pasted back."""
         from grooper_nb.auth import flows
+        from grooper_nb.auth.person import sandbox_person
 
         user = user or self.plain_user
         key = ("code", app, tuple(scopes), user["upn"])
-        if key in self._cache:
-            return self._cache[key]
-        flow = flows.auth_code_start(self.profile(app), scopes, login_hint=user["upn"])
-        browser = requests.Session()
-        browser.trust_env = False  # a person's browser: plain http to the loopback pages, no proxy
-        url, resp = flow.url, browser.get(flow.url, allow_redirects=False)
-        answers = {"login": user["upn"], "passwd": user["password"]}
-        for _ in range(8):
-            location = resp.headers.get("Location", "")
-            if resp.is_redirect and location.startswith(flow.redirect_uri):
-                break
-            if resp.is_redirect:
-                url = urljoin(url, location)
-                resp = browser.get(url, allow_redirects=False)
-                continue
-            parser = _Form()
-            parser.feed(resp.text)
-            assert parser.forms, f"no form on {url}: {resp.status_code} {resp.text[:300]}"
-            form = parser.forms[0]
-            fields = dict(form["fields"])
-            fields.update({k: v for k, v in answers.items() if k in fields})
-            button = next((b for b in form["buttons"] if b[1].lower() in _YES), None)
-            if button:
-                fields[button[0]] = button[1]
-            url = urljoin(url, form["action"]) if form["action"] else url
-            resp = browser.post(url, data=fields, allow_redirects=False)
-        location = resp.headers.get("Location", "")
-        assert location.startswith(flow.redirect_uri), f"sign-in did not redirect back: {resp.status_code}"
-        self._cache[key] = flow.finish(location)
+        if key not in self._cache:
+            profile = self.profile(app)
+            flow = flows.auth_code_start(profile, scopes, login_hint=user["upn"])
+            self._cache[key] = flow.finish(sandbox_person(profile, user["upn"]).sign_in(flow.url))
         return self._cache[key]
 
     def msal_result(self, app: str, resource: str) -> dict:

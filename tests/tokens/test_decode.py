@@ -124,3 +124,27 @@ def test_an_opaque_token_is_explained_not_crashed_on():
     assert report.validation.status == "unverifiable"
     assert "opaque" in report.validation.signature_detail
     assert "EwBwA8l6BAAUxxxx" not in repr(report)
+
+
+def test_common_wrong_pastes_are_named_without_echoing_them(tokens, sandbox):
+    """A GUID, a real refresh token (as str and as the result's Secret) and a real client secret value:
+    each is named for what it is, with what to pass instead, and never quoted."""
+    result = tokens.ropc("Grooper NB Bootstrap", ["User.Read"])
+    refresh = result.refresh_token.reveal()
+    secret = tokens.app("Grooper Server-to-Server")["client_secret"]
+    cases = [
+        (tokens.app("Grooper Server-to-Server")["client_id"], "GUID"),
+        ("{" + sandbox["tenant"]["id"] + "}", "GUID"),
+        (refresh, "refresh token"),
+        (result.refresh_token, "refresh token"),
+        (secret, "client secret"),
+    ]
+    for given, named in cases:
+        with pytest.raises(TokenError) as e:
+            inspect_token(given)
+        err = e.value
+        assert err.reason == "not_a_token", (named, str(err))
+        assert named in err.message and "access token" in err.fix
+        text = str(err) + err._repr_html_()
+        plain = given.reveal() if hasattr(given, "reveal") else given
+        assert plain.strip("{}") not in text

@@ -139,3 +139,12 @@ def test_verify_false_touches_no_network(tokens, sbx_profile):
     r = inspect_token(tokens.client_credentials(S2S, EXO), sbx_profile, verify=False)
     assert r.validation.status == "not_verified"
     assert cache_for(sbx_profile.session).fetches == before
+
+
+def test_the_repr_names_the_token_type_once(tokens, sbx_profile):
+    result = tokens.ropc(
+        "Grooper Azure AD Connector 2021", ["https://outlook.office365.com/EWS.AccessAsUser.All"]
+    )
+    assert "ID token for" in repr(inspect_token(result.id_token, sbx_profile))
+    assert "token token" not in repr(inspect_token(result.id_token, sbx_profile))
+    assert "delegated token for" in repr(inspect_token(result, sbx_profile))
