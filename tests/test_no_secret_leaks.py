@@ -11,7 +11,10 @@ Where it must not appear:
   Each notebook is executed with nbclient in this process's environment (so against the run's sandbox);
   a last cell, dropped before the scan, harvests from the kernel every :class:`Secret` and every token in
   an MSAL token cache and flow dict, i.e. everything that notebook was issued;
-* **logs** captured at DEBUG from every logger (MSAL, urllib3, grooper_nb) while every flow runs here;
+* **logs** captured at DEBUG from every logger (MSAL, urllib3, grooper_nb) while every flow runs here,
+  including the authorization codes, PKCE verifiers and device codes MSAL logs with each token event;
+* the errors for a secret pasted into the wrong setting (client ID, tenant, certificate path, redirect
+  URI) or handed to the token inspector;
 * the ``repr``/``str``/HTML/summary of every public object: profiles, credentials, token results, flows in
   progress, errors, token reports and comparisons, token caches and their account listings, the
   stand-in person, and the widgets (their repr and every child's state).
@@ -34,8 +37,8 @@ from grooper_nb.auth import cache as token_cache
 from grooper_nb.auth import flows
 from grooper_nb.auth.aadsts import AuthError
 from grooper_nb.auth.person import redirect_params, sandbox_person
-from grooper_nb.profile import connect
-from grooper_nb.tokens import compare_tokens, inspect_token
+from grooper_nb.profile import ProfileError, connect
+from grooper_nb.tokens import TokenError, compare_tokens, inspect_token
 from grooper_nb.widgets import LoginPanel
 from grooper_nb.widgets.token_inspector import TokenInspector
 
@@ -275,10 +278,14 @@ def test_no_issued_value_in_logs_or_in_any_public_objects_display(sandbox, caplo
     ]
     paste = flows.auth_code_start(grooper, [EWS])
     shown += displays(paste)
-    results.append(paste.finish(person.sign_in(paste.url)))
+    final_url = person.sign_in(paste.url)
+    # MSAL's DEBUG log carries the request data: the code and the PKCE verifier must not show there
+    issued |= {redirect_params(final_url)["code"], paste._flow["code_verifier"]}
+    results.append(paste.finish(final_url))
     shown += displays(paste)
     results.append(flows.auth_code_interactive(grooper, ["Files.ReadWrite.All"], open_browser=person.open))
     device = flows.device_code(public, ["User.Read"])
+    issued.add(device._flow["device_code"])
     shown += displays(device)
     person.enter_device_code(device)
     results.append(device.wait(timeout=60))
@@ -311,6 +318,16 @@ def test_no_issued_value_in_logs_or_in_any_public_objects_display(sandbox, caplo
     assert [e.code for e in errors[:3]] == [7000215, 7000222, 1002012]
     for e in errors:
         shown += [*displays(e), e.description, *e.hints]
+
+    # a secret pasted into the wrong setting: the profile refuses it without quoting it
+    pasted = grooper.credential.secret.reveal()
+    for wrong_place in ("client_id", "tenant", "certificate", "redirect_uri"):
+        with pytest.raises(ProfileError) as info:
+            connect(**{"tenant": s2s.tenant, "client_id": s2s.client_id, wrong_place: pasted}, sandbox=False)
+        shown += displays(info.value)
+    with pytest.raises(TokenError) as info:
+        inspect_token(pasted)  # a secret handed to the inspector: named, not quoted
+    shown += displays(info.value)
 
     # tokens: reports, comparisons, the inspector widget (including after Reveal + Hide)
     reports = [inspect_token(r, p) for r, p in ((results[0], s2s), (results[2], grooper))]

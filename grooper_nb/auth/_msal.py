@@ -10,6 +10,11 @@ Choices made here, once, for every flow:
 * A fresh application object per flow call, sharing the persistent token cache: MSAL caches HTTP-400
   token responses for 60 s per application object, which would hide a fix the user just made (consent
   granted, secret replaced) behind a stale error.
+* MSAL's own DEBUG logging (``msal.token_cache`` logs each token event's request data) would show the
+  authorization code, the PKCE ``code_verifier`` and the device code: :func:`install_log_redaction`
+  puts a filter on every ``msal`` logger the first time an app is built here (once per process; calling it
+  again changes nothing). It masks those values and any JWT in MSAL's log records, and leaves everything
+  else of the record as MSAL wrote it.
 * Discovery documents are remembered per profile session (:class:`_MetadataCachingClient`): a fresh
   application object would otherwise fetch tenant (and instance) discovery again on every call, one extra
   round trip each time a cell re-runs (bench/bench_auth.py shows the difference).
@@ -19,7 +24,9 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
 import os
+import re
 import threading
 import time
 import weakref
@@ -30,7 +37,7 @@ import msal
 import requests
 
 from grooper_nb import __version__
-from grooper_nb._redact import redact
+from grooper_nb._redact import JWT_RE, mask, redact
 from grooper_nb.auth.aadsts import AuthError, parse_error_body
 from grooper_nb.auth.hints import HintContext, hints_for
 from grooper_nb.auth.scopes import OIDC_SCOPES, RESERVED_SCOPES
@@ -208,11 +215,52 @@ def http_client_for(session: requests.Session) -> _MetadataCachingClient:
         return client
 
 
+# Request/response fields MSAL logs in clear at DEBUG that are secret for as long as they live.
+_LOGGED_SECRETS = ("code", "code_verifier", "device_code", "client_assertion", "assertion", "refresh_token")
+_FIELDS = "|".join(_LOGGED_SECRETS)
+_JSON_FIELD = re.compile(r'("(?:' + _FIELDS + r')"\s*:\s*")([^"]*)(")')
+_QUERY_FIELD = re.compile(r"([?&#](?:" + _FIELDS + r")=)([^&#\s\"']+)")
+
+
+class _MsalSecretsFilter(logging.Filter):
+    """Masks authorization codes, PKCE verifiers, device codes, assertions and JWTs in MSAL's records."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            text = record.getMessage()
+        except (TypeError, ValueError):
+            return True  # a record MSAL cannot format itself: leave it to the handler's error path
+        clean = _JSON_FIELD.sub(lambda m: f"{m.group(1)}{mask(m.group(2))}{m.group(3)}", text)
+        clean = _QUERY_FIELD.sub(lambda m: f"{m.group(1)}{mask(m.group(2))}", clean)
+        clean = JWT_RE.sub(lambda m: f"<token {mask(m.group(0))}>", clean)
+        if clean != text:
+            record.msg, record.args = clean, ()
+        return True
+
+
+_LOG_FILTER = _MsalSecretsFilter()
+_LOG_LOCK = threading.Lock()
+
+
+def install_log_redaction() -> None:
+    """Put the redacting filter on the ``msal`` logger and each of its child loggers (a logger's filters
+    do not apply to its children's records, so each gets it). Idempotent."""
+    with _LOG_LOCK:
+        manager = logging.getLogger().manager
+        names = {"msal", "msal.token_cache", "msal.application", "msal.authority", "msal.oauth2cli.oauth2"}
+        names |= {n for n in manager.loggerDict if n == "msal" or n.startswith("msal.")}
+        for name in sorted(names):
+            logger = logging.getLogger(name)
+            if _LOG_FILTER not in logger.filters:
+                logger.addFilter(_LOG_FILTER)
+
+
 def build_app(
     profile: Profile, flow: str, *, public: bool | None = None, token_cache: msal.TokenCache | None = None
 ) -> msal.ClientApplication:
     """A new MSAL app for ``profile``: confidential when it has a credential (unless ``public=True``).
     ``token_cache`` defaults to the profile's persistent cache."""
+    install_log_redaction()
     confidential = profile.credential is not None and not public
     kwargs: dict[str, Any] = {
         "authority": profile.authority,

@@ -104,3 +104,13 @@ def test_nothing_secret_is_displayed_or_logged(sandbox, plain_user, mfa_user, tm
     haystack = "\n".join(shown)
     leaked = sorted(s for s in issued if s and s in haystack)
     assert leaked == [], f"{len(leaked)} secret value(s) leaked, e.g. {Secret(leaked[0])!r}"
+
+
+def test_msal_log_redaction_is_installed_once_on_every_msal_logger(sandbox):
+    from grooper_nb.auth._msal import _LOG_FILTER, build_app, install_log_redaction
+
+    build_app(connect(), "test")  # building an app installs it ...
+    install_log_redaction()  # ... and installing again changes nothing
+    install_log_redaction()
+    for name in ("msal", "msal.token_cache", "msal.application"):
+        assert logging.getLogger(name).filters.count(_LOG_FILTER) == 1, name
