@@ -78,3 +78,60 @@ def test_the_executed_notebook_shows_verdicts_and_explanations(executed):
     assert "Unsupported app only token." in html
     assert "EWS needs https://outlook.office365.com" in html
     assert "Delegated scopes granted" in html  # claim explanations rendered
+
+
+def test_run_against_a_real_tenant_the_notebook_never_starts_the_sandbox(
+    sandbox, grooper_app, plain_user, tmp_path
+):
+    """Configured for a real tenant the way notebook 00 teaches (GROOPER_NB_* outside the notebook, user
+    tokens from the cache notebook 02 filled), with no other apps given: sections 5–7 skip instead of
+    starting a sandbox and mixing its tokens in, and every assertion still holds. The "real tenant" is the
+    sandbox reached the way any tool reaches it (its proxy and CA bundle in the environment), so a
+    sandbox *profile* would show as a started sandbox in the kernel's own GROOPER_NB_SANDBOX_DIR."""
+    import os
+    import warnings
+
+    from nbclient import NotebookClient
+
+    from grooper_nb.auth import flows
+    from grooper_nb.profile import connect, sandbox_session
+
+    cache = tmp_path / "token-cache.json"
+    settings = {
+        "GROOPER_NB_TENANT": sandbox["tenant"]["domain"],
+        "GROOPER_NB_CLIENT_ID": grooper_app["client_id"],
+        "GROOPER_NB_CLIENT_SECRET": grooper_app["client_secret"],
+        "GROOPER_NB_TOKEN_CACHE": str(cache),
+    }
+    # what notebook 02's sign-in leaves behind: this user's refresh token in the cache
+    real = connect(
+        sandbox=False,
+        tenant=settings["GROOPER_NB_TENANT"],
+        client_id=settings["GROOPER_NB_CLIENT_ID"],
+        client_secret=settings["GROOPER_NB_CLIENT_SECRET"],
+        session=sandbox_session(sandbox["proxy"], sandbox["ca_bundle"]),
+        token_cache=cache,
+        env_file=False,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", flows.RopcWarning)
+        flows.ropc(real, plain_user["upn"], plain_user["password"], ["User.Read"])
+
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    params = nb.cells[next(i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", []))]
+    params.source += (
+        f"\ngrooper_app = s2s_app = bootstrap_app = middle_tier_app = None\nuser_upn = {plain_user['upn']!r}"
+    )
+    unused_sandbox_dir = tmp_path / "no-sandbox-here"
+    env = {k: v for k, v in os.environ.items() if k.upper() != "NO_PROXY"}
+    env.update(sandbox["env"], **settings, GROOPER_NB_SANDBOX_DIR=str(unused_sandbox_dir))
+    NotebookClient(
+        nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+    ).execute(env=env)
+
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    text = json.dumps(outputs)
+    assert not [o for o in outputs if o.get("output_type") == "error"], "a cell raised"
+    assert not unused_sandbox_dir.exists(), "a sandbox was started"
+    assert "SANDBOX</span>" not in text and text.count("Skipped:") == 3
+    assert not JWT_RE.search(text)
