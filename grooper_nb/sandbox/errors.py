@@ -185,7 +185,7 @@ CATALOGUE: dict[int, Entry] = {
         "new keys for your app: https://aka.ms/NewClientSecret, or consider using certificate credentials "
         "for added security: https://aka.ms/certCreds.",
     ),
-    9002313: Entry("invalid_request", "Invalid request. Request is malformed or invalid."),
+    9002313: Entry("invalid_request", "Invalid request. Request is malformed or invalid.{detail}"),
     900144: Entry("invalid_request", "The request body must contain the following parameter: '{param}'."),
     901002: Entry("invalid_request", "The 'resource' request parameter is not supported."),
     9001023: Entry(
@@ -199,6 +199,13 @@ CATALOGUE: dict[int, Entry] = {
         "with /.default suffixed to the resource identifier (application ID URI).",
     ),
 }
+
+
+class _Params(dict):
+    """Message parameters; an optional one (``{detail}``) that was not given reads as nothing."""
+
+    def __missing__(self, key: str) -> str:
+        return ""
 
 
 class AADSTSError(Exception):
@@ -215,7 +222,7 @@ class AADSTSError(Exception):
         self.error = error or entry.error
         self.suberror = entry.suberror
         self.status = entry.status or (401 if self.error == "invalid_client" else 400)
-        self.message = entry.message.format(**params)
+        self.message = entry.message.format_map(_Params(params))
         super().__init__(f"AADSTS{code}: {self.message}")
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import uuid
 from typing import Any
 
@@ -95,21 +96,24 @@ def describe() -> Response:
 
 @_admin.post("/clock/advance")
 def clock_advance() -> Response:
-    body = request.get_json(silent=True) or {}
-    try:
-        seconds = float(body["seconds"])
-    except (KeyError, TypeError, ValueError):
-        return _json({"error": 'body must be JSON {"seconds": N}'}, 400)
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return _json({"error": 'body must be a JSON object {"seconds": N}'}, 400)
+    seconds = body.get("seconds")
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not 0 <= seconds < math.inf:
+        return _json({"error": '"seconds" must be a finite number of seconds, 0 or more'}, 400)
+    upn, user_code = body.get("upn"), body.get("user_code")
+    if not isinstance(upn, (str, type(None))) or not isinstance(user_code, (str, type(None))):
+        return _json({"error": '"upn" and "user_code" must be strings'}, 400)
     user_id = None
-    if body.get("upn"):
-        user = _store().user_by_upn(body["upn"])
+    if upn:
+        user = _store().user_by_upn(upn)
         if user is None:
-            return _json({"error": f"no user {body['upn']!r}"}, 404)
+            return _json({"error": f"no user {upn!r}"}, 404)
         user_id = user["id"]
-    user_code = body.get("user_code") or None
-    if user_code is not None and _store().device_code_by_user_code(user_code) is None:
+    if user_code and _store().device_code_by_user_code(user_code) is None:
         return _json({"error": f"no device code with user code {user_code!r}"}, 404)
-    aged = _store().advance_clock(seconds, user_id=user_id, user_code=user_code)
+    aged = _store().advance_clock(float(seconds), user_id=user_id, user_code=user_code or None)
     return _json({"advanced_seconds": seconds, "aged": aged})
 
 

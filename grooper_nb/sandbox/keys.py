@@ -157,6 +157,8 @@ class SigningKeys:
             signature = b64url_decode(sig_seg)
         except (ValueError, TypeError) as exc:
             raise jwt.DecodeError("not a compact JWS") from exc
+        if not isinstance(header, dict) or not isinstance(claims, dict):
+            raise jwt.DecodeError("the header and the claims of a JWT are JSON objects")
         key = self.by_kid(str(header.get("kid", "")))
         if key is None or header.get("alg") != "RS256":
             raise jwt.InvalidSignatureError("unknown signing key")

@@ -52,7 +52,11 @@ def redirect_uri_matches(registered: list[str], given: str) -> bool:
     """Exact match, except Entra's loopback rule: ``http://localhost``/``127.0.0.1`` match on any port."""
     if given in registered:
         return True
-    g_parts = urlsplit(given)
+    try:
+        g_parts = urlsplit(given)
+        g_parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        return False
     if g_parts.scheme != "http" or g_parts.hostname not in ("localhost", "127.0.0.1", "::1"):
         return False
     for uri in registered:

@@ -62,10 +62,18 @@ def _ok(body: dict[str, Any]) -> Response:
 
 
 def _require(form: Any, name: str) -> str:
-    value = form.get(name)
+    """The parameter's value without surrounding blanks; AADSTS900144 when it is missing or blank."""
+    value = (form.get(name) or "").strip()
     if not value:
         raise AADSTSError(900144, param=name)
     return value
+
+
+def _reject_duplicates(form: Any) -> None:
+    """RFC 6749 §3.1: request parameters must not be included more than once (AADSTS9002313)."""
+    for name, values in form.lists():
+        if len(values) > 1:
+            raise AADSTSError(9002313, detail=f" The parameter '{name}' is included more than once.")
 
 
 # -- the endpoint ---------------------------------------------------------------------------------------
@@ -75,6 +83,7 @@ def _require(form: Any, name: str) -> str:
 def token(segment: str) -> Response:
     tenant = tenant_or_raise(segment)
     form = request.form
+    _reject_duplicates(form)
     grant_type = _require(form, "grant_type")
     if form.get("resource"):
         raise AADSTSError(901002)
@@ -96,6 +105,7 @@ def token(segment: str) -> Response:
 def devicecode(segment: str) -> Response:
     """Device authorization (§1.5f): the user code a person types at ``{browser_url}/devicelogin``."""
     tenant = tenant_or_raise(segment)
+    _reject_duplicates(request.form)
     client_id = _require(request.form, "client_id")
     app = store().application(client_id)
     if app is None:
@@ -132,8 +142,8 @@ def _basic_auth() -> tuple[str | None, str | None]:
     if not header.lower().startswith("basic "):
         return None, None
     try:
-        decoded = base64.b64decode(header[6:].strip()).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
+        decoded = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8")
+    except ValueError:  # not base64 (binascii.Error), not ASCII, not UTF-8 (UnicodeDecodeError)
         return None, None
     user, _, password = decoded.partition(":")
     return unquote_plus(user), unquote_plus(password)
@@ -390,7 +400,7 @@ def authorization_code(tenant: dict, app: dict, form: Any) -> Response:
             computed = b64url(hashlib.sha256(verifier.encode("ascii", "replace")).digest())
         else:
             computed = verifier
-        if not verifier or not hmac.compare_digest(computed, challenge):
+        if not verifier or not hmac.compare_digest(computed.encode(), challenge.encode()):
             raise AADSTSError(501481)
     if not store().redeem_code(code):  # another request redeemed it in the meantime
         raise AADSTSError(54005)
@@ -459,6 +469,8 @@ def client_credentials(tenant: dict, app: dict, form: Any) -> Response:
             raise AADSTSError(1002012, scope=raw)
     scopes = parse_scopes(store(), text, tenant_name=tenant["display_name"])
     resource = _one_resource(scopes, strict=True)
+    if resource is None:
+        raise AADSTSError(1002012, scope=text)
     client_sp = store().service_principal(app["appId"])
     grant = Grant(
         tenant=tenant,
