@@ -31,10 +31,14 @@ __all__ = ["CATALOGUE", "AADSTSError", "Entry", "error_body", "error_headers"]
 
 @dataclass(frozen=True)
 class Entry:
+    """One AADSTS code: the OAuth ``error`` it rides on, its message template, Entra's ``suberror``.
+
+    The HTTP status follows from ``error``: 401 for ``invalid_client``, 400 for everything else (§3.1).
+    """
+
     error: str
     message: str
     suberror: str | None = None
-    status: int | None = None  # None: 401 for invalid_client, else 400
 
 
 _INVALID_USER_CODE_HINT = "To sign into this application, the account must be added to the directory."
@@ -92,10 +96,21 @@ CATALOGUE: dict[int, Entry] = {
         "The provided authorization code or refresh token has expired due to inactivity. Send a new "
         "interactive authorization request for this user and resource.",
     ),
+    70005: Entry(
+        "unsupported_response_type", "response_type '{response_type}' is not enabled for the application."
+    ),
+    70007: Entry(
+        "invalid_request",
+        "The provided value '{response_mode}' for the input parameter 'response_mode' is not supported. "
+        "Expected 'query', 'fragment' or 'form_post'.",
+    ),
+    700054: Entry(
+        "unsupported_response_type", "response_type 'id_token' is not enabled for the application."
+    ),
     70011: Entry(
         "invalid_scope",
-        "The provided request must include a 'scope' input parameter. The provided value for the input "
-        "parameter 'scope' is not valid. The scope {scope} is not valid.{detail}",
+        "The provided value for the input parameter 'scope' is not valid. The scope {scope} is not valid."
+        "{detail}",
     ),
     70016: Entry(
         "authorization_pending", "OAuth 2.0 device flow error. Authorization is pending. Continue polling."
@@ -139,6 +154,12 @@ CATALOGUE: dict[int, Entry] = {
         "using it for user assertion, or request a new token.",
     ),
     50013: Entry("invalid_grant", "Assertion failed signature validation. [Reason - {detail}]"),
+    50149: Entry(
+        "invalid_request",
+        "Invalid Code_Challenge_method parameter. The code_challenge_method '{method}' is not supported: "
+        "use 'S256' (or 'plain').",
+    ),
+    501491: Entry("invalid_request", "Invalid size of Code_Challenge parameter."),
     501481: Entry(
         "invalid_grant",
         "The Code_Verifier does not match the code_challenge supplied in the authorization request.",
@@ -188,6 +209,11 @@ CATALOGUE: dict[int, Entry] = {
     9002313: Entry("invalid_request", "Invalid request. Request is malformed or invalid.{detail}"),
     900144: Entry("invalid_request", "The request body must contain the following parameter: '{param}'."),
     901002: Entry("invalid_request", "The 'resource' request parameter is not supported."),
+    9002331: Entry(
+        "invalid_request",
+        "Application '{client_id}'({client_name}) is configured for use by Azure Active Directory users "
+        "only. Please do not use the /consumers endpoint to serve this request.",
+    ),
     9001023: Entry(
         "invalid_request",
         "The grant type is not supported over the /common or /consumers endpoints. Please use the "
@@ -221,7 +247,7 @@ class AADSTSError(Exception):
         self.code = code
         self.error = error or entry.error
         self.suberror = entry.suberror
-        self.status = entry.status or (401 if self.error == "invalid_client" else 400)
+        self.status = 401 if self.error == "invalid_client" else 400
         self.message = entry.message.format_map(_Params(params))
         super().__init__(f"AADSTS{code}: {self.message}")
 

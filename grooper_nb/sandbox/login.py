@@ -24,7 +24,15 @@ from flask import Blueprint, Flask, Response, current_app, g, render_template, r
 
 from .errors import AADSTSError, error_body, error_headers
 
-__all__ = ["bp", "create_login_app", "json_response", "resolve_tenant", "store", "tenant_or_raise"]
+__all__ = [
+    "bp",
+    "check_audience",
+    "create_login_app",
+    "json_response",
+    "resolve_tenant",
+    "store",
+    "tenant_or_raise",
+]
 
 bp = Blueprint("discovery", __name__)
 
@@ -124,6 +132,20 @@ def tenant_or_raise(segment: str, *, error: str | None = None) -> dict[str, Any]
     return tenant
 
 
+def check_audience(segment: str, app: dict[str, Any]) -> None:
+    """``/consumers`` serves Microsoft accounts, which the sandbox has none of (§1.1).
+
+    An app for Entra users only (AzureADMyOrg, AzureADMultipleOrgs) gets AADSTS9002331 there, as from
+    Entra; an app that also takes personal accounts gets 90002 (no Microsoft-account directory here).
+    The consumer tenant's GUID never resolves at all (90002 from :func:`tenant_or_raise`).
+    """
+    if segment.lower() != "consumers":
+        return
+    if app.get("signInAudience") in ("AzureADMyOrg", "AzureADMultipleOrgs", None):
+        raise AADSTSError(9002331, client_id=app["appId"], client_name=app["displayName"])
+    raise AADSTSError(90002, tenant=segment)
+
+
 # -- discovery (§1.2) ---------------------------------------------------------------------------------
 
 
@@ -137,7 +159,11 @@ def _discovery_doc(segment: str, *, v2: bool) -> dict[str, Any]:
         if pseudo and segment.lower() != "consumers"
         else (CONSUMERS_TENANT_ID if pseudo else tenant["id"])
     )
-    oauth = f"{base}/{path_tenant}/oauth2/v2.0" if v2 else f"{base}/{path_tenant}/oauth2"
+    # The v1 document names the v2.0 authorize/token/devicecode endpoints: the sandbox serves only the v2.0
+    # protocol (scope=, not the v1 resource=), and an advertised v1 URL would be a 404. v1 clients that
+    # read the document for its issuer and keys (token validation) get the real v1 values.
+    oauth = f"{base}/{path_tenant}/oauth2/v2.0"
+    logout = f"{oauth}/logout" if v2 else f"{base}/{path_tenant}/oauth2/logout"
     doc: dict[str, Any] = {
         "token_endpoint": f"{oauth}/token",
         "token_endpoint_auth_methods_supported": [
@@ -160,7 +186,7 @@ def _discovery_doc(segment: str, *, v2: bool) -> dict[str, Any]:
         "device_authorization_endpoint": f"{oauth}/devicecode",
         "http_logout_supported": True,
         "frontchannel_logout_supported": True,
-        "end_session_endpoint": f"{oauth}/logout",
+        "end_session_endpoint": logout,
         "claims_supported": [
             "sub",
             "iss",
@@ -182,7 +208,6 @@ def _discovery_doc(segment: str, *, v2: bool) -> dict[str, Any]:
             "c_hash",
             "email",
         ],
-        "kerberos_endpoint": f"{base}/{path_tenant}/kerberos",
         "tenant_region_scope": None if pseudo else "NA",
         "cloud_instance_name": "microsoftonline.com",
         "cloud_graph_host_name": "graph.windows.net",

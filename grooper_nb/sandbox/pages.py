@@ -34,7 +34,7 @@ from flask import Blueprint, Response, g, make_response, redirect, render_templa
 
 from .errors import AADSTSError, error_body
 from .issuance import client_info, known_scope_values, parse_scopes
-from .login import browser_url, issuer_origin, store, tenant_or_raise
+from .login import browser_url, check_audience, issuer_origin, store, tenant_or_raise
 from .signin import check_password, needs_mfa
 from .store import redirect_uris
 
@@ -89,14 +89,17 @@ def authorize(segment: str) -> Response:
     redirect_uri = args.get("redirect_uri") or (redirect_uris(app) or [""])[0]
     if not redirect_uri_matches(redirect_uris(app), redirect_uri):
         raise AADSTSError(50011, redirect_uri=redirect_uri, client_id=client_id)
+    check_audience(segment, app)
     g.page_errors = False
+    response_type = set((args.get("response_type") or "").split())
     flow: dict[str, Any] = {
         "kind": "authorize",
         "segment": segment,
         "tenant_id": tenant["id"],
         "client_id": app["appId"],
         "redirect_uri": redirect_uri,
-        "response_mode": args.get("response_mode") or "query",
+        # Implicit and hybrid responses travel in the fragment by default, codes in the query (§1.4).
+        "response_mode": args.get("response_mode") or ("query" if response_type <= {"code"} else "fragment"),
         "state": args.get("state"),
         "nonce": args.get("nonce"),
         "scope": args.get("scope", ""),
@@ -110,16 +113,7 @@ def authorize(segment: str) -> Response:
         "stage": SIGNIN,
     }
     try:
-        if args.get("response_type", "") != "code":
-            raise (
-                AADSTSError(900144, param="response_type")
-                if not args.get("response_type")
-                else _unsupported()
-            )
-        if flow["response_mode"] not in ("query", "fragment", "form_post"):
-            raise AADSTSError(900144, param="response_mode")
-        if flow["code_challenge_method"] not in (None, "S256", "plain"):
-            raise AADSTSError(900144, param="code_challenge_method")
+        _check_authorize_request(args, response_type, flow)
         if not flow["scope"].strip():
             raise AADSTSError(900144, param="scope")
         scopes = parse_scopes(store(), flow["scope"], tenant_name=tenant["display_name"])
@@ -151,12 +145,30 @@ def authorize(segment: str) -> Response:
     return _signin_page(flow_id, flow)
 
 
-def _unsupported() -> AADSTSError:
-    exc = AADSTSError(900144, param="response_type", error="unsupported_response_type")
-    exc.message = (
-        "The provided value for the input parameter 'response_type' is not allowed for this request."
-    )
-    return exc
+def _check_authorize_request(args: Any, response_type: set[str], flow: dict) -> None:
+    """What /authorize refuses on the redirect (§1.4, §3.2).
+
+    The sandbox implements the authorization code flow only. Implicit and hybrid requests get what Entra
+    answers for an app without implicit grant enabled (the seeded apps): AADSTS70005 for ``token``,
+    700054 for ``id_token``.
+    """
+    if not response_type:
+        raise AADSTSError(900144, param="response_type")
+    if flow["response_mode"] not in ("query", "fragment", "form_post"):
+        mode = flow["response_mode"]
+        flow["response_mode"] = "query"  # the error itself has to travel somehow
+        raise AADSTSError(70007, response_mode=mode)
+    if "token" in response_type:
+        raise AADSTSError(70005, response_type="token")
+    if "id_token" in response_type:
+        raise AADSTSError(700054)
+    if response_type != {"code"}:
+        raise AADSTSError(70005, response_type=args.get("response_type"))
+    challenge, method = flow["code_challenge"], flow["code_challenge_method"]
+    if method not in (None, "S256", "plain"):
+        raise AADSTSError(50149, method=method)
+    if challenge is not None and not 43 <= len(challenge) <= 128:  # RFC 7636 §4.1-4.2
+        raise AADSTSError(501491)
 
 
 # -- sign-in, MFA, consent ----------------------------------------------------------------------
@@ -554,6 +566,7 @@ def adminconsent(segment: str) -> Response:
     redirect_uri = request.args.get("redirect_uri") or (redirect_uris(app) or [""])[0]
     if not redirect_uri_matches(redirect_uris(app), redirect_uri):
         raise AADSTSError(50011, redirect_uri=redirect_uri, client_id=client_id)
+    check_audience(segment, app)
     g.page_errors = False
     v2 = "/v2.0/" in request.path
     flow = {
@@ -634,22 +647,31 @@ def _admin_redirect(flow: dict, params: dict[str, Any]) -> Response:
 @bp.route("/<segment>/oauth2/v2.0/logout", methods=["GET", "POST"])
 @bp.route("/<segment>/oauth2/logout", methods=["GET", "POST"])
 def logout(segment: str) -> Response:
-    """§1.9: end the browser session; go to ``post_logout_redirect_uri`` if given."""
+    """§1.9: end the browser session; then go to ``post_logout_redirect_uri`` if an app registered it.
+
+    The address must match a redirect URI of the app named by ``client_id`` (of any app in the tenant
+    when there is none), with Entra's loopback rule; anything else shows the signed-out page, so the
+    sign-out URL is never an open redirect.
+    """
     sid = request.cookies.get(SESSION_COOKIE)
     if sid:
         store().delete_session(sid)
-    target = request.values.get("post_logout_redirect_uri")
-    resp = (
-        redirect(target, code=302)
-        if target
-        else _message(
+    target = request.values.get("post_logout_redirect_uri") or ""
+    if target and _registered_logout_target(target, request.values.get("client_id")):
+        resp = redirect(_reachable_redirect(target), code=302)
+    else:
+        resp = _message(
             "You signed out of your account",
             "It's a good idea to close all browser windows.",
             element_id="signed-out",
         )
-    )
     resp.delete_cookie(SESSION_COOKIE, path="/")
     return resp
+
+
+def _registered_logout_target(target: str, client_id: str | None) -> bool:
+    apps = [store().application(client_id)] if client_id else store().applications()
+    return any(app and redirect_uri_matches(redirect_uris(app), target) for app in apps)
 
 
 @bp.get("/common/oauth2/nativeclient")

@@ -40,7 +40,7 @@ from .issuance import (
     response_scope,
 )
 from .keys import b64url, b64url_decode, thumbprint_sha1, thumbprint_sha256
-from .login import PSEUDO_TENANTS, browser_url, json_response, origin, store, tenant_or_raise
+from .login import PSEUDO_TENANTS, browser_url, check_audience, json_response, origin, store, tenant_or_raise
 from .signin import check_enabled, check_password, needs_mfa
 from .store import OIDC_SCOPES, hash_secret
 
@@ -98,6 +98,7 @@ def token(segment: str) -> Response:
     app = store().application(client_id)
     if app is None:
         raise AADSTSError(700016, client_id=client_id, tenant_name=tenant["domain"])
+    check_audience(segment, app)
     return handler(tenant, app, form)
 
 
@@ -110,6 +111,7 @@ def devicecode(segment: str) -> Response:
     app = store().application(client_id)
     if app is None:
         raise AADSTSError(700016, client_id=client_id, tenant_name=tenant["domain"])
+    check_audience(segment, app)
     scope = _require(request.form, "scope")
     scopes = parse_scopes(store(), scope, tenant_name=tenant["display_name"])
     for entry in scopes.resources:

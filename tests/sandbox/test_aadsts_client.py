@@ -206,3 +206,49 @@ def test_90002_unknown_tenant_on_authorize_shows_an_error_page(sandbox, sandbox_
     assert resp.status_code == 400 and "Location" not in resp.headers
     assert_aadsts(page_error_details(resp.text), 90002)
     assert 'id="sandbox-badge"' in resp.text
+
+
+def test_70011_says_one_thing_the_scope_is_not_valid(sandbox, sandbox_env):
+    person = user(sandbox, "adele.vance")
+    client, _ = pca(sandbox, BOOTSTRAP)
+    result = client.acquire_token_by_username_password(
+        person["upn"], person["password"], scopes=["User.Reed"]
+    )
+    message = result["error_description"].split("\r\n")[0]
+    assert message == (
+        "AADSTS70011: The provided value for the input parameter 'scope' is not valid. "
+        "The scope User.Reed is not valid."
+    )
+
+
+def test_client_credentials_on_consumers_for_an_organizational_app_is_9002331(sandbox, sandbox_env):
+    s2s = app(sandbox, S2S)
+    resp = requests.post(
+        token_url(sandbox, "consumers"),
+        data={
+            "grant_type": "client_credentials",
+            "client_id": s2s["client_id"],
+            "client_secret": s2s["client_secret"],
+            "scope": GRAPH_DEFAULT[0],
+        },
+        timeout=30,
+    )
+    assert resp.status_code == 400, resp.text
+    assert_aadsts(resp.json(), 9002331, error="invalid_request")
+    assert s2s["client_id"] in resp.json()["error_description"]
+
+
+def test_device_code_on_consumers_for_an_organizational_app_is_9002331(sandbox, sandbox_env):
+    resp = requests.post(
+        "https://login.microsoftonline.com/consumers/oauth2/v2.0/devicecode",
+        data={"client_id": app(sandbox, BOOTSTRAP)["client_id"], "scope": "User.Read"},
+        timeout=30,
+    )
+    assert resp.status_code == 400, resp.text
+    assert_aadsts(resp.json(), 9002331, error="invalid_request")
+
+
+def test_the_microsoft_account_tenant_is_not_this_tenant(sandbox, sandbox_env):
+    msa = "9188040d-6c67-4c5b-b112-36a304b66dad"
+    resp = requests.post(token_url(sandbox, msa), data={"grant_type": "client_credentials"}, timeout=30)
+    assert_aadsts(resp.json(), 90002, error="invalid_request")

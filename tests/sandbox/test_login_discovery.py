@@ -89,3 +89,27 @@ def test_resource_hosts_answer_their_own_error_envelopes(sandbox, sandbox_env):
     assert 'client_id="00000003-0000-0ff1-ce00-000000000000"' in spo.headers["WWW-Authenticate"]
     ews = requests.post("https://outlook.office365.com/EWS/Exchange.asmx", timeout=30)
     assert ews.status_code == 401 and ews.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+@pytest.mark.parametrize("version", ["v1", "v2"])
+@pytest.mark.parametrize("by", ["id", "common"])
+def test_every_endpoint_a_discovery_document_names_is_served(sandbox, sandbox_env, version, by):
+    """No advertised endpoint is a 404: a v1 client following the v1 document must reach something real."""
+    base = authority(sandbox) if by == "id" else f"{LOGIN}/common"
+    doc_url = (
+        f"{base}/v2.0/.well-known/openid-configuration"
+        if version == "v2"
+        else (f"{base}/.well-known/openid-configuration")
+    )
+    doc = requests.get(doc_url, timeout=30).json()
+    for key, method in (
+        ("authorization_endpoint", "GET"),
+        ("token_endpoint", "POST"),
+        ("device_authorization_endpoint", "POST"),
+        ("end_session_endpoint", "GET"),
+        ("jwks_uri", "GET"),
+    ):
+        resp = requests.request(method, doc[key], allow_redirects=False, timeout=30)
+        assert resp.status_code != 404, (key, doc[key])
+        assert resp.status_code < 500, (key, doc[key], resp.status_code)
+    assert "kerberos_endpoint" not in doc  # not served, so not advertised

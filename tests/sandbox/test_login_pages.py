@@ -5,8 +5,11 @@ Tests that grant consent run on a sandbox of their own (``private_sandbox``, ``f
 
 from __future__ import annotations
 
+from urllib.parse import parse_qs, urlencode, urlsplit
+
 import jwt
 import msal
+import pytest
 import requests
 
 from tests.sandbox.identity_helpers import (
@@ -280,3 +283,108 @@ def test_admin_consent_cancel_redirects_permission_denied(sandbox, sandbox_env):
         "error_description": "The admin canceled the request",
         "state": "st8",
     }
+
+
+# -- /authorize request errors (reference §1.4, §3.2) -------------------------------------------------------
+
+
+def _authorize_url(sandbox, **params):
+    query = {
+        "client_id": app(sandbox, BOOTSTRAP)["client_id"],
+        "redirect_uri": "http://localhost:53210",
+        "scope": "openid User.Read",
+        "state": "st",
+        "nonce": "n",
+        "response_type": "code",
+        **params,
+    }
+    return f"{authority(sandbox)}/oauth2/v2.0/authorize?{urlencode(query)}"
+
+
+def _redirect_params(resp):
+    assert resp.status_code == 302, (resp.status_code, resp.text[:300])
+    parts = urlsplit(resp.headers["Location"])
+    return {k: v[0] for k, v in parse_qs(parts.query or parts.fragment).items()}
+
+
+@pytest.mark.parametrize(
+    ("response_type", "code"),
+    [("token", 70005), ("id_token token", 70005), ("id_token", 700054), ("code id_token", 700054)],
+)
+def test_implicit_response_types_are_refused_as_for_an_app_without_implicit_grant(
+    sandbox, sandbox_env, response_type, code
+):
+    resp = requests.get(
+        _authorize_url(sandbox, response_type=response_type), allow_redirects=False, timeout=30
+    )
+    params = _redirect_params(resp)
+    assert params["error"] == "unsupported_response_type" and params["state"] == "st"
+    assert params["error_description"].startswith(f"AADSTS{code}: ")
+    # Implicit responses travel in the fragment, and so does their error.
+    assert "#" in resp.headers["Location"] and "?" not in resp.headers["Location"]
+
+
+def test_an_unsupported_response_mode_is_70007(sandbox, sandbox_env):
+    resp = requests.get(_authorize_url(sandbox, response_mode="bogus"), allow_redirects=False, timeout=30)
+    params = _redirect_params(resp)
+    assert params["error"] == "invalid_request" and params["error_description"].startswith("AADSTS70007: ")
+
+
+def test_an_unknown_code_challenge_method_is_50149_not_a_missing_parameter(sandbox, sandbox_env):
+    url = _authorize_url(sandbox, code_challenge="c" * 43, code_challenge_method="S512")
+    params = _redirect_params(requests.get(url, allow_redirects=False, timeout=30))
+    assert params["error"] == "invalid_request"
+    assert params["error_description"].startswith("AADSTS50149: ")
+    assert "must contain the following parameter" not in params["error_description"]
+
+
+def test_a_code_challenge_of_the_wrong_size_is_501491(sandbox, sandbox_env):
+    url = _authorize_url(sandbox, code_challenge="too-short", code_challenge_method="S256")
+    params = _redirect_params(requests.get(url, allow_redirects=False, timeout=30))
+    assert params["error"] == "invalid_request" and params["error_description"].startswith("AADSTS501491: ")
+
+
+# -- /consumers is Microsoft accounts, not this tenant ------------------------------------------------------
+
+
+def test_authorize_on_consumers_for_an_organizational_app_shows_9002331(sandbox, sandbox_env):
+    boot = app(sandbox, BOOTSTRAP)
+    url = _authorize_url(sandbox).replace(f"/{sandbox['tenant']['id']}/", "/consumers/")
+    resp = requests.get(url, allow_redirects=False, timeout=30)
+    assert resp.status_code == 400 and "Location" not in resp.headers
+    details = page_error_details(resp.text)
+    assert_aadsts(details, 9002331, error="invalid_request")
+    assert boot["client_id"] in details["error_description"] and "/consumers" in details["error_description"]
+
+
+# -- sign-out goes only where an app registered it ----------------------------------------------------------
+
+
+def _logout(sandbox, **params):
+    url = f"{sandbox['browser_url']}/common/oauth2/v2.0/logout?{urlencode(params)}"
+    return requests.get(url, allow_redirects=False, timeout=30)
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/phish", "http://[::1", "javascript:alert(1)"])
+def test_logout_does_not_redirect_to_an_unregistered_address(sandbox, sandbox_env, target):
+    resp = _logout(sandbox, post_logout_redirect_uri=target)
+    assert resp.status_code == 200 and "Location" not in resp.headers
+    assert 'id="signed-out"' in resp.text
+
+
+def test_logout_redirects_to_a_redirect_uri_the_app_registered(sandbox, sandbox_env):
+    boot = app(sandbox, BOOTSTRAP)
+    query = {"post_logout_redirect_uri": "http://localhost:53400", "client_id": boot["client_id"]}
+    resp = requests.get(
+        f"{sandbox['browser_url']}/common/oauth2/v2.0/logout?{urlencode(query)}",
+        allow_redirects=False,
+        timeout=30,
+    )
+    assert resp.status_code == 302 and resp.headers["Location"] == "http://localhost:53400"
+    other = {**query, "post_logout_redirect_uri": "https://grooper.example.com/signed-out"}
+    resp = requests.get(
+        f"{sandbox['browser_url']}/common/oauth2/v2.0/logout?{urlencode(other)}",
+        allow_redirects=False,
+        timeout=30,
+    )
+    assert resp.status_code == 200 and "Location" not in resp.headers
