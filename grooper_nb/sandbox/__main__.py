@@ -43,7 +43,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     seeding = argparse.ArgumentParser(add_help=False)
     seeding.add_argument("--seed", type=int, help="seed of the generated tenant (default 42)")
-    seeding.add_argument("--scale", type=_scale, help="small (default), large, or a message count")
+    seeding.add_argument(
+        "--scale",
+        type=_scale,
+        help="small (default), large, or a message count; only small is implemented so far (the others are "
+        "accepted and recorded, and seed the small tenant)",
+    )
 
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sub.add_parser(

@@ -6,7 +6,9 @@
   they answer each service's real error envelope (reference §5.7 Graph, §7 SharePoint REST, §8 EWS), so a
   client that gets that far sees a Microsoft-shaped failure, not a sandbox one.
 * :func:`create_browser_app` — plain http on loopback: the pages a person opens (sign-in, device login,
-  admin consent, the nativeclient landing page) plus the admin endpoints under ``/_sandbox/``:
+  admin consent, the nativeclient landing page) plus the admin endpoints under ``/_sandbox/``, which
+  answer only requests addressed to the browser_url and, when they change something, coming from it
+  (:func:`admin_refusal`: no DNS rebinding, no cross-site requests from a page in the same browser):
 
   ======================================  =================================================================
   ``GET  /_sandbox/health``               ``{"status": "ok", "tenant": ...}``
@@ -26,12 +28,13 @@ import json
 import math
 import uuid
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, Response, current_app, request
 
 from .login import create_login_app
 
-__all__ = ["create_browser_app", "create_tls_app"]
+__all__ = ["admin_refusal", "create_browser_app", "create_tls_app"]
 
 LOGIN_HOST = "login.microsoftonline.com"
 
@@ -59,7 +62,35 @@ def create_browser_app(store: Any, *, browser_url: str) -> Flask:
     """The plain-http loopback side: person-facing pages and ``/_sandbox/`` admin endpoints."""
     app = create_login_app(store, browser_url=browser_url, person_pages_only=True)
     app.register_blueprint(_admin)
+    app.before_request(_guard_admin)
     return app
+
+
+def admin_refusal(browser_url: str, host: str, method: str, origin: str | None) -> str | None:
+    """Why an admin request must be refused, or None. Loopback is not a boundary a browser respects:
+
+    * ``Host`` must be the browser_url's ``host:port`` — a page on a domain that resolves to 127.0.0.1
+      (DNS rebinding) sends its own name;
+    * a state-changing request that carries an ``Origin`` must come from the browser_url itself — a
+      cross-site page's form or fetch says where it came from (``null`` included). Scripts and the
+      launcher send no ``Origin``; the sandbox's own pages are same-origin.
+    """
+    own = urlsplit(browser_url)
+    if host.lower() != own.netloc.lower():
+        return f"refused: Host {host!r} is not this sandbox's {own.netloc}"
+    if method not in ("GET", "HEAD", "OPTIONS") and origin is not None:
+        if origin.rstrip("/").lower() != f"{own.scheme}://{own.netloc}".lower():
+            return f"refused: a {method} from origin {origin!r}; only {own.scheme}://{own.netloc} may"
+    return None
+
+
+def _guard_admin() -> Response | None:
+    if not request.path.startswith("/_sandbox/") or request.path.startswith("/_sandbox/static/"):
+        return None
+    refusal = admin_refusal(
+        current_app.config["BROWSER_URL"], request.host, request.method, request.headers.get("Origin")
+    )
+    return _json({"error": refusal}, 403) if refusal else None
 
 
 # -- admin endpoints ------------------------------------------------------------------------------------

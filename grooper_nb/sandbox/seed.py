@@ -175,7 +175,12 @@ def _iso(when: dt.datetime) -> str:
 
 
 def seed_tenant(store: Store, *, seed: int = 42, scale: str = "small") -> None:
-    """Write the seed tenant into an empty ``store``."""
+    """Write the seed tenant into an empty ``store``.
+
+    ``seed`` and ``scale`` are recorded in the store's meta table (``meta("seed")``), which is what the
+    service reports for an existing tenant. Only the small tenant is implemented so far: ``scale`` is
+    recorded but seeds the same tenant.
+    """
     ids = _Ids(seed)
     tenant_id = ids.guid()
     tenant = {

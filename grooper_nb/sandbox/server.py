@@ -25,7 +25,6 @@ import signal
 import ssl
 import threading
 import time
-import urllib.parse
 from pathlib import Path
 from typing import Any
 
@@ -50,39 +49,46 @@ log = logging.getLogger("grooper_nb.sandbox.server")
 _HANDSHAKE_TIMEOUT = 10.0
 _IDLE_TIMEOUT = 120
 
-_SENSITIVE_PARAMS = frozenset(
-    {
-        "code",
-        "access_token",
-        "id_token",
-        "refresh_token",
-        "client_secret",
-        "client_assertion",
-        "assertion",
-        "password",
-        "passwd",
-        "code_verifier",
-        "otc",
-        "user_code",
-        "device_code",
-        "sig",
-    }
+# Parameters whose values never reach the log. With PKCE "plain" the code_challenge *is* the verifier.
+_SENSITIVE_PARAMS = (
+    "code",
+    "code_challenge",
+    "code_verifier",
+    "access_token",
+    "id_token",
+    "id_token_hint",
+    "refresh_token",
+    "client_secret",
+    "client_assertion",
+    "assertion",
+    "password",
+    "passwd",
+    "otc",
+    "user_code",
+    "device_code",
+    "sig",
+)
+# name=value wherever it stands (a query string, a form body, a request line quoted in an error message);
+# the name may be percent-encoded, the value ends at the next separator.
+_SENSITIVE_PAIR = re.compile(
+    r"(?i)(?<![\w%])("
+    + "|".join(name.replace("_", "(?:_|%5F)") for name in _SENSITIVE_PARAMS)
+    + r")=([^&\s'\"#;]*)"
 )
 _JWT_LIKE = re.compile(r"eyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]*")
 
 
-def redact_target(target: str) -> str:
-    """A request target safe to log: sensitive query values and anything JWT-shaped masked."""
-    path, sep, query = target.partition("?")
-    if sep:
-        parts = []
-        for pair in query.split("&"):
-            name, eq, _value = pair.partition("=")
-            if eq and urllib.parse.unquote_plus(name).lower() in _SENSITIVE_PARAMS:
-                pair = f"{name}=***"
-            parts.append(pair)
-        target = path + "?" + "&".join(parts)
-    return _JWT_LIKE.sub("eyJ***", target)
+def redact(text: str) -> str:
+    """``text`` safe to log: the value of every sensitive parameter and anything JWT-shaped masked.
+
+    >>> redact("/cb?state=abc&code=0.AAA&code_challenge=xyz")
+    '/cb?state=abc&code=***&code_challenge=***'
+    """
+    text = _SENSITIVE_PAIR.sub(lambda m: f"{m.group(1)}=***", text)
+    return _JWT_LIKE.sub("eyJ***", text)
+
+
+redact_target = redact  # a request target is just one more text
 
 
 def _handler_class():
@@ -91,14 +97,29 @@ def _handler_class():
     access = logging.getLogger("grooper_nb.sandbox.access")
 
     class Handler(WSGIRequestHandler):
-        """werkzeug's handler, with idle keep-alive threads reaped and a redacting access log."""
+        """werkzeug's handler: idle keep-alive threads reaped, every log line redacted, no ``Server``
+        header (it named werkzeug and Python; Microsoft's identity host sends none)."""
 
         timeout = _IDLE_TIMEOUT
 
+        def send_response(self, code: int, message: str | None = None) -> None:
+            self.log_request(code)
+            self.send_response_only(code, message)
+            self.send_header("Date", self.date_time_string())
+
         def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-            target = redact_target(getattr(self, "path", "") or "")
+            target = redact(getattr(self, "path", "") or "")
             host = self.headers.get("Host", "-") if getattr(self, "headers", None) else "-"
             access.info('%s "%s %s" %s %s', host, getattr(self, "command", "-"), target, code, size)
+
+        def log(self, type: str, message: str, *args: Any) -> None:
+            # Errors quote the raw request line (query string and all) - e.g. "Bad request syntax".
+            access.log(
+                logging.ERROR if type == "error" else logging.INFO,
+                "%s %s",
+                self.address_string(),
+                redact(message % args if args else message),
+            )
 
     return Handler
 
@@ -142,14 +163,26 @@ class _LateApp:
 
 
 class _ServiceRoutes:
-    """Service-private routes in front of the browser app: live describe, guarded by the admin key."""
+    """Service-private routes in front of the browser app: live describe, guarded by the admin key
+    (and, like every admin endpoint, answering only requests addressed to the browser_url)."""
 
-    def __init__(self, app: Any, key: str, describe: Any, identity: dict) -> None:
+    def __init__(self, app: Any, key: str, describe: Any, identity: dict, browser_url: str) -> None:
         self.app, self.key, self.describe, self.identity = app, key, describe, identity
+        self.browser_url = browser_url
 
     def __call__(self, environ, start_response):
+        from grooper_nb.sandbox.hosts import admin_refusal
+
         if environ.get("PATH_INFO") != DESCRIBE_PATH:
             return self.app(environ, start_response)
+        refusal = admin_refusal(
+            self.browser_url,
+            environ.get("HTTP_HOST", ""),
+            environ["REQUEST_METHOD"],
+            environ.get("HTTP_ORIGIN"),
+        )
+        if refusal:
+            return _plain(start_response, "403 Forbidden", refusal + "\n")
         given = environ.get("HTTP_" + KEY_HEADER.upper().replace("-", "_"), "")
         if not hmac.compare_digest(given.encode(), self.key.encode()):
             return _plain(start_response, "403 Forbidden", "missing or wrong sandbox admin key\n")
@@ -274,6 +307,10 @@ def _start(d: Path, seed: int, scale: str) -> tuple[Any, dict, dict]:
     from grooper_nb.sandbox.store import Store
 
     store = Store.open(d, seed=seed, scale=scale)
+    # An existing tenant keeps the seed it was made with, whatever this start was asked for: report
+    # that one, or a later `reset` without --seed would silently switch to another tenant.
+    made_with = store.meta("seed") or {}
+    seed, scale = made_with.get("seed", seed), made_with.get("scale", scale)
     try:
         hosts = impersonated_hosts(store.describe()["tenant"]["sharepoint_host"])
         ca = tls.ensure_ca(d / CA_DIR)
@@ -292,7 +329,11 @@ def _start(d: Path, seed: int, scale: str) -> tuple[Any, dict, dict]:
         identity = {"pid": os.getpid(), "state_dir": str(d)}
         tls_app.app = create_tls_app(store, browser_url=browser_url)
         browser_app.app = _ServiceRoutes(
-            create_browser_app(store, browser_url=browser_url), admin_key, store.describe, identity
+            create_browser_app(store, browser_url=browser_url),
+            admin_key,
+            store.describe,
+            identity,
+            browser_url,
         )
     except BaseException:
         with contextlib.suppress(Exception):

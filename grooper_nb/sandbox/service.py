@@ -111,7 +111,7 @@ def ensure_running(
 
     Safe to call from several processes at once: a lock file in the state dir makes them share one
     service. ``seed`` (default 42) and ``scale`` (default "small") only matter when the tenant is
-    created; a running service keeps its own (a warning says so if they differ).
+    created; an existing tenant keeps its own (a warning says so if they differ).
     """
     d = resolve_state_dir(state_dir)
     _make_state_dir(d)
@@ -153,7 +153,7 @@ def reset(
     """Stop, wipe the tenant (database, per-app certificates), start fresh; return the start JSON.
 
     The CA is kept, so CA bundles handed out before stay valid. Without ``seed``/``scale`` the
-    previous service's values are reused (else the defaults).
+    previous tenant's values are reused (as recorded in ``service.json``; else the defaults).
     """
     d = resolve_state_dir(state_dir)
     _make_state_dir(d)
@@ -281,11 +281,16 @@ def _start_json(meta: dict, described: dict) -> dict:
 
 
 def _warn_if_different(d: Path, seed: int | None, scale: str | None) -> None:
+    """Say so when the tenant in ``d`` was made with another seed/scale than the caller asked for.
+
+    ``service.json`` records the tenant's own values (read from its database by the server), so this
+    also catches a tenant made earlier with ``--seed 7`` and started again with the default.
+    """
     meta = read_meta(d) or {}
     for name, wanted in (("seed", seed), ("scale", scale)):
         if wanted is not None and meta.get(name) is not None and str(meta[name]) != str(wanted):
             warnings.warn(
-                f"the sandbox in {d} is already running with {name} {meta[name]}; "
+                f"the sandbox tenant in {d} was made with {name} {meta[name]}, not {wanted}; "
                 f"run `python -m grooper_nb.sandbox reset --{name} {wanted}` to switch",
                 stacklevel=3,
             )

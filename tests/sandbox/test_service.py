@@ -414,3 +414,96 @@ def test_importing_the_sandbox_starts_nothing_and_stays_off_the_client_side(tmp_
     assert child.returncode == 0, child.stderr
     assert child.stdout.strip() == "1 []"
     assert list(home.iterdir()) == [] and not (tmp_path / "sbx").exists()
+
+
+# --------------------------------------------------------------------------------------------------
+# the tenant's seed, as the store knows it
+
+
+def test_the_seed_of_an_existing_tenant_is_the_one_reported_and_kept(own_state_dir: Path, start_json) -> None:
+    seven = start_json(own_state_dir, "--seed", "7")
+    assert json.loads((own_state_dir / "service.json").read_text())["seed"] == 7
+    assert service.stop(own_state_dir)
+    again = start_json(own_state_dir)  # no --seed: the tenant in tenant.db is still seed 7's
+    assert again["tenant"]["id"] == seven["tenant"]["id"]
+    assert json.loads((own_state_dir / "service.json").read_text())["seed"] == 7
+    fresh = start_json(own_state_dir, command="reset")  # reset keeps the tenant's seed
+    assert fresh["tenant"]["id"] == seven["tenant"]["id"]
+
+
+# --------------------------------------------------------------------------------------------------
+# the admin endpoints answer only the browser_url origin
+
+
+def _admin_request(sandbox: dict, method: str, path: str, **headers: str) -> requests.Response:
+    return requests.request(
+        method,
+        f"{sandbox['browser_url']}/_sandbox/{path}",
+        json={"seconds": 0} if method == "POST" else None,
+        headers=headers,
+        proxies={"http": None},
+        timeout=10,
+    )
+
+
+@pytest.mark.parametrize("path", ["health", "describe", "service/describe"])
+def test_admin_endpoints_refuse_a_foreign_host_header(sandbox: dict, path: str) -> None:
+    """DNS rebinding: a page on evil.example resolving to 127.0.0.1 sends Host: evil.example:PORT."""
+    port = sandbox["browser_url"].rsplit(":", 1)[1]
+    key = json.loads((Path(sandbox["state_dir"]) / "service.json").read_text())["admin_key"]
+    headers = {"X-Grooper-Sandbox-Key": key}
+    assert _admin_request(sandbox, "GET", path, Host=f"evil.example:{port}", **headers).status_code == 403
+    assert _admin_request(sandbox, "GET", path, **headers).status_code == 200
+
+
+@pytest.mark.parametrize("origin", ["http://evil.example", "null", "http://localhost:1"])
+def test_state_changing_admin_requests_refuse_a_foreign_origin(sandbox: dict, origin: str) -> None:
+    """CSRF: a cross-site page's fetch or form carries its Origin; the browser_url's own pages do not."""
+    resp = _admin_request(sandbox, "POST", "clock/advance", Origin=origin)
+    assert resp.status_code == 403 and "origin" in resp.text.lower()
+    same = _admin_request(sandbox, "POST", "clock/advance", Origin=sandbox["browser_url"])
+    assert same.status_code == 200, same.text
+    assert _admin_request(sandbox, "POST", "clock/advance").status_code == 200  # a script sends no Origin
+
+
+# --------------------------------------------------------------------------------------------------
+# the log: no secret of any kind, wherever it is in a request
+
+
+def test_the_log_masks_every_secret_parameter_and_pkce_plain_challenges(sandbox: dict) -> None:
+    names = [
+        "code",
+        "code_challenge",
+        "code_verifier",
+        "client_assertion",
+        "assertion",
+        "refresh_token",
+        "password",
+        "client_secret",
+        "device_code",
+    ]
+    values = {name: f"LEAK-{name}-{os.urandom(4).hex()}" for name in names}
+    query = "&".join(f"{name}={value}" for name, value in values.items())
+    requests.get(
+        f"{sandbox['browser_url']}/common/oauth2/nativeclient?{query}", proxies={"http": None}, timeout=10
+    )
+    # A request line werkzeug cannot parse is logged as an error, request line and all.
+    with socket.create_connection(("127.0.0.1", int(sandbox["browser_url"].rsplit(":", 1)[1])), 10) as sock:
+        sock.sendall(f"GET /x?client_secret={values['client_secret']}x HTTP/1.1 junk\r\n\r\n".encode())
+        sock.recv(4096)
+    log_text = (Path(sandbox["state_dir"]) / "service.log").read_text()
+    assert "LEAK-code_challenge-" not in log_text  # with PKCE "plain" the challenge IS the verifier
+    assert [value for value in values.values() if value in log_text] == []
+    assert "code_challenge=***" in log_text
+
+
+def test_responses_do_not_name_the_server_software(sandbox: dict, sandbox_env) -> None:
+    tls = requests.get(
+        f"https://login.microsoftonline.com/{sandbox['tenant']['id']}/v2.0/.well-known/openid-configuration",
+        timeout=10,
+    )
+    browser = requests.get(f"{sandbox['browser_url']}/devicelogin", proxies={"http": None}, timeout=10)
+    for resp in (tls, browser):
+        assert resp.status_code == 200
+        server = resp.headers.get("Server", "")
+        assert "Werkzeug" not in server and "Python" not in server, server
