@@ -6,7 +6,8 @@ One function per grant, named after it: :func:`authorization_code`, :func:`refre
 * :func:`authenticate_client` — secret in the body or HTTP Basic, certificate assertion (PS256 +
   ``x5t#S256`` and RS256 + ``x5t``; MSAL pads its thumbprints; assertions may be reused), public clients;
   decides ``appidacr``/``azpacr`` (0 public, 1 secret, 2 certificate).
-* :func:`_delegated_token_response` — consent check, access/refresh/id tokens and ``client_info``.
+* :class:`Delegation` — what a delegated grant established (who, how, for what); the endpoint hands it to
+  :func:`_delegated_token_response` (consent check, access/refresh/id tokens and ``client_info``).
 
 MSAL traps honoured (msal-and-sandbox-notes.md §1.4–1.5): ``client_info=1`` in every request, device
 polls send ``device_code`` *and* ``code``, the id_token must echo the authorize ``nonce``.
@@ -20,6 +21,7 @@ import datetime as dt
 import hashlib
 import hmac
 import time
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote_plus, urlsplit
 
@@ -99,7 +101,10 @@ def token(segment: str) -> Response:
     if app is None:
         raise AADSTSError(700016, client_id=client_id, tenant_name=tenant["domain"])
     check_audience(segment, app)
-    return handler(tenant, app, form)
+    outcome = handler(tenant, app, form)
+    if isinstance(outcome, Delegation):
+        return _delegated_token_response(tenant, app, form, outcome)
+    return outcome
 
 
 @bp.post("/<segment>/oauth2/v2.0/devicecode")
@@ -296,31 +301,39 @@ def _consented_scp(
     return sorted(scp, key=str.lower)
 
 
-def _delegated_token_response(
-    *,
-    tenant: dict,
-    app: dict,
-    user: dict,
-    scopes: Scopes,
-    resource: ResourceScopes | None,
-    acr: str,
-    amr: list[str],
-    sid: str | None,
-    issuer_base: str,
-    form: Any,
-    nonce: str | None = None,
-    offline: bool | None = None,
-    rt_scope: str | None = None,
-) -> Response:
+@dataclass
+class Delegation:
+    """What a delegated grant established; :func:`_delegated_token_response` issues the tokens for it.
+
+    Each grant function checks its own evidence (a code, a refresh token, a password, an approved device
+    code, an incoming token) and returns one of these; the issuing is the same for all of them.
+    """
+
+    user: dict
+    scopes: Scopes
+    resource: ResourceScopes | None  # None: only OIDC scopes were asked for -> a Graph token
+    acr: str  # "0" public, "1" secret, "2" certificate
+    amr: list[str]
+    sid: str | None = None
+    issuer_base: str | None = None  # where the sign-in happened (default: this request's origin)
+    nonce: str | None = None  # the authorize request's, echoed in the id_token
+    offline: bool | None = None  # issue a refresh token (default: offline_access was asked for)
+    rt_scope: str | None = None  # what the refresh token remembers (default: this request's scope)
+
+
+def _delegated_token_response(tenant: dict, app: dict, form: Any, d: Delegation) -> Response:
+    """The token response for ``d`` (§1.6): consent check, access token, refresh/id token, client_info."""
+    user, scopes, amr, sid = d.user, d.scopes, d.amr, d.sid
+    issuer_base = d.issuer_base or origin()
     client_sp = store().service_principal(app["appId"])
-    resource = resource or _graph_resource(tenant)
+    resource = d.resource or _graph_resource(tenant)
     grant = Grant(
         tenant=tenant,
         issuer_base=issuer_base,
         client_app=app,
         client_sp=client_sp,
         resource=resource,
-        client_acr=acr,
+        client_acr=d.acr,
         user=user,
         amr=amr,
         sid=sid,
@@ -334,13 +347,13 @@ def _delegated_token_response(
         "ext_expires_in": lifetime,
         "access_token": access,
     }
-    if scopes.offline if offline is None else offline:
+    if scopes.offline if d.offline is None else d.offline:
         body["refresh_token"] = store().create_refresh_token(
             user["id"],
             app["appId"],
             {
-                "scope": rt_scope or scopes.text,
-                "public": acr == "0",
+                "scope": d.rt_scope or scopes.text,
+                "public": d.acr == "0",
                 "amr": amr,
                 "sid": sid,
                 "issuer_base": issuer_base,
@@ -355,7 +368,7 @@ def _delegated_token_response(
             client_id=app["appId"],
             user=user,
             oidc=scopes.oidc,
-            nonce=nonce,
+            nonce=d.nonce,
             sid=sid,
         )
     if form.get("client_info") == "1":
@@ -372,7 +385,7 @@ def _check_not_revoked(user: dict, issued: float) -> None:
 # -- grants ---------------------------------------------------------------------------------------------
 
 
-def authorization_code(tenant: dict, app: dict, form: Any) -> Response:
+def authorization_code(tenant: dict, app: dict, form: Any) -> Delegation:
     """§1.5a: single-use code, exact redirect URI, PKCE (S256 and plain).
 
     Everything is checked before the code is used up: a client that fails to authenticate, or sends
@@ -413,24 +426,21 @@ def authorization_code(tenant: dict, app: dict, form: Any) -> Response:
     scopes = (
         parse_scopes(store(), requested, tenant_name=tenant["display_name"]) if requested else code_scopes
     )
-    return _delegated_token_response(
-        tenant=tenant,
-        app=app,
+    return Delegation(
         user=user,
         scopes=scopes,
         resource=_one_resource(scopes, strict=False),
         acr=acr,
         amr=data["amr"],
         sid=data.get("sid"),
-        issuer_base=data.get("issuer_base", origin()),
-        form=form,
+        issuer_base=data.get("issuer_base"),
         nonce=data.get("nonce"),
         offline=code_scopes.offline or scopes.offline,
         rt_scope=data["scope"],
     )
 
 
-def refresh_token(tenant: dict, app: dict, form: Any) -> Response:
+def refresh_token(tenant: dict, app: dict, form: Any) -> Delegation:
     """§1.5d: rotation (a new RT each time), revocation (50173) and 90-day inactivity (700082)."""
     rt = store().refresh_token(_require(form, "refresh_token"))
     if rt is None:
@@ -446,17 +456,14 @@ def refresh_token(tenant: dict, app: dict, form: Any) -> Response:
     check_enabled(user)
     store().touch_refresh_token(rt["_hash"])
     scopes = parse_scopes(store(), form.get("scope") or rt["scope"], tenant_name=tenant["display_name"])
-    return _delegated_token_response(
-        tenant=tenant,
-        app=app,
+    return Delegation(
         user=user,
         scopes=scopes,
         resource=_one_resource(scopes, strict=False),
         acr=acr,
         amr=rt["amr"],
         sid=rt.get("sid"),
-        issuer_base=rt.get("issuer_base", origin()),
-        form=form,
+        issuer_base=rt.get("issuer_base"),
         offline=True,
         rt_scope=rt["scope"],
     )
@@ -491,7 +498,7 @@ def client_credentials(tenant: dict, app: dict, form: Any) -> Response:
     )
 
 
-def password(tenant: dict, app: dict, form: Any) -> Response:
+def password(tenant: dict, app: dict, form: Any) -> Delegation:
     """§1.5e ROPC: bad password 50126 (10 of them lock: 50053), unknown 50034, disabled 50057, MFA 50076."""
     acr = authenticate_client(app, form, public_allowed=bool(app.get("isFallbackPublicClient")))
     scopes = parse_scopes(store(), _require(form, "scope"), tenant_name=tenant["display_name"])
@@ -502,21 +509,16 @@ def password(tenant: dict, app: dict, form: Any) -> Response:
         raise AADSTSError(
             50076, resource=(resource.sp["appId"] if resource else _graph_resource(tenant).sp["appId"])
         )
-    return _delegated_token_response(
-        tenant=tenant,
-        app=app,
+    return Delegation(
         user=user,
         scopes=scopes,
         resource=resource,
         acr=acr,
         amr=["pwd"],
-        sid=None,
-        issuer_base=origin(),
-        form=form,
     )
 
 
-def device_code(tenant: dict, app: dict, form: Any) -> Response:
+def device_code(tenant: dict, app: dict, form: Any) -> Delegation:
     """§1.5f polling: 70016 pending, 70019 expired, 70020 declined, then tokens once."""
     code = form.get("device_code") or form.get("code")
     if not code:
@@ -537,21 +539,18 @@ def device_code(tenant: dict, app: dict, form: Any) -> Response:
         raise AADSTSError(70018)
     user = store().user_by_id(entry["user_id"])
     scopes = parse_scopes(store(), entry["scope"], tenant_name=tenant["display_name"])
-    return _delegated_token_response(
-        tenant=tenant,
-        app=app,
+    return Delegation(
         user=user,
         scopes=scopes,
         resource=_one_resource(scopes, strict=False),
         acr=acr,
         amr=entry.get("amr", ["pwd"]),
         sid=entry.get("sid"),
-        issuer_base=entry.get("issuer_base", origin()),
-        form=form,
+        issuer_base=entry.get("issuer_base"),
     )
 
 
-def on_behalf_of(tenant: dict, app: dict, form: Any) -> Response:
+def on_behalf_of(tenant: dict, app: dict, form: Any) -> Delegation:
     """§1.5g: the middle tier swaps a user's token *for itself* (aud check: 500131) for one to another API."""
     if form.get("requested_token_use") != "on_behalf_of":
         raise AADSTSError(900144, param="requested_token_use")
@@ -578,17 +577,13 @@ def on_behalf_of(tenant: dict, app: dict, form: Any) -> Response:
     _check_not_revoked(user, iat if issued is None else issued)
     scopes = parse_scopes(store(), _require(form, "scope"), tenant_name=tenant["display_name"])
     amr = list(claims.get("amr") or ["pwd"])
-    return _delegated_token_response(
-        tenant=tenant,
-        app=app,
+    return Delegation(
         user=user,
         scopes=scopes,
         resource=_one_resource(scopes, strict=True),
         acr=acr,
         amr=amr,
         sid=claims.get("sid"),
-        issuer_base=origin(),
-        form=form,
     )
 
 
