@@ -66,17 +66,16 @@ def _form(pairs: list[tuple[str, str | bytes]]) -> bytes:
 # -- hand-picked: each of these was a 500 once -------------------------------------------------------------
 
 
+def _client_credentials(sandbox: dict, *scopes: str) -> bytes:
+    """A client-credentials body for the server-to-server app, with one ``scope`` pair per scope."""
+    s2s = app(sandbox, S2S)
+    pairs = [("grant_type", "client_credentials"), ("client_id", s2s["client_id"])]
+    pairs += [("client_secret", s2s["client_secret"]), *(("scope", scope) for scope in scopes)]
+    return _form(pairs)
+
+
 def test_client_credentials_with_a_blank_scope_is_900144(private_sandbox, http):
-    s2s = app(private_sandbox, S2S)
-    body = _form(
-        [
-            ("grant_type", "client_credentials"),
-            ("client_id", s2s["client_id"]),
-            ("client_secret", s2s["client_secret"]),
-            ("scope", "   "),
-        ]
-    )
-    resp = _post(http, token_url(private_sandbox), body)
+    resp = _post(http, token_url(private_sandbox), _client_credentials(private_sandbox, "   "))
     assert resp.status_code == 400
     assert_aadsts(resp.json(), 900144, error="invalid_request")
     assert "'scope'" in resp.json()["error_description"]
@@ -118,17 +117,8 @@ def test_a_form_body_that_is_not_utf8_is_an_aadsts_answer(private_sandbox, http)
 
 
 def test_a_parameter_sent_twice_is_9002313(private_sandbox, http):
-    s2s = app(private_sandbox, S2S)
-    body = _form(
-        [
-            ("grant_type", "client_credentials"),
-            ("client_id", s2s["client_id"]),
-            ("client_secret", s2s["client_secret"]),
-            ("scope", "https://graph.microsoft.com/.default"),
-            ("scope", "https://outlook.office365.com/.default"),
-        ]
-    )
-    resp = _post(http, token_url(private_sandbox), body)
+    twice = ("https://graph.microsoft.com/.default", "https://outlook.office365.com/.default")
+    resp = _post(http, token_url(private_sandbox), _client_credentials(private_sandbox, *twice))
     assert resp.status_code == 400
     assert_aadsts(resp.json(), 9002313, error="invalid_request")
     assert "'scope'" in resp.json()["error_description"]
