@@ -395,7 +395,8 @@ def test_access_log_redaction_masks_codes_and_jwts() -> None:
 def test_importing_the_sandbox_starts_nothing_and_stays_off_the_client_side(tmp_path: Path) -> None:
     script = (
         "import sys, threading\n"
-        "import grooper_nb.sandbox, grooper_nb.sandbox.service, grooper_nb.sandbox.proxy\n"
+        "import grooper_nb.sandbox, grooper_nb.sandbox.service, grooper_nb.sandbox.server\n"
+        "import grooper_nb.sandbox.proxy\n"
         "import grooper_nb.sandbox.tls, grooper_nb.sandbox.__main__\n"
         "client = [m for m in sys.modules if m.split('.')[:2] in (['grooper_nb', 'auth'],\n"
         "          ['grooper_nb', 'tokens'], ['grooper_nb', 'profile'], ['grooper_nb', 'widgets'])]\n"
