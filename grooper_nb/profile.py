@@ -23,6 +23,8 @@ current directory upwards), so no secret is ever typed into a notebook::
     GROOPER_NB_PRIVATE_KEY=/path/grooper-key.pem         # only if the key is a separate PEM file
     GROOPER_NB_CLOUD=global                              # usgov | usgov-dod | china
     GROOPER_NB_REDIRECT_URI=http://localhost
+    GROOPER_NB_SHAREPOINT_HOST=contoso.sharepoint.com    # only if the tenant is not *.onmicrosoft.com
+    GROOPER_NB_TOKEN_CACHE=~/.cache/grooper-nb/tokens/token-cache.json
 
 Everything is validated when the profile is built, with errors that say what to fix (a tenant that is
 neither a GUID nor a domain, a client ID that is not a GUID, a "secret" that is really the secret's ID,
