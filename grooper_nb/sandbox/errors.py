@@ -214,6 +214,11 @@ CATALOGUE: dict[int, Entry] = {
         "Application '{client_id}'({client_name}) is configured for use by Azure Active Directory users "
         "only. Please do not use the /consumers endpoint to serve this request.",
     ),
+    50059: Entry(
+        "invalid_request",
+        "No tenant-identifying information found in either the request or implied by any provided "
+        "credentials.",
+    ),
     9001023: Entry(
         "invalid_request",
         "The grant type is not supported over the /common or /consumers endpoints. Please use the "

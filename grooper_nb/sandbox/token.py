@@ -94,6 +94,10 @@ def token(segment: str) -> Response:
         raise AADSTSError(70003, grant_type=grant_type)
     if grant_type == "password" and segment.lower() in ("common", "consumers"):
         raise AADSTSError(9001023)
+    # An app-only token must name the tenant whose data it reads: /common and /organizations span every
+    # tenant, so Entra refuses client credentials there (AADSTS50059).
+    if grant_type == "client_credentials" and segment.lower() in ("common", "organizations"):
+        raise AADSTSError(50059)
     client_id = form.get("client_id") or _basic_auth()[0]
     if not client_id:
         raise AADSTSError(900144, param="client_id")

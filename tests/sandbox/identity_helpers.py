@@ -31,7 +31,8 @@ def app(sandbox: dict, name: str) -> dict:
 
 
 def authority(sandbox: dict, by: str = "id") -> str:
-    tenant = sandbox["tenant"]["id"] if by == "id" else sandbox["tenant"]["domain"]
+    """``by``: ``id`` (tenant GUID), ``domain``, or a literal alias such as ``common``/``organizations``."""
+    tenant = {"id": sandbox["tenant"]["id"], "domain": sandbox["tenant"]["domain"]}.get(by, by)
     return f"https://login.microsoftonline.com/{tenant}"
 
 

@@ -122,6 +122,14 @@ def test_1002012_client_credentials_with_a_non_default_scope(sandbox, sandbox_en
     assert_msal_error(result, 1002012, session, error="invalid_scope")
 
 
+@pytest.mark.parametrize("alias", ["common", "organizations"])
+def test_50059_client_credentials_on_a_multi_tenant_alias(sandbox, sandbox_env, alias):
+    """An app-only token must name its tenant; /common and /organizations span every tenant."""
+    client, session = cca(sandbox, S2S, app(sandbox, S2S)["client_secret"], by=alias, record=True)
+    result = client.acquire_token_for_client(["https://graph.microsoft.com/.default"])
+    assert_msal_error(result, 50059, session, error="invalid_request")
+
+
 def test_500011_resource_not_in_the_tenant(sandbox, sandbox_env):
     client, session = cca(sandbox, S2S, app(sandbox, S2S)["client_secret"], record=True)
     result = client.acquire_token_for_client(["https://wrongtenant.sharepoint.com/.default"])
