@@ -607,7 +607,7 @@ def _sandbox_profile(
     token_cache,
     sharepoint_host,
 ) -> Profile:
-    from grooper_nb.sandbox.service import ensure_running  # the one client-side use of the launcher
+    from grooper_nb.sandbox.launcher import ensure_running  # the one client-side use of the launcher
 
     info = _wrap_sandbox_secrets(ensure_running(state_dir=sandbox_dir, seed=seed))
     apps = info["apps"]

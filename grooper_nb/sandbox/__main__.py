@@ -16,7 +16,7 @@ import argparse
 import json
 import sys
 
-from grooper_nb.sandbox import service
+from grooper_nb.sandbox import launcher
 
 EXIT_NOT_RUNNING = 3
 
@@ -63,8 +63,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub.add_parser("env", parents=[common, seeding], help="print `export` lines for a shell (starts it)")
     serve = sub.add_parser("serve", parents=[common], help=argparse.SUPPRESS)
-    serve.add_argument("--seed", type=int, default=service.DEFAULT_SEED)
-    serve.add_argument("--scale", type=_scale, default=service.DEFAULT_SCALE)
+    serve.add_argument("--seed", type=int, default=launcher.DEFAULT_SEED)
+    serve.add_argument("--scale", type=_scale, default=launcher.DEFAULT_SCALE)
     serve.add_argument("--ready-fd", type=int)
     serve.add_argument("--detach", action="store_true")
     return parser
@@ -74,27 +74,27 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "serve":
-            from grooper_nb.sandbox import server  # the service process only
+            from grooper_nb.sandbox import process  # the service process only
 
-            return server.serve(args.state_dir, args.seed, args.scale, args.ready_fd, args.detach)
+            return process.serve(args.state_dir, args.seed, args.scale, args.ready_fd, args.detach)
         if args.command == "start":
-            print(json.dumps(service.ensure_running(args.state_dir, args.seed, args.scale), indent=2))
+            print(json.dumps(launcher.ensure_running(args.state_dir, args.seed, args.scale), indent=2))
         elif args.command == "status":
-            info = service.status(args.state_dir)
+            info = launcher.status(args.state_dir)
             if info is None:
-                state_dir = str(service.resolve_state_dir(args.state_dir))
+                state_dir = str(launcher.resolve_state_dir(args.state_dir))
                 print(json.dumps({"running": False, "state_dir": state_dir}, indent=2))
                 return EXIT_NOT_RUNNING
             print(json.dumps(info, indent=2))
         elif args.command == "stop":
-            service.stop(args.state_dir)
+            launcher.stop(args.state_dir)
         elif args.command == "reset":
-            print(json.dumps(service.reset(args.state_dir, args.seed, args.scale), indent=2))
+            print(json.dumps(launcher.reset(args.state_dir, args.seed, args.scale), indent=2))
         elif args.command == "env":
-            info = service.ensure_running(args.state_dir, args.seed, args.scale)
+            info = launcher.ensure_running(args.state_dir, args.seed, args.scale)
             for key, value in info["env"].items():
                 print(f"export {key}={_shell_quote(value)}")
-    except service.SandboxError as exc:
+    except launcher.SandboxError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     return 0

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from grooper_nb.sandbox import server, service
+from grooper_nb.sandbox import launcher, process
 
 # --------------------------------------------------------------------------------------------------
 # helpers
@@ -93,7 +93,7 @@ def _serve_processes(state_dir: Path) -> list[int]:
 def _gone(pid: int, timeout: float = 15) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if not service._pid_alive(pid):
+        if not launcher._pid_alive(pid):
             return True
         time.sleep(0.05)
     return False
@@ -375,25 +375,25 @@ def test_reset_yields_a_fresh_tenant(own_state_dir: Path, start_json) -> None:
 
 def test_default_state_dir_follows_env_then_xdg_then_home(monkeypatch, tmp_path: Path) -> None:
     monkeypatch.setenv("GROOPER_NB_SANDBOX_DIR", str(tmp_path / "explicit"))
-    assert service.default_state_dir() == tmp_path / "explicit"
+    assert launcher.default_state_dir() == tmp_path / "explicit"
     monkeypatch.delenv("GROOPER_NB_SANDBOX_DIR")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
-    assert service.default_state_dir() == tmp_path / "xdg" / "grooper-nb" / "sandbox"
+    assert launcher.default_state_dir() == tmp_path / "xdg" / "grooper-nb" / "sandbox"
     monkeypatch.delenv("XDG_CACHE_HOME")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    assert service.default_state_dir() == tmp_path / "home" / ".cache" / "grooper-nb" / "sandbox"
+    assert launcher.default_state_dir() == tmp_path / "home" / ".cache" / "grooper-nb" / "sandbox"
 
 
 def test_access_log_redaction_masks_codes_and_jwts() -> None:
     jwt = ".".join(["eyJhbGciOiJSUzI1NiJ9", "eyJzdWIiOiJ4In0", "c2lnbmF0dXJl"])  # built, not committed
-    line = server.redact_target(f"/cb?state=abc&code=0.AAA-secret&x={jwt}&client_secret=s3")
+    line = process.redact_target(f"/cb?state=abc&code=0.AAA-secret&x={jwt}&client_secret=s3")
     assert line == "/cb?state=abc&code=***&x=eyJ***&client_secret=***"
 
 
 def test_importing_the_sandbox_starts_nothing_and_stays_off_the_client_side(tmp_path: Path) -> None:
     script = (
         "import sys, threading\n"
-        "import grooper_nb.sandbox, grooper_nb.sandbox.service, grooper_nb.sandbox.server\n"
+        "import grooper_nb.sandbox, grooper_nb.sandbox.launcher, grooper_nb.sandbox.process\n"
         "import grooper_nb.sandbox.proxy\n"
         "import grooper_nb.sandbox.tls, grooper_nb.sandbox.__main__\n"
         "client = [m for m in sys.modules if m.split('.')[:2] in (['grooper_nb', 'auth'],\n"
@@ -422,7 +422,7 @@ def test_importing_the_sandbox_starts_nothing_and_stays_off_the_client_side(tmp_
 def test_the_seed_of_an_existing_tenant_is_the_one_reported_and_kept(own_state_dir: Path, start_json) -> None:
     seven = start_json(own_state_dir, "--seed", "7")
     assert json.loads((own_state_dir / "service.json").read_text())["seed"] == 7
-    assert service.stop(own_state_dir)
+    assert launcher.stop(own_state_dir)
     again = start_json(own_state_dir)  # no --seed: the tenant in tenant.db is still seed 7's
     assert again["tenant"]["id"] == seven["tenant"]["id"]
     assert json.loads((own_state_dir / "service.json").read_text())["seed"] == 7

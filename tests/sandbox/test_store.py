@@ -55,7 +55,7 @@ def _stable(describe: dict) -> dict:
 
 
 def test_describe_has_the_contract_shape(store):
-    info = store.describe()
+    info = store.directory.describe()
     assert set(info) == {"tenant", "users", "apps"}
     assert set(info["tenant"]) == {"id", "domain", "sharepoint_host", "display_name"}
     assert info["tenant"]["domain"] == "contoso.onmicrosoft.com"
@@ -64,7 +64,7 @@ def test_describe_has_the_contract_shape(store):
 
 
 def test_seed_users(store):
-    users = {u["upn"].split("@")[0]: u for u in store.describe()["users"]}
+    users = {u["upn"].split("@")[0]: u for u in store.directory.describe()["users"]}
     assert users["admin"]["directory_roles"] == ["Global Administrator"] and users["admin"]["has_mailbox"]
     assert sum(1 for u in users.values() if u["has_mailbox"] and u["enabled"] and not u["mfa_required"]) >= 4
     assert users["diego.siciliani"]["mfa_required"] and users["diego.siciliani"]["enabled"]
@@ -73,7 +73,7 @@ def test_seed_users(store):
 
 
 def test_seed_apps(store):
-    apps = {a["name"]: a for a in store.describe()["apps"]}
+    apps = {a["name"]: a for a in store.directory.describe()["apps"]}
     grooper = apps["Grooper Azure AD Connector 2021"]
     assert grooper["client_secret"] and grooper["expired_client_secret"] and not grooper["public_client"]
     assert "http://localhost" in grooper["redirect_uris"]
@@ -103,30 +103,30 @@ def test_seed_apps(store):
 
 
 def test_first_party_resources_have_their_real_ids(store):
-    graph = store.resource_for("https://graph.microsoft.com")
+    graph = store.directory.resource_for("https://graph.microsoft.com")
     assert graph["appId"] == "00000003-0000-0000-c000-000000000000"
     scopes = {s["value"]: s["id"] for s in graph["oauth2PermissionScopes"]}
     roles = {r["value"]: r["id"] for r in graph["appRoles"]}
     assert scopes["User.Read"] == "e1fe6dd8-ba31-4d61-89e7-88639da4683d"
     assert roles["Mail.Read"] == "810c84a8-4a9e-49e6-bf7d-12d183f40d01"
-    exo = store.resource_for("https://outlook.office365.com/")
+    exo = store.directory.resource_for("https://outlook.office365.com/")
     assert exo["appId"] == "00000002-0000-0ff1-ce00-000000000000"
     assert {r["value"]: r["id"] for r in exo["appRoles"]}[
         "full_access_as_app"
     ] == "dc890d15-9560-4a4c-9b7f-a736ec74ec40"
     assert (
-        store.resource_for("https://contoso.sharepoint.com")["appId"]
+        store.directory.resource_for("https://contoso.sharepoint.com")["appId"]
         == "00000003-0000-0ff1-ce00-000000000000"
     )
-    assert store.resource_for("https://wrongtenant.sharepoint.com") is None
+    assert store.directory.resource_for("https://wrongtenant.sharepoint.com") is None
 
 
 def test_same_seed_same_tenant_other_seed_other_tenant(store, tmp_path):
     again = Store.open(tmp_path / "again")
     other = Store.open(tmp_path / "other", seed=7)
     try:
-        assert _stable(again.describe()) == _stable(store.describe())
-        assert other.describe()["tenant"]["id"] != store.describe()["tenant"]["id"]
+        assert _stable(again.directory.describe()) == _stable(store.directory.describe())
+        assert other.directory.describe()["tenant"]["id"] != store.directory.describe()["tenant"]["id"]
     finally:
         again.close()
         other.close()
@@ -135,27 +135,27 @@ def test_same_seed_same_tenant_other_seed_other_tenant(store, tmp_path):
 def test_state_survives_reopen_and_wipe_starts_fresh(tmp_path):
     state = tmp_path / "state"
     s = Store.open(state)
-    user = s.user_by_upn("adele.vance@contoso.onmicrosoft.com")
-    s.revoke_sessions(user["id"])
+    user = s.directory.user_by_upn("adele.vance@contoso.onmicrosoft.com")
+    s.directory.revoke_sessions(user["id"])
     s.close()
     reopened = Store.open(state)
-    assert reopened.user_by_id(user["id"])["_tokens_valid_from"] > 0
+    assert reopened.directory.user_by_id(user["id"])["_tokens_valid_from"] > 0
     reopened.close()
     (state / "ca").mkdir()
     Store.wipe(state)
     assert not (state / "tenant.db").exists() and not (state / "keys").exists() and (state / "ca").exists()
     fresh = Store.open(state)
-    assert fresh.user_by_id(user["id"])["_tokens_valid_from"] == 0
+    assert fresh.directory.user_by_id(user["id"])["_tokens_valid_from"] == 0
     fresh.close()
 
 
 def test_secrets_are_stored_hashed(store):
-    info = store.describe()
-    app_rows = " ".join(str(a) for a in store.applications())
+    info = store.directory.describe()
+    app_rows = " ".join(str(a) for a in store.directory.applications())
     for entry in info["apps"]:
         if entry["client_secret"]:
             assert entry["client_secret"] not in app_rows
-    for u in store.users():
+    for u in store.directory.users():
         assert u["_password_hash"] and len(u["_password_hash"]) == 64
     assert stat.S_IMODE(store.db_path.stat().st_mode) == 0o600
 
@@ -166,8 +166,8 @@ def test_describe_is_safe_from_many_threads(store):
     def work():
         try:
             for _ in range(20):
-                assert store.describe()["tenant"]["domain"] == "contoso.onmicrosoft.com"
-                store.create_flow({"kind": "test"})
+                assert store.directory.describe()["tenant"]["domain"] == "contoso.onmicrosoft.com"
+                store.artefacts.create_flow({"kind": "test"})
         except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
 
@@ -180,35 +180,35 @@ def test_describe_is_safe_from_many_threads(store):
 
 
 def test_codes_are_single_use_and_the_clock_ages_them(store):
-    code = store.create_code({"client_id": "x"})
-    assert store.code(code)[0] == "ok" and store.code(code)[0] == "ok"  # looking does not use it up
-    assert store.redeem_code(code) is True
-    assert store.redeem_code(code) is False and store.code(code)[0] == "redeemed"
-    assert store.code("nope")[0] == "unknown"
-    other = store.create_code({"client_id": "x"})
-    store.advance_clock(601)
-    status, _, age = store.code(other)
+    code = store.artefacts.create_code({"client_id": "x"})
+    assert store.artefacts.code(code)[0] == "ok" and store.artefacts.code(code)[0] == "ok"  # looking does not use it up
+    assert store.artefacts.redeem_code(code) is True
+    assert store.artefacts.redeem_code(code) is False and store.artefacts.code(code)[0] == "redeemed"
+    assert store.artefacts.code("nope")[0] == "unknown"
+    other = store.artefacts.create_code({"client_id": "x"})
+    store.clock.advance(601)
+    status, _, age = store.artefacts.code(other)
     assert status == "ok" and age > 600
 
 
 def test_revocation_cuts_at_the_instant_and_ages_with_the_clock(store):
-    user = store.user_by_upn("megan.bowen@contoso.onmicrosoft.com")
-    before = store.create_refresh_token(user["id"], "x", {})
-    valid_from = store.revoke_sessions(user["id"])
-    after = store.create_refresh_token(user["id"], "x", {})
-    assert store.refresh_token(before)["created"] < valid_from <= store.refresh_token(after)["created"]
+    user = store.directory.user_by_upn("megan.bowen@contoso.onmicrosoft.com")
+    before = store.artefacts.create_refresh_token(user["id"], "x", {})
+    valid_from = store.directory.revoke_sessions(user["id"])
+    after = store.artefacts.create_refresh_token(user["id"], "x", {})
+    assert store.artefacts.refresh_token(before)["created"] < valid_from <= store.artefacts.refresh_token(after)["created"]
     # Ninety days later the order is the same: the revocation instant aged with the tokens.
-    store.advance_clock(90 * 86400, user_id=user["id"])
-    aged_from = store.user_by_id(user["id"])["_tokens_valid_from"]
-    assert store.refresh_token(before)["created"] < aged_from <= store.refresh_token(after)["created"]
+    store.clock.advance(90 * 86400, user_id=user["id"])
+    aged_from = store.directory.user_by_id(user["id"])["_tokens_valid_from"]
+    assert store.artefacts.refresh_token(before)["created"] < aged_from <= store.artefacts.refresh_token(after)["created"]
 
 
 def test_lockout_counts_and_clock_unlocks(store):
-    user = store.user_by_upn("lee.gu@contoso.onmicrosoft.com")
+    user = store.directory.user_by_upn("lee.gu@contoso.onmicrosoft.com")
     for _ in range(10):
-        store.record_failed_signin(user["id"], threshold=10, lockout_seconds=60)
-    assert store.user_by_id(user["id"])["_locked_until"] > time.time()
-    store.advance_clock(61, user_id=user["id"])
-    assert store.user_by_id(user["id"])["_locked_until"] < time.time()
-    store.record_good_signin(user["id"])
-    assert store.user_by_id(user["id"])["_failed_signins"] == 0
+        store.directory.record_failed_signin(user["id"], threshold=10, lockout_seconds=60)
+    assert store.directory.user_by_id(user["id"])["_locked_until"] > time.time()
+    store.clock.advance(61, user_id=user["id"])
+    assert store.directory.user_by_id(user["id"])["_locked_until"] < time.time()
+    store.directory.record_good_signin(user["id"])
+    assert store.directory.user_by_id(user["id"])["_failed_signins"] == 0

@@ -18,10 +18,10 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..keys import b64url
+from ..store import OIDC_SCOPES
+from ..store.seed import GRAPH_APP_ID
 from .errors import AADSTSError
-from .keys import b64url
-from .seed import GRAPH_APP_ID
-from .store import OIDC_SCOPES
 
 __all__ = [
     "Grant",
@@ -83,7 +83,7 @@ def parse_scopes(store: Any, text: str, *, tenant_name: str) -> Scopes:
             resource_id, value = "https://graph.microsoft.com", raw
         else:
             resource_id, value = raw.rsplit("/", 1)
-        sp = store.resource_for(resource_id)
+        sp = store.directory.resource_for(resource_id)
         if sp is None:
             raise AADSTSError(500011, resource=resource_id, tenant_name=tenant_name)
         entry = next((r for r in out.resources if r.sp["id"] == sp["id"]), None)
@@ -218,7 +218,7 @@ def mint_access_token(store: Any, grant: Grant) -> tuple[str, int]:
         claims["wids"] = list(extra.get("wids", []))
     token = store.keys.sign(claims, version="2.0" if v2 else "1.0", graph_nonce=sp["appId"] == GRAPH_APP_ID)
     if grant.user is not None:
-        store.record_access_token(claims["uti"], grant.user["id"])
+        store.artefacts.record_access_token(claims["uti"], grant.user["id"])
     return token, lifetime
 
 

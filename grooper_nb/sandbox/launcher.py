@@ -40,14 +40,13 @@ __all__ = [
     "SandboxError",
     "default_state_dir",
     "ensure_running",
-    "impersonated_hosts",
     "reset",
     "resolve_state_dir",
     "status",
     "stop",
 ]
 
-log = logging.getLogger("grooper_nb.sandbox.service")
+log = logging.getLogger("grooper_nb.sandbox.launcher")
 
 DEFAULT_SEED = 42
 DEFAULT_SCALE = "small"
@@ -59,7 +58,6 @@ LOCK_FILE = "service.lock"
 LOG_FILE = "service.log"
 CA_DIR = "ca"
 
-_FIXED_HOSTS = ("login.microsoftonline.com", "graph.microsoft.com", "outlook.office365.com")
 DESCRIBE_PATH = "/_sandbox/service/describe"  # key-guarded route the server mounts for the launcher
 KEY_HEADER = "X-Grooper-Sandbox-Key"
 
@@ -69,7 +67,7 @@ class SandboxError(RuntimeError):
 
 
 # --------------------------------------------------------------------------------------------------
-# State dir and host names
+# State dir
 
 
 def default_state_dir() -> Path:
@@ -84,16 +82,6 @@ def default_state_dir() -> Path:
 def resolve_state_dir(state_dir: str | os.PathLike[str] | None = None) -> Path:
     """The absolute state dir for ``state_dir`` (or the default), without creating it."""
     return Path(os.path.realpath(Path(state_dir).expanduser() if state_dir else default_state_dir()))
-
-
-def impersonated_hosts(sharepoint_host: str) -> list[str]:
-    """Every host name the proxy lets through and the server certificate names, for one tenant.
-
-    >>> impersonated_hosts("contoso.sharepoint.com")[-2:]
-    ['contoso.sharepoint.com', 'contoso-my.sharepoint.com']
-    """
-    label, dot, rest = sharepoint_host.lower().partition(".")
-    return [*_FIXED_HOSTS, sharepoint_host.lower(), f"{label}-my{dot}{rest}"]
 
 
 # --------------------------------------------------------------------------------------------------

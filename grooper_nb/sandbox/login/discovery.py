@@ -1,152 +1,32 @@
-"""``login.microsoftonline.com``: Flask app, discovery and JWKS (reference/microsoft-protocols.md §1.1–1.3).
+"""OpenID Connect discovery (v2.0 and v1), the JWKS, and the two lookups MSAL makes before a flow.
 
-:func:`create_login_app` builds the identity host. Its routes live in three modules, one per concern:
-
-* here — OIDC discovery (v2.0 and v1), JWKS, ``/common/discovery/instance`` (MSAL's instance discovery),
-  ``/common/userrealm/<upn>`` (MSAL's ROPC realm check);
-* :mod:`.pages` — what a person sees: ``/authorize``, ``/devicelogin``, ``/adminconsent``, ``/logout``,
-  the ``nativeclient`` landing page;
-* :mod:`.token` — ``/token`` (every grant) and ``/devicecode``.
-
-URLs in discovery documents are built from the request's Host, so the same app answers as
-``login.microsoftonline.com`` (through the proxy) and as ``127.0.0.1:PORT`` (direct). Tokens say
-``iss = https://login.microsoftonline.com/...`` for the former and the loopback origin for the latter.
+* ``/{tenant}/v2.0/.well-known/openid-configuration`` and the v1 document
+  (https://learn.microsoft.com/entra/identity-platform/v2-protocols-oidc#find-your-apps-openid-configuration-document-uri);
+* ``/{tenant}/discovery/v2.0/keys`` (the signing keys: https://learn.microsoft.com/entra/identity-platform/signing-key-rollover);
+* ``/common/discovery/instance`` (MSAL's instance discovery: where the tenant discovery document is, and
+  the host aliases of each cloud);
+* ``/common/userrealm/<upn>`` (the home-realm check MSAL runs before ROPC).
 """
 
 from __future__ import annotations
 
-import json
-import uuid
-from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Flask, Response, current_app, g, render_template, request
+from flask import Blueprint, Response, request
 
-from .errors import AADSTSError, error_body, error_headers
+from .context import (
+    CONSUMERS_TENANT_ID,
+    PSEUDO_TENANTS,
+    directory,
+    json_response,
+    origin,
+    store,
+    tenant_or_raise,
+)
 
-__all__ = [
-    "bp",
-    "check_audience",
-    "create_login_app",
-    "json_response",
-    "resolve_tenant",
-    "store",
-    "tenant_or_raise",
-]
+__all__ = ["bp"]
 
 bp = Blueprint("discovery", __name__)
-
-PSEUDO_TENANTS = ("common", "organizations", "consumers")
-CONSUMERS_TENANT_ID = "9188040d-6c67-4c5b-b112-36a304b66dad"
-_TEMPLATES = Path(__file__).with_name("templates")
-
-
-def create_login_app(store: Any, *, browser_url: str, person_pages_only: bool = False) -> Flask:
-    """The identity host as a Flask app.
-
-    ``person_pages_only`` leaves out the machine endpoints (discovery, /token): the plain-http loopback
-    "browser" surface serves only what a person opens.
-    """
-    from . import pages, token  # the route modules import helpers from here
-
-    app = Flask(
-        __name__,
-        template_folder=str(_TEMPLATES),
-        static_folder=str(_TEMPLATES / "static"),
-        static_url_path="/_sandbox/static",
-    )
-    app.config["SANDBOX_STORE"] = store
-    app.config["BROWSER_URL"] = browser_url.rstrip("/")
-    app.json.sort_keys = False
-    if not person_pages_only:
-        app.register_blueprint(bp)
-        app.register_blueprint(token.bp)
-    app.register_blueprint(pages.bp)
-    app.register_error_handler(AADSTSError, _render_error)
-    app.after_request(_common_headers)
-    return app
-
-
-def store() -> Any:
-    return current_app.config["SANDBOX_STORE"]
-
-
-def browser_url() -> str:
-    return current_app.config["BROWSER_URL"]
-
-
-def origin() -> str:
-    """``https://login.microsoftonline.com`` through the proxy, else this server's own origin."""
-    return f"{request.scheme}://{request.host}"
-
-
-def issuer_origin() -> str:
-    """The origin tokens name as issuer: the person-facing loopback surface stands in for the real host."""
-    return "https://login.microsoftonline.com" if request.scheme == "http" else origin()
-
-
-def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    resp = Response(json.dumps(body), status=status, mimetype="application/json")
-    resp.headers["Content-Type"] = "application/json; charset=utf-8"
-    for key, value in (headers or {}).items():
-        resp.headers[key] = value
-    return resp
-
-
-def _render_error(exc: AADSTSError) -> Response:
-    body = error_body(exc, request.headers.get("client-request-id"))
-    if getattr(g, "page_errors", False):
-        html = render_template(
-            "error.html", body=body, code=exc.code, message=exc.message, details=_script_safe_json(body)
-        )
-        resp = Response(html, status=exc.status, mimetype="text/html")
-        resp.headers.update(error_headers(body))
-        return resp
-    return json_response(body, exc.status, error_headers(body))
-
-
-def _script_safe_json(body: Any) -> str:
-    # Request values (a redirect URI, a tenant name) end up in the body: keep "</script>" out of the page.
-    return json.dumps(body).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-
-
-def _common_headers(resp: Response) -> Response:
-    resp.headers.setdefault("x-ms-request-id", str(uuid.uuid4()))
-    resp.headers.setdefault("x-ms-ests-server", "2.1.sandbox - local")
-    resp.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-    resp.headers.setdefault("X-Content-Type-Options", "nosniff")
-    return resp
-
-
-def resolve_tenant(segment: str) -> dict[str, Any] | None:
-    """The tenant a URL's first segment names; pseudo-tenants resolve to the one sandbox tenant."""
-    if segment.lower() in PSEUDO_TENANTS:
-        return store().tenant
-    return store().resolve_tenant(segment)
-
-
-def tenant_or_raise(segment: str, *, error: str | None = None) -> dict[str, Any]:
-    tenant = resolve_tenant(segment)
-    if tenant is None:
-        raise AADSTSError(90002, tenant=segment, error=error)
-    return tenant
-
-
-def check_audience(segment: str, app: dict[str, Any]) -> None:
-    """``/consumers`` serves Microsoft accounts, which the sandbox has none of (§1.1).
-
-    An app for Entra users only (AzureADMyOrg, AzureADMultipleOrgs) gets AADSTS9002331 there, as from
-    Entra; an app that also takes personal accounts gets 90002 (no Microsoft-account directory here).
-    The consumer tenant's GUID never resolves at all (90002 from :func:`tenant_or_raise`).
-    """
-    if segment.lower() != "consumers":
-        return
-    if app.get("signInAudience") in ("AzureADMyOrg", "AzureADMultipleOrgs", None):
-        raise AADSTSError(9002331, client_id=app["appId"], client_name=app["displayName"])
-    raise AADSTSError(90002, tenant=segment)
-
-
-# -- discovery (§1.2) ---------------------------------------------------------------------------------
 
 
 def _discovery_doc(segment: str, *, v2: bool) -> dict[str, Any]:
@@ -241,7 +121,7 @@ def jwks(segment: str = "common") -> Response:
 @bp.get("/common/discovery/instance")
 @bp.get("/organizations/discovery/instance")
 def instance_discovery() -> Response:
-    """MSAL's instance discovery (§1.2): where the tenant discovery document is, and host aliases."""
+    """MSAL's instance discovery: where the tenant discovery document is, and host aliases."""
     authorize = request.args.get("authorization_endpoint", "")
     segment = "common"
     parts = authorize.split("/")
@@ -284,7 +164,7 @@ def instance_discovery() -> Response:
 def userrealm(upn: str = "") -> Response:
     """Home-realm discovery MSAL runs before ROPC: Managed for the sandbox's domains, else Unknown."""
     domain = upn.rsplit("@", 1)[-1].lower() if "@" in upn else ""
-    tenant = store().tenant
+    tenant = directory().tenant
     if domain in (d.lower() for d in tenant["domains"]):
         body = {
             "ver": "1.0",

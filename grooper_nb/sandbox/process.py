@@ -14,7 +14,6 @@ logs requests to ``service.log`` with secrets masked (:func:`redact_target`).
 from __future__ import annotations
 
 import contextlib
-import hmac
 import json
 import logging
 import logging.handlers
@@ -29,22 +28,19 @@ from pathlib import Path
 from typing import Any
 
 from ._files import touch_private, write_private
-from .service import (
+from .launcher import (
     CA_DIR,
     DEFAULT_SCALE,
     DEFAULT_SEED,
-    DESCRIBE_PATH,
-    KEY_HEADER,
     LOG_FILE,
     SERVICE_JSON,
-    impersonated_hosts,
     read_meta,
     resolve_state_dir,
 )
 
 __all__ = ["redact_target", "serve"]
 
-log = logging.getLogger("grooper_nb.sandbox.server")
+log = logging.getLogger("grooper_nb.sandbox.process")
 
 _HANDSHAKE_TIMEOUT = 10.0
 _IDLE_TIMEOUT = 120
@@ -162,49 +158,6 @@ class _LateApp:
         return self.app(environ, start_response)
 
 
-class _ServiceRoutes:
-    """Service-private routes in front of the browser app: live describe, guarded by the admin key
-    (and, like every admin endpoint, answering only requests addressed to the browser_url)."""
-
-    def __init__(self, app: Any, key: str, describe: Any, identity: dict, browser_url: str) -> None:
-        self.app, self.key, self.describe, self.identity = app, key, describe, identity
-        self.browser_url = browser_url
-
-    def __call__(self, environ, start_response):
-        from grooper_nb.sandbox.hosts import admin_refusal
-
-        if environ.get("PATH_INFO") != DESCRIBE_PATH:
-            return self.app(environ, start_response)
-        refusal = admin_refusal(
-            self.browser_url,
-            environ.get("HTTP_HOST", ""),
-            environ["REQUEST_METHOD"],
-            environ.get("HTTP_ORIGIN"),
-        )
-        if refusal:
-            return _plain(start_response, "403 Forbidden", refusal + "\n")
-        given = environ.get("HTTP_" + KEY_HEADER.upper().replace("-", "_"), "")
-        if not hmac.compare_digest(given.encode(), self.key.encode()):
-            return _plain(start_response, "403 Forbidden", "missing or wrong sandbox admin key\n")
-        body = json.dumps({**self.identity, **self.describe()}).encode()
-        start_response(
-            "200 OK",
-            [
-                ("Content-Type", "application/json"),
-                ("Content-Length", str(len(body))),
-                ("Cache-Control", "no-store"),
-            ],
-        )
-        return [body]
-
-
-def _plain(start_response, status: str, text: str):
-    body = text.encode()
-    headers = [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))]
-    start_response(status, headers)
-    return [body]
-
-
 def _setup_logging(d: Path) -> None:
     path = d / LOG_FILE
     touch_private(path)
@@ -302,7 +255,8 @@ def _start(d: Path, seed: int, scale: str) -> tuple[Any, dict, dict]:
     from werkzeug.serving import make_server
 
     from grooper_nb.sandbox import tls
-    from grooper_nb.sandbox.hosts import create_browser_app, create_tls_app
+    from grooper_nb.sandbox.admin import ServiceRoutes
+    from grooper_nb.sandbox.hosts import create_browser_app, create_tls_app, host_names
     from grooper_nb.sandbox.proxy import ConnectProxy
     from grooper_nb.sandbox.store import Store
 
@@ -312,7 +266,7 @@ def _start(d: Path, seed: int, scale: str) -> tuple[Any, dict, dict]:
     made_with = store.meta("seed") or {}
     seed, scale = made_with.get("seed", seed), made_with.get("scale", scale)
     try:
-        hosts = impersonated_hosts(store.describe()["tenant"]["sharepoint_host"])
+        hosts = host_names(store.directory.tenant)
         ca = tls.ensure_ca(d / CA_DIR)
         cert, key = tls.ensure_server_cert(ca, [*hosts, "localhost", "127.0.0.1"])
         bundle = tls.write_bundle(ca, d / CA_DIR / "bundle.pem")
@@ -328,10 +282,10 @@ def _start(d: Path, seed: int, scale: str) -> tuple[Any, dict, dict]:
         admin_key = secrets.token_urlsafe(32)
         identity = {"pid": os.getpid(), "state_dir": str(d)}
         tls_app.app = create_tls_app(store, browser_url=browser_url)
-        browser_app.app = _ServiceRoutes(
+        browser_app.app = ServiceRoutes(
             create_browser_app(store, browser_url=browser_url),
             admin_key,
-            store.describe,
+            store.directory.describe,
             identity,
             browser_url,
         )

@@ -16,8 +16,8 @@ import hmac
 import time
 from typing import Any
 
+from ..store import hash_secret
 from .errors import AADSTSError
-from .store import hash_secret
 
 __all__ = ["LOCKOUT_SECONDS", "LOCKOUT_THRESHOLD", "check_enabled", "check_password", "needs_mfa"]
 
@@ -31,17 +31,19 @@ def check_password(store: Any, upn: str, password: str, *, domain: str) -> dict[
     Raises AADSTS50034 (no such user), 50053 (locked out), 50126 (wrong password; counts towards the
     lockout) or 50057 (disabled). The password is compared in constant time.
     """
-    user = store.user_by_upn(upn) if upn else None
+    user = store.directory.user_by_upn(upn) if upn else None
     if user is None:
         raise AADSTSError(50034, domain=domain)
     if user["_locked_until"] > time.time():
         raise AADSTSError(50053)
     stored = user["_password_hash"]
     if not stored or not hmac.compare_digest(stored, hash_secret(password)):
-        store.record_failed_signin(user["id"], threshold=LOCKOUT_THRESHOLD, lockout_seconds=LOCKOUT_SECONDS)
+        store.directory.record_failed_signin(
+            user["id"], threshold=LOCKOUT_THRESHOLD, lockout_seconds=LOCKOUT_SECONDS
+        )
         raise AADSTSError(50126)
     check_enabled(user)
-    store.record_good_signin(user["id"])
+    store.directory.record_good_signin(user["id"])
     return user
 
 

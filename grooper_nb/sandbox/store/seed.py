@@ -22,11 +22,12 @@ from typing import TYPE_CHECKING, Any
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from ._files import write_private, write_public
-from .keys import b64url, make_self_signed, thumbprint_sha1
+from .._files import write_private, write_public
+from ..keys import b64url, make_self_signed, thumbprint_sha1
+from .db import hash_secret
 
 if TYPE_CHECKING:
-    from .store import Store
+    from . import Store
 
 __all__ = ["EXCHANGE_APP_ID", "FIRST_PARTY", "GRAPH_APP_ID", "SHAREPOINT_APP_ID", "seed_tenant"]
 
@@ -191,9 +192,9 @@ def seed_tenant(store: Store, *, seed: int = 42, scale: str = "small") -> None:
         "display_name": "Contoso (sandbox)",
         "created": _iso(dt.datetime(2021, 3, 1, tzinfo=dt.timezone.utc)),
     }
-    store.set_meta("tenant", tenant)
-    store.set_meta("seed", {"seed": seed, "scale": scale})
-    store.set_meta("settings", {"device_code_interval": 1, "device_code_expires_in": 900})
+    store.db.set_meta("tenant", tenant)
+    store.db.set_meta("seed", {"seed": seed, "scale": scale})
+    store.db.set_meta("settings", {"device_code_interval": 1, "device_code_expires_in": 900})
 
     _seed_users(store, ids)
     sps = {app_id: _seed_first_party(store, ids, app_id, tenant) for app_id in FIRST_PARTY}
@@ -220,8 +221,8 @@ def _seed_users(store: Store, ids: _Ids) -> None:
                 "wids": [GLOBAL_ADMIN_ROLE, DEFAULT_USER_ROLE] if admin else [DEFAULT_USER_ROLE],
             },
         }
-        store.add_user(data, password)
-        store.set_reveal(f"password:{user_id}", password)
+        store.directory.add_user(data, password)
+        store.db.set_reveal(f"password:{user_id}", password)
 
 
 def _seed_first_party(store: Store, ids: _Ids, app_id: str, tenant: dict) -> dict:
@@ -260,7 +261,7 @@ def _seed_first_party(store: Store, ids: _Ids, app_id: str, tenant: dict) -> dic
             if scope
         ],
     }
-    store.add_service_principal(sp)
+    store.directory.add_service_principal(sp)
     return sp
 
 
@@ -297,8 +298,6 @@ def _add_secret(ids: _Ids, app: dict, *, expired: bool = False) -> tuple[str, st
     now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
     start = now - dt.timedelta(days=800 if expired else 1)
     end = now - dt.timedelta(days=70) if expired else now + dt.timedelta(days=730)
-    from .store import hash_secret
-
     app["passwordCredentials"].append(
         {
             "keyId": key_id,
@@ -348,13 +347,13 @@ def _client_sp(store: Store, ids: _Ids, app: dict) -> dict:
         "displayName": app["displayName"],
         "servicePrincipalType": "Application",
         "accountEnabled": True,
-        "appOwnerOrganizationId": store.tenant["id"],
+        "appOwnerOrganizationId": store.directory.tenant["id"],
         "servicePrincipalNames": [*app["identifierUris"], app["appId"]],
         "accessTokenAcceptedVersion": app["api"]["requestedAccessTokenVersion"] or 1,
         "appRoles": list(app["appRoles"]),
         "oauth2PermissionScopes": list(app["api"]["oauth2PermissionScopes"]),
     }
-    store.add_service_principal(sp)
+    store.directory.add_service_principal(sp)
     return sp
 
 
@@ -372,10 +371,10 @@ def _require(app: dict, resource_sp: dict, scopes: list[str] = (), roles: list[s
 
 def _consent(store: Store, client_sp: dict, resource_sp: dict, scopes=(), roles=()) -> None:
     if scopes:
-        store.add_permission_grant(client_sp["id"], resource_sp["id"], list(scopes))
+        store.directory.add_permission_grant(client_sp["id"], resource_sp["id"], list(scopes))
     by_role = {r["value"]: r["id"] for r in resource_sp["appRoles"]}
     for role in roles:
-        store.add_app_role_assignment(client_sp["id"], resource_sp["id"], by_role[role])
+        store.directory.add_app_role_assignment(client_sp["id"], resource_sp["id"], by_role[role])
 
 
 def _seed_apps(store: Store, ids: _Ids, tenant: dict, sps: dict[str, dict]) -> None:
@@ -391,11 +390,11 @@ def _seed_apps(store: Store, ids: _Ids, tenant: dict, sps: dict[str, dict]) -> N
     graph_scopes = ["Files.ReadWrite.All", "Sites.ReadWrite.All", "User.Read", "offline_access"]
     _require(grooper, exo, scopes=["EWS.AccessAsUser.All"])
     _require(grooper, graph, scopes=graph_scopes)
-    store.add_application(grooper)
+    store.directory.add_application(grooper)
     sp = _client_sp(store, ids, grooper)
     _consent(store, sp, exo, scopes=["EWS.AccessAsUser.All"])
     _consent(store, sp, graph, scopes=graph_scopes)
-    store.set_reveal(
+    store.db.set_reveal(
         f"app:{grooper['appId']}",
         {"client_secret": secret, "client_secret_id": secret_id, "expired_client_secret": expired},
     )
@@ -408,12 +407,12 @@ def _seed_apps(store: Store, ids: _Ids, tenant: dict, sps: dict[str, dict]) -> N
     _require(s2s, graph, roles=graph_roles)
     _require(s2s, exo, roles=["full_access_as_app"])
     _require(s2s, spo, roles=["Sites.Read.All"])
-    store.add_application(s2s)
+    store.directory.add_application(s2s)
     sp = _client_sp(store, ids, s2s)
     _consent(store, sp, graph, roles=graph_roles)
     _consent(store, sp, exo, roles=["full_access_as_app"])
     _consent(store, sp, spo, roles=["Sites.Read.All"])
-    store.set_reveal(
+    store.db.set_reveal(
         f"app:{s2s['appId']}",
         {
             "client_secret": secret,
@@ -442,10 +441,10 @@ def _seed_apps(store: Store, ids: _Ids, tenant: dict, sps: dict[str, dict]) -> N
     secret, secret_id = _add_secret(ids, mid)
     mid_scopes = ["User.Read", "Mail.Read", "offline_access"]
     _require(mid, graph, scopes=mid_scopes)
-    store.add_application(mid)
+    store.directory.add_application(mid)
     mid_sp = _client_sp(store, ids, mid)
     _consent(store, mid_sp, graph, scopes=mid_scopes)
-    store.set_reveal(f"app:{mid['appId']}", {"client_secret": secret, "client_secret_id": secret_id})
+    store.db.set_reveal(f"app:{mid['appId']}", {"client_secret": secret, "client_secret_id": secret_id})
 
     # "Grooper NB Bootstrap": public client with delegated admin scopes and the middle tier's scope.
     boot = _app_shell(ids, "Grooper NB Bootstrap")
@@ -461,7 +460,7 @@ def _seed_apps(store: Store, ids: _Ids, tenant: dict, sps: dict[str, dict]) -> N
     ]
     _require(boot, graph, scopes=boot_scopes)
     _require(boot, mid_sp, scopes=["access_as_user"])
-    store.add_application(boot)
+    store.directory.add_application(boot)
     sp = _client_sp(store, ids, boot)
     _consent(store, sp, graph, scopes=boot_scopes)
     _consent(store, sp, mid_sp, scopes=["access_as_user"])

@@ -1,0 +1,92 @@
+"""``login.microsoftonline.com``: the identity host, one module per endpoint or concern.
+
+The route table (blueprints, in the order they are registered):
+
+==========================  =============================================================================
+:mod:`.discovery`           OIDC discovery (v2.0, v1), JWKS, ``/common/discovery/instance``, userrealm
+:mod:`.token`               ``/oauth2/v2.0/token`` (grants in :mod:`.grants`, client authentication in
+                            :mod:`.client_auth`, issuing in :mod:`.delegation` and :mod:`.issuance`) and
+                            ``/oauth2/v2.0/devicecode``
+:mod:`.authorize`           ``/oauth2/v2.0/authorize`` and the ``nativeclient`` landing page
+:mod:`.signin`              the sign-in and MFA forms (the password check is :mod:`.accounts`)
+:mod:`.consent`             the consent form (what it asks and writes: :mod:`.permissions`)
+:mod:`.device_login`        ``/devicelogin``
+:mod:`.admin_consent`       ``/adminconsent`` (v1 and v2.0)
+:mod:`.logout`              ``/oauth2/v2.0/logout`` (and v1)
+==========================  =============================================================================
+
+:data:`MACHINE_ENDPOINTS` are what MSAL calls; :data:`PERSON_PAGES` are what a person opens, served on
+both surfaces: the TLS host and the plain loopback ``browser_url`` (:func:`create_app` with
+``person_pages_only``). Errors are AADSTS bodies (:mod:`.errors`), or an HTML error page where Entra
+shows one instead of redirecting.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Response, g, render_template, request
+
+from . import admin_consent, authorize, consent, device_login, discovery, logout, signin, token
+from .context import LOGIN_HOST, json_response
+from .errors import AADSTSError, error_body, error_headers
+
+__all__ = ["LOGIN_HOST", "MACHINE_ENDPOINTS", "PERSON_PAGES", "RESOURCE_CHALLENGE_URI", "create_app"]
+
+MACHINE_ENDPOINTS = (discovery.bp, token.bp)
+PERSON_PAGES = (authorize.bp, signin.bp, consent.bp, device_login.bp, admin_consent.bp, logout.bp)
+
+# The v1 authorize endpoint a resource server names in its ``WWW-Authenticate: Bearer`` challenge.
+RESOURCE_CHALLENGE_URI = f"https://{LOGIN_HOST}/common/oauth2/authorize"
+
+_TEMPLATES = Path(__file__).with_name("templates")
+
+
+def create_app(store: Any, *, browser_url: str, person_pages_only: bool = False) -> Flask:
+    """The identity host as a Flask app.
+
+    ``person_pages_only`` leaves out the machine endpoints (discovery, /token): the plain-http loopback
+    "browser" surface serves only what a person opens.
+    """
+    app = Flask(
+        __name__,
+        template_folder=str(_TEMPLATES),
+        static_folder=str(_TEMPLATES / "static"),
+        static_url_path="/_sandbox/static",
+    )
+    app.config["SANDBOX_STORE"] = store
+    app.config["BROWSER_URL"] = browser_url.rstrip("/")
+    app.json.sort_keys = False
+    for blueprint in PERSON_PAGES if person_pages_only else MACHINE_ENDPOINTS + PERSON_PAGES:
+        app.register_blueprint(blueprint)
+    app.register_error_handler(AADSTSError, _render_error)
+    app.after_request(_common_headers)
+    return app
+
+
+def _render_error(exc: AADSTSError) -> Response:
+    body = error_body(exc, request.headers.get("client-request-id"))
+    if getattr(g, "page_errors", False):
+        html = render_template(
+            "error.html", body=body, code=exc.code, message=exc.message, details=_script_safe_json(body)
+        )
+        resp = Response(html, status=exc.status, mimetype="text/html")
+        resp.headers.update(error_headers(body))
+        return resp
+    return json_response(body, exc.status, error_headers(body))
+
+
+def _script_safe_json(body: Any) -> str:
+    # Request values (a redirect URI, a tenant name) end up in the body: keep "</script>" out of the page.
+    return json.dumps(body).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _common_headers(resp: Response) -> Response:
+    resp.headers.setdefault("x-ms-request-id", str(uuid.uuid4()))
+    resp.headers.setdefault("x-ms-ests-server", "2.1.sandbox - local")
+    resp.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+    return resp

@@ -1,0 +1,78 @@
+"""Tenant state of the sandbox, in SQLite in the state dir (survives restarts), split by subject.
+
+``Store.open(state_dir)`` creates and seeds the tenant if it is new, else reopens it, and composes one
+store per subject over the same database::
+
+    store = Store.open(state_dir)
+    store.directory.user_by_upn("megan.bowen@contoso.onmicrosoft.com")   # users, apps, SPs, grants
+    store.artefacts.create_code({...})                                    # codes, tokens, flows, sessions
+    store.clock.advance(3600)                                             # age artefacts instead of waiting
+    store.keys.jwks(...)                                                  # the token signing keys
+
+Modules: :mod:`.db` (the file, schema, connections), :mod:`.directory`, :mod:`.artefacts`, :mod:`.clock`,
+:mod:`.seed` (the deterministic seed tenant). Mail, drives and lists get their own stores next to these.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+from .._files import touch_private
+from ..keys import SigningKeys
+from .artefacts import Artefacts
+from .clock import Clock
+from .db import Database, hash_secret
+from .directory import OIDC_SCOPES, Directory, redirect_uris, resource_uri
+
+__all__ = ["OIDC_SCOPES", "Store", "hash_secret", "redirect_uris", "resource_uri"]
+
+
+class Store:
+    """The tenant: ``Store.open(state_dir)``; one attribute per subject."""
+
+    def __init__(self, state_dir: Path):
+        self.state_dir = Path(state_dir)
+        self.db = Database(self.state_dir)
+        self.keys = SigningKeys.load_or_create(self.state_dir)
+        self.directory = Directory(self.db)
+        self.artefacts = Artefacts(self.db)
+        self.clock = Clock(self.db)
+
+    @classmethod
+    def open(cls, state_dir: Path, seed: int = 42, scale: str = "small") -> Store:
+        state_dir = Path(state_dir)
+        state_dir.mkdir(parents=True, exist_ok=True)
+        touch_private(state_dir / "tenant.db")  # 0600 before SQLite writes a byte of it
+        store = cls(state_dir)
+        store.db.create_schema()
+        if store.db.meta("tenant") is None:
+            from .seed import seed_tenant  # deferred: seed builds on this module
+
+            seed_tenant(store, seed=seed, scale=scale)
+        return store
+
+    @classmethod
+    def wipe(cls, state_dir: Path) -> None:
+        """Delete the tenant (database + journals, signing keys, app certificates); ``open`` seeds anew.
+
+        Touches only what the store created: ``tenant.db*``, ``keys/``, ``apps/`` (never ``ca/`` or
+        ``service.*``, which belong to the service). Works when nothing exists yet.
+        """
+        state_dir = Path(state_dir)
+        for name in ("tenant.db", "tenant.db-wal", "tenant.db-shm"):
+            (state_dir / name).unlink(missing_ok=True)
+        for folder in ("keys", "apps"):
+            shutil.rmtree(state_dir / folder, ignore_errors=True)
+
+    @property
+    def db_path(self) -> Path:
+        return self.db.path
+
+    def meta(self, key: str, default: Any = None) -> Any:
+        """A tenant-wide setting (``tenant``, ``seed``, ``settings``)."""
+        return self.db.meta(key, default)
+
+    def close(self) -> None:
+        self.db.close()
