@@ -12,24 +12,15 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
 import pytest
 
+from tests import helpers
+from tests.helpers import run_cli, seeded_app, seeded_user, use_env
+
 _STATE: dict[str, object] = {}
-
-
-def _cli(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "grooper_nb.sandbox", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -50,7 +41,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     if state_dir is None:
         return
     if Path(state_dir).exists():
-        _cli("stop", "--state-dir", str(state_dir))
+        run_cli("stop", "--state-dir", str(state_dir), timeout=60)
     shutil.rmtree(_STATE["root"], ignore_errors=True)
 
 
@@ -62,63 +53,39 @@ def sandbox_state_dir() -> Path:
 @pytest.fixture(scope="session")
 def sandbox(sandbox_state_dir: Path) -> dict:
     """The JSON that ``python -m grooper_nb.sandbox start`` printed for this run's sandbox."""
-    proc = _cli("start", "--state-dir", str(sandbox_state_dir))
+    proc = run_cli("start", "--state-dir", str(sandbox_state_dir), timeout=60)
     assert proc.returncode == 0, f"sandbox start failed:\n{proc.stdout}\n{proc.stderr}"
     return json.loads(proc.stdout)
 
 
 @pytest.fixture
 def sandbox_env(sandbox: dict, monkeypatch: pytest.MonkeyPatch) -> dict:
-    """Put the sandbox's ``env`` into ``os.environ`` for one test, as a user's shell would.
-
-    With it, any requests-based client (MSAL with default settings included) reaches the sandbox
-    through the proxy with the sandbox CA trusted, and no other code change.
-    """
-    for key, value in sandbox["env"].items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.delenv("NO_PROXY", raising=False)
-    monkeypatch.delenv("no_proxy", raising=False)
-    return sandbox["env"]
-
-
-def _app(sandbox: dict, name: str) -> dict:
-    matches = [a for a in sandbox["apps"] if a["name"] == name]
-    assert len(matches) == 1, (
-        f"expected one seeded app named {name!r}, got {[a['name'] for a in sandbox['apps']]}"
-    )
-    return matches[0]
+    """Put the sandbox's ``env`` into ``os.environ`` for one test (:func:`tests.helpers.use_env`)."""
+    return use_env(sandbox, monkeypatch)["env"]
 
 
 @pytest.fixture(scope="session")
 def grooper_app(sandbox: dict) -> dict:
     """The "Grooper Azure AD Connector 2021" app: confidential, delegated scopes, admin-consented."""
-    return _app(sandbox, "Grooper Azure AD Connector 2021")
+    return seeded_app(sandbox, "Grooper Azure AD Connector 2021")
 
 
 @pytest.fixture(scope="session")
 def s2s_app(sandbox: dict) -> dict:
     """The server-to-server app: secret + certificate, application permissions, admin-consented."""
-    return _app(sandbox, "Grooper Server-to-Server")
+    return seeded_app(sandbox, "Grooper Server-to-Server")
 
 
 @pytest.fixture(scope="session")
 def bootstrap_app(sandbox: dict) -> dict:
     """The public bootstrap client (public-client flows allowed, delegated admin scopes)."""
-    return _app(sandbox, "Grooper NB Bootstrap")
+    return seeded_app(sandbox, "Grooper NB Bootstrap")
 
 
 @pytest.fixture(scope="session")
 def middle_tier_app(sandbox: dict) -> dict:
     """The middle-tier API (api://...) that may call Graph on behalf of a user."""
-    return _app(sandbox, "Grooper Middle-Tier API")
-
-
-def user_where(sandbox: dict, **criteria) -> dict:
-    """The first seeded user matching every ``key=value`` given (for use inside fixtures)."""
-    for user in sandbox["users"]:
-        if all(user.get(k) == v for k, v in criteria.items()):
-            return user
-    raise AssertionError(f"no seeded user with {criteria}")
+    return seeded_app(sandbox, "Grooper Middle-Tier API")
 
 
 @pytest.fixture(scope="session")
@@ -129,18 +96,14 @@ def admin_user(sandbox: dict) -> dict:
 @pytest.fixture(scope="session")
 def plain_user(sandbox: dict) -> dict:
     """An enabled, non-MFA, non-admin user with a mailbox."""
-    return next(
-        u
-        for u in sandbox["users"]
-        if u["enabled"] and not u["mfa_required"] and u["has_mailbox"] and not u["directory_roles"]
-    )
+    return helpers.plain_user(sandbox)
 
 
 @pytest.fixture(scope="session")
 def mfa_user(sandbox: dict) -> dict:
-    return user_where(sandbox, mfa_required=True, enabled=True)
+    return seeded_user(sandbox, mfa_required=True, enabled=True)
 
 
 @pytest.fixture(scope="session")
 def disabled_user(sandbox: dict) -> dict:
-    return user_where(sandbox, enabled=False)
+    return seeded_user(sandbox, enabled=False)

@@ -2,7 +2,7 @@
 
     python -m grooper_nb.sandbox start              # prints the start JSON (proxy, CA bundle, tenant, ...)
     eval "$(python -m grooper_nb.sandbox env)"      # this shell now reaches the sandbox
-    curl https://login.microsoftonline.com/contoso.onmicrosoft.com/v2.0/.well-known/openid-configuration
+    curl -i https://graph.microsoft.com/v1.0/me     # through the proxy, the sandbox CA trusted
     python -m grooper_nb.sandbox stop
 
 The state dir is ``--state-dir``, else ``$GROOPER_NB_SANDBOX_DIR``, else ``~/.cache/grooper-nb/sandbox``.

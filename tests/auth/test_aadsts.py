@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import pickle
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from grooper_nb.auth.hints import (
     secret_hints,
     tenant_hints,
 )
+from tests.helpers import b64url
 
 # Every code of reference/microsoft-protocols.md §3.2 (copied, so the test runs from a clean clone).
 SECTION_3_2_CODES = [
@@ -31,13 +31,9 @@ SECTION_3_2_CODES = [
 ]  # fmt: skip
 
 
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
 # A JWT-shaped sample, built at run time so no token-looking literal is committed.
 TOKEN = ".".join(
-    _b64(part) for part in (b'{"typ":"JWT","alg":"RS256"}', b'{"aud":"https://graph"}', b"signature-value")
+    b64url(part) for part in (b'{"typ":"JWT","alg":"RS256"}', b'{"aud":"https://graph"}', b"signature-value")
 )
 
 

@@ -16,23 +16,14 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.helpers import run_cli, use_env
+
 _TIMINGS: list[tuple[str, float]] = []
-
-
-def run_cli(*args: str, timeout: float = 90) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "grooper_nb.sandbox", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
 
 
 @pytest.fixture
@@ -74,18 +65,10 @@ def private_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
         run_cli("stop", "--state-dir", str(state_dir))
 
 
-def _use_env(info: dict, monkeypatch: pytest.MonkeyPatch) -> dict:
-    for key, value in info["env"].items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.delenv("NO_PROXY", raising=False)
-    monkeypatch.delenv("no_proxy", raising=False)
-    return info
-
-
 @pytest.fixture
 def private_env(private_sandbox: dict, monkeypatch: pytest.MonkeyPatch) -> dict:
     """``sandbox_env`` for :func:`private_sandbox`: its proxy and CA bundle in ``os.environ``."""
-    return _use_env(private_sandbox, monkeypatch)
+    return use_env(private_sandbox, monkeypatch)
 
 
 @pytest.fixture
@@ -94,7 +77,7 @@ def fresh_sandbox(own_state_dir: Path, monkeypatch: pytest.MonkeyPatch) -> dict:
     grant not yet given every time it runs (a consent page), however often it is repeated."""
     proc = run_cli("start", "--state-dir", str(own_state_dir))
     assert proc.returncode == 0, f"fresh sandbox start failed:\n{proc.stdout}\n{proc.stderr}"
-    return _use_env(json.loads(proc.stdout), monkeypatch)
+    return use_env(json.loads(proc.stdout), monkeypatch)
 
 
 @pytest.fixture

@@ -28,6 +28,7 @@ import requests
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from grooper_nb.clouds import Cloud, get_cloud
+from tests.helpers import b64url, plain_user, seeded_app, seeded_user
 
 GRAPH = "https://graph.microsoft.com"
 EXO = "https://outlook.office365.com"
@@ -102,18 +103,14 @@ class SandboxTokens:
         self._profiles: dict[tuple, Any] = {}
 
     def app(self, name: str) -> dict:
-        return next(a for a in self.sandbox["apps"] if a["name"] == name)
+        return seeded_app(self.sandbox, name)
 
     def user(self, **criteria) -> dict:
-        return next(u for u in self.sandbox["users"] if all(u.get(k) == v for k, v in criteria.items()))
+        return seeded_user(self.sandbox, **criteria)
 
     @property
     def plain_user(self) -> dict:
-        return next(
-            u
-            for u in self.sandbox["users"]
-            if u["enabled"] and not u["mfa_required"] and u["has_mailbox"] and not u["directory_roles"]
-        )
+        return plain_user(self.sandbox)
 
     def profile(self, app: str, *, cert: bool = False):
         """The real ``connect()`` profile of a seeded app (its secret, or its certificate)."""
@@ -204,10 +201,6 @@ def tokens(sandbox: dict) -> SandboxTokens:
 
 
 # ------------------------------------------------------------------------------------------ forging
-def b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
 def claims_of(token: str) -> dict:
     return json.loads(base64.urlsafe_b64decode(token.split(".")[1] + "=="))
 

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Response, g, render_template, request
 
 from ..store import redirect_uris
-from .context import artefacts, check_audience, directory, issuer_origin, store, tenant_or_raise
+from .context import LOGIN_HOST, artefacts, check_audience, directory, issuer_origin, store, tenant_or_raise
 from .errors import AADSTSError
 from .flow import proceed
 from .issuance import known_scope_values, parse_scopes
@@ -23,9 +23,13 @@ from .permissions import needed_consent
 from .respond import redirect_error, signin_page
 from .session import MFA_OK, SIGNIN, current_session, session_user
 
-__all__ = ["bp", "redirect_uri_matches"]
+__all__ = ["NATIVECLIENT_URI", "bp", "redirect_uri_matches"]
 
 bp = Blueprint("authorize", __name__)
+
+NATIVECLIENT_PATH = "/common/oauth2/nativeclient"
+# The redirect URI Entra offers desktop apps ("https://login.microsoftonline.com/common/oauth2/nativeclient").
+NATIVECLIENT_URI = f"https://{LOGIN_HOST}{NATIVECLIENT_PATH}"
 
 
 def redirect_uri_matches(registered: list[str], given: str) -> bool:
@@ -148,7 +152,7 @@ def _check_authorize_request(args: Any, response_type: set[str], flow: dict) -> 
         raise AADSTSError(501491)
 
 
-@bp.get("/common/oauth2/nativeclient")
+@bp.get(NATIVECLIENT_PATH)
 def nativeclient() -> Response:
     """Where desktop apps registered with the nativeclient URI land; shows the URL to copy back."""
     url = f"{issuer_origin()}{request.full_path.rstrip('?')}"

@@ -146,7 +146,6 @@ _USERS = [
     ("nomail.user", "No Mailbox User", "NoMail", "User", True, False, False, False),
 ]
 
-_NATIVECLIENT = "https://login.microsoftonline.com/common/oauth2/nativeclient"
 _GRAPH = "https://graph.microsoft.com"
 
 
@@ -378,13 +377,15 @@ def _consent(store: Store, client_sp: dict, resource_sp: dict, scopes=(), roles=
 
 
 def _seed_apps(store: Store, ids: _Ids, tenant: dict, sps: dict[str, dict]) -> None:
+    from ..login.authorize import NATIVECLIENT_URI  # the login host owns its routes; login imports the store
+
     graph, exo, spo = sps[GRAPH_APP_ID], sps[EXCHANGE_APP_ID], sps[SHAREPOINT_APP_ID]
     apps_dir = store.state_dir / "apps"
 
     # "Grooper Azure AD Connector 2021": confidential, multi-tenant, delegated EWS/Graph, admin-consented.
     grooper = _app_shell(ids, "Grooper Azure AD Connector 2021", audience="AzureADMultipleOrgs")
     grooper["web"]["redirectUris"] = ["http://localhost"]
-    grooper["publicClient"]["redirectUris"] = [_NATIVECLIENT]
+    grooper["publicClient"]["redirectUris"] = [NATIVECLIENT_URI]
     secret, secret_id = _add_secret(ids, grooper)
     expired, _ = _add_secret(ids, grooper, expired=True)
     graph_scopes = ["Files.ReadWrite.All", "Sites.ReadWrite.All", "User.Read", "offline_access"]
@@ -449,7 +450,7 @@ def _seed_apps(store: Store, ids: _Ids, tenant: dict, sps: dict[str, dict]) -> N
     # "Grooper NB Bootstrap": public client with delegated admin scopes and the middle tier's scope.
     boot = _app_shell(ids, "Grooper NB Bootstrap")
     boot["isFallbackPublicClient"] = True
-    boot["publicClient"]["redirectUris"] = ["http://localhost", _NATIVECLIENT]
+    boot["publicClient"]["redirectUris"] = ["http://localhost", NATIVECLIENT_URI]
     boot_scopes = [
         "Application.ReadWrite.All",
         "AppRoleAssignment.ReadWrite.All",

@@ -181,7 +181,9 @@ def test_describe_is_safe_from_many_threads(store):
 
 def test_codes_are_single_use_and_the_clock_ages_them(store):
     code = store.artefacts.create_code({"client_id": "x"})
-    assert store.artefacts.code(code)[0] == "ok" and store.artefacts.code(code)[0] == "ok"  # looking does not use it up
+    assert (
+        store.artefacts.code(code)[0] == "ok" and store.artefacts.code(code)[0] == "ok"
+    )  # looking does not use it up
     assert store.artefacts.redeem_code(code) is True
     assert store.artefacts.redeem_code(code) is False and store.artefacts.code(code)[0] == "redeemed"
     assert store.artefacts.code("nope")[0] == "unknown"
@@ -196,11 +198,19 @@ def test_revocation_cuts_at_the_instant_and_ages_with_the_clock(store):
     before = store.artefacts.create_refresh_token(user["id"], "x", {})
     valid_from = store.directory.revoke_sessions(user["id"])
     after = store.artefacts.create_refresh_token(user["id"], "x", {})
-    assert store.artefacts.refresh_token(before)["created"] < valid_from <= store.artefacts.refresh_token(after)["created"]
+    assert (
+        store.artefacts.refresh_token(before)["created"]
+        < valid_from
+        <= store.artefacts.refresh_token(after)["created"]
+    )
     # Ninety days later the order is the same: the revocation instant aged with the tokens.
     store.clock.advance(90 * 86400, user_id=user["id"])
     aged_from = store.directory.user_by_id(user["id"])["_tokens_valid_from"]
-    assert store.artefacts.refresh_token(before)["created"] < aged_from <= store.artefacts.refresh_token(after)["created"]
+    assert (
+        store.artefacts.refresh_token(before)["created"]
+        < aged_from
+        <= store.artefacts.refresh_token(after)["created"]
+    )
 
 
 def test_lockout_counts_and_clock_unlocks(store):

@@ -11,7 +11,8 @@ import pytest
 import requests
 from cryptography.x509 import load_der_x509_certificate
 
-from tests.sandbox.identity_helpers import app, authority, pca, token_url, user
+from tests.helpers import b64url
+from tests.sandbox.login.identity_helpers import app, authority, pca, token_url, user
 
 BOOTSTRAP = "Grooper NB Bootstrap"
 S2S = "Grooper Server-to-Server"
@@ -21,10 +22,6 @@ def _jwks_key(sandbox, kid):
     keys = requests.get(f"{authority(sandbox)}/discovery/v2.0/keys", timeout=30).json()["keys"]
     key = next(k for k in keys if k["kid"] == kid)
     return load_der_x509_certificate(base64.b64decode(key["x5c"][0])).public_key()
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
 def _ropc_raw(sandbox, scope, alias="adele.vance"):
@@ -70,8 +67,8 @@ def test_graph_tokens_carry_a_header_nonce_that_defeats_naive_verification(sandb
     with pytest.raises(jwt.InvalidSignatureError):
         jwt.decode(token, public_key, algorithms=["RS256"], audience="https://graph.microsoft.com")
     # The convention documented in grooper_nb/sandbox/keys.py: the signed header has nonce = SHA-256(nonce).
-    hashed = dict(header, nonce=_b64(hashlib.sha256(header["nonce"].encode()).digest()))
-    rebuilt = f"{_b64(json.dumps(hashed, separators=(',', ':')).encode())}.{payload_seg}.{sig_seg}"
+    hashed = dict(header, nonce=b64url(hashlib.sha256(header["nonce"].encode()).digest()))
+    rebuilt = f"{b64url(json.dumps(hashed, separators=(',', ':')).encode())}.{payload_seg}.{sig_seg}"
     claims = jwt.decode(rebuilt, public_key, algorithms=["RS256"], audience="https://graph.microsoft.com")
     assert claims["ver"] == "1.0" and claims["iss"] == f"https://sts.windows.net/{sandbox['tenant']['id']}/"
 

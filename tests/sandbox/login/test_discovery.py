@@ -8,7 +8,7 @@ import hashlib
 import pytest
 import requests
 
-from tests.sandbox.identity_helpers import authority
+from tests.sandbox.login.identity_helpers import authority
 
 LOGIN = "https://login.microsoftonline.com"
 

@@ -17,7 +17,7 @@ import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.sandbox.identity_helpers import (
+from tests.sandbox.login.identity_helpers import (
     app,
     assert_aadsts,
     page_error_details,
@@ -122,26 +122,6 @@ def test_a_parameter_sent_twice_is_9002313(private_sandbox, http):
     assert resp.status_code == 400
     assert_aadsts(resp.json(), 9002313, error="invalid_request")
     assert "'scope'" in resp.json()["error_description"]
-
-
-@pytest.mark.parametrize("seconds", ["nan", "inf", "-inf", -5, "soon", None, [1]])
-def test_clock_advance_refuses_what_is_not_a_finite_number_of_seconds(private_sandbox, seconds):
-    url = f"{private_sandbox['browser_url']}/_sandbox/clock/advance"
-    body = json.dumps({"seconds": float(seconds) if seconds in ("nan", "inf", "-inf") else seconds})
-    resp = requests.post(
-        url, data=body, headers={"Content-Type": "application/json"}, proxies={"http": None}, timeout=30
-    )
-    assert resp.status_code == 400, resp.text
-    assert "seconds" in resp.json()["error"]
-
-
-@pytest.mark.parametrize("body", ["[1, 2]", '"text"', '{"seconds": 1, "upn": {"a": 1}}', "{not json"])
-def test_clock_advance_refuses_a_body_of_the_wrong_shape(private_sandbox, body):
-    url = f"{private_sandbox['browser_url']}/_sandbox/clock/advance"
-    resp = requests.post(
-        url, data=body, headers={"Content-Type": "application/json"}, proxies={"http": None}, timeout=30
-    )
-    assert resp.status_code == 400, resp.text
 
 
 # -- fuzzing the token and device-code endpoints -----------------------------------------------------------

@@ -1,4 +1,5 @@
-"""The sandbox service as a process: CLI contract, lifecycle, proxy allow-list, loopback-only, TLS.
+"""The sandbox service as a process (launcher and process): CLI contract, lifecycle, proxy allow-list,
+loopback-only, TLS. The admin endpoints are tests/sandbox/test_admin.py.
 
 Everything here runs the real CLI in child processes and talks to the real service over real
 sockets and real TLS. Tests that only need a running sandbox use the shared session ``sandbox``;
@@ -289,14 +290,6 @@ def test_start_prints_only_the_json_and_the_log_keeps_secrets_out(sandbox: dict,
     assert meta["admin_key"] not in log_text
 
 
-def test_describe_route_needs_the_admin_key(sandbox: dict) -> None:
-    url = f"{sandbox['browser_url']}/_sandbox/service/describe"
-    assert requests.get(url, proxies={"http": None}, timeout=10).status_code == 403
-    wrong = requests.get(url, headers={"X-Grooper-Sandbox-Key": "nope"}, proxies={"http": None}, timeout=10)
-    assert wrong.status_code == 403
-    assert "password" not in wrong.text
-
-
 # --------------------------------------------------------------------------------------------------
 # lifecycle (own state dirs)
 
@@ -428,41 +421,6 @@ def test_the_seed_of_an_existing_tenant_is_the_one_reported_and_kept(own_state_d
     assert json.loads((own_state_dir / "service.json").read_text())["seed"] == 7
     fresh = start_json(own_state_dir, command="reset")  # reset keeps the tenant's seed
     assert fresh["tenant"]["id"] == seven["tenant"]["id"]
-
-
-# --------------------------------------------------------------------------------------------------
-# the admin endpoints answer only the browser_url origin
-
-
-def _admin_request(sandbox: dict, method: str, path: str, **headers: str) -> requests.Response:
-    return requests.request(
-        method,
-        f"{sandbox['browser_url']}/_sandbox/{path}",
-        json={"seconds": 0} if method == "POST" else None,
-        headers=headers,
-        proxies={"http": None},
-        timeout=10,
-    )
-
-
-@pytest.mark.parametrize("path", ["health", "describe", "service/describe"])
-def test_admin_endpoints_refuse_a_foreign_host_header(sandbox: dict, path: str) -> None:
-    """DNS rebinding: a page on evil.example resolving to 127.0.0.1 sends Host: evil.example:PORT."""
-    port = sandbox["browser_url"].rsplit(":", 1)[1]
-    key = json.loads((Path(sandbox["state_dir"]) / "service.json").read_text())["admin_key"]
-    headers = {"X-Grooper-Sandbox-Key": key}
-    assert _admin_request(sandbox, "GET", path, Host=f"evil.example:{port}", **headers).status_code == 403
-    assert _admin_request(sandbox, "GET", path, **headers).status_code == 200
-
-
-@pytest.mark.parametrize("origin", ["http://evil.example", "null", "http://localhost:1"])
-def test_state_changing_admin_requests_refuse_a_foreign_origin(sandbox: dict, origin: str) -> None:
-    """CSRF: a cross-site page's fetch or form carries its Origin; the browser_url's own pages do not."""
-    resp = _admin_request(sandbox, "POST", "clock/advance", Origin=origin)
-    assert resp.status_code == 403 and "origin" in resp.text.lower()
-    same = _admin_request(sandbox, "POST", "clock/advance", Origin=sandbox["browser_url"])
-    assert same.status_code == 200, same.text
-    assert _admin_request(sandbox, "POST", "clock/advance").status_code == 200  # a script sends no Origin
 
 
 # --------------------------------------------------------------------------------------------------

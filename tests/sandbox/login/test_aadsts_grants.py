@@ -10,7 +10,7 @@ from __future__ import annotations
 import msal
 import requests
 
-from tests.sandbox.identity_helpers import (
+from tests.sandbox.login.identity_helpers import (
     admin,
     app,
     assert_aadsts,

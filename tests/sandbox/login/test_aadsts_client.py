@@ -13,7 +13,7 @@ import msal
 import pytest
 import requests
 
-from tests.sandbox.identity_helpers import (
+from tests.sandbox.login.identity_helpers import (
     app,
     assert_aadsts,
     assert_msal_error,

@@ -19,15 +19,10 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 import msal
 import requests
 
+from tests.helpers import seeded_app as app
+from tests.helpers import seeded_user as user  # noqa: F401
+
 TIMESTAMP_RE = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}Z$")
-
-
-def user(sandbox: dict, alias: str) -> dict:
-    return next(u for u in sandbox["users"] if u["upn"].split("@")[0] == alias)
-
-
-def app(sandbox: dict, name: str) -> dict:
-    return next(a for a in sandbox["apps"] if a["name"] == name)
 
 
 def authority(sandbox: dict, by: str = "id") -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import msal
 
-from tests.sandbox.identity_helpers import admin, app, assert_msal_error, pca, user
+from tests.sandbox.login.identity_helpers import admin, app, assert_msal_error, pca, user
 
 BOOTSTRAP = "Grooper NB Bootstrap"
 
