@@ -1,4 +1,4 @@
-"""``python -m grooper_nb.sandbox start | status | stop | reset | env`` (contracts.md §1).
+"""``python -m grooper_nb.sandbox start | status | stop | reset | env`` (docs/sandbox.md).
 
     python -m grooper_nb.sandbox start              # prints the start JSON (proxy, CA bundle, tenant, ...)
     eval "$(python -m grooper_nb.sandbox env)"      # this shell now reaches the sandbox

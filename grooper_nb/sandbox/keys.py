@@ -1,15 +1,15 @@
 """Token signing keys and JWT minting for the sandbox's identity platform.
 
-Implements reference/microsoft-protocols.md §1.3 (JWKS) and the header rules of §2:
+The JWKS and the token header rules of https://learn.microsoft.com/entra/identity-platform/access-tokens:
 
 * Two RSA-2048 keys, each with a self-signed certificate, live in ``{state_dir}/keys/`` (private keys
   0600). ``kid`` == ``x5t`` == base64url(SHA-1 of the certificate DER), 27 characters, as Entra's.
   The first key signs; the second is published only, as Entra publishes keys ahead of rotation.
 * v1.0 tokens carry ``x5t`` and ``kid`` in the header, v2.0 tokens only ``kid``.
-* **Microsoft Graph's header ``nonce``.** Graph access tokens are "not validatable by third parties"
-  (§1.3). The sandbox reproduces that the way Microsoft does it: the header that is *transmitted* carries a
-  random ``nonce``; the signature is computed over a header in which that nonce is replaced by
-  ``base64url(SHA-256(nonce as ASCII))`` (no padding). Exact convention, for anyone verifying::
+* **Microsoft Graph's header ``nonce``.** Graph access tokens are not meant to be validated by
+  third parties (same page). The sandbox reproduces that the way Microsoft does it: the header that is
+  *transmitted* carries a random ``nonce``; the signature is computed over a header in which that nonce
+  is replaced by ``base64url(SHA-256(nonce as ASCII))`` (no padding). Exact convention, for anyone verifying::
 
       header = json.loads(b64url_decode(seg0)); header["nonce"] = b64url(sha256(header["nonce"]))
       signing_input = b64url(json.dumps(header, separators=(",", ":"))) + "." + seg1

@@ -7,7 +7,7 @@ the CLI (``python -m grooper_nb.sandbox``) wraps the same functions::
     info["env"]                        # HTTPS_PROXY + CA bundle variables: any requests client works
     status(); stop(); reset()
 
-``ensure_running`` returns the JSON of contracts.md §1. Tenant, users and apps come live from the
+``ensure_running`` returns the start JSON (docs/sandbox.md, "CLI"). Tenant, users and apps come live from the
 running service (a key-guarded route on the browser server; the key sits in ``service.json``, 0600).
 The service process itself (TLS server, proxy, browser server) is :mod:`.server`; this module only
 spawns it (``python -m grooper_nb.sandbox serve``) and never imports it.
@@ -247,7 +247,7 @@ def _live_info(d: Path, attempts: int) -> dict | None:
 
 
 def _start_json(meta: dict, described: dict) -> dict:
-    """The contract's start JSON (contracts.md §1) from service.json and the live description."""
+    """The start JSON (docs/sandbox.md) from service.json and the live description."""
     bundle = meta["ca_bundle"]
     return {
         "proxy": meta["proxy"],

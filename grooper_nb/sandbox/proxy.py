@@ -5,7 +5,8 @@ login.microsoftonline.com:443``; the proxy answers ``200 Connection established`
 socket to the sandbox's TLS server, which presents a certificate for that name. Everything else
 is refused with ``403`` and a plain-text body naming what was refused: other hosts, other ports, and
 plain-HTTP proxying (``GET http://...``), so a misconfigured client fails loudly instead of leaking
-to the internet. See reference/msal-and-sandbox-notes.md §2 ("Approach B") and contracts.md §1::
+to the internet. The host list comes from :func:`.hosts.host_names`; docs/sandbox.md has the whole
+picture::
 
     proxy = ConnectProxy(upstream=("127.0.0.1", tls_port),
                          allowed_hosts={"login.microsoftonline.com", "graph.microsoft.com"})

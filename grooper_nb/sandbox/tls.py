@@ -5,8 +5,7 @@ Clients reach the sandbox with the production host names (``login.microsoftonlin
 trusts. The sandbox makes a private CA per state dir, signs one server certificate with every
 impersonated name as a SAN, and writes a bundle (certifi's CAs + the sandbox CA) that clients point
 ``REQUESTS_CA_BUNDLE`` / ``SSL_CERT_FILE`` / ``CURL_CA_BUNDLE`` at. The CA is never installed
-system-wide; its key stays in ``DIR/ca/ca-key.pem`` with mode 0600. See
-reference/msal-and-sandbox-notes.md §2 ("TLS for the emulator")::
+system-wide; its key stays in ``DIR/ca/ca-key.pem`` with mode 0600 (docs/sandbox.md, "State dir")::
 
     ca = ensure_ca(state_dir / "ca")
     cert, key = ensure_server_cert(ca, ["login.microsoftonline.com", "127.0.0.1"])
@@ -128,7 +127,8 @@ def write_bundle(ca: CA, bundle_path: Path) -> Path:
 
     With this one file as ``REQUESTS_CA_BUNDLE``/``SSL_CERT_FILE``/``CURL_CA_BUNDLE`` a client trusts
     the sandbox and still every public site, so a preset bundle variable never has to be fought
-    (requests lets those variables override ``verify=``; msal-and-sandbox-notes.md §1.3).
+    (requests lets those variables override ``verify=``:
+    https://requests.readthedocs.io/en/latest/user/advanced/#ssl-cert-verification).
     """
     import certifi
 

@@ -1,10 +1,11 @@
-"""AADSTS errors as Entra ID returns them (reference/microsoft-protocols.md §3).
+"""AADSTS errors as Entra ID returns them (https://learn.microsoft.com/entra/identity-platform/reference-error-codes).
 
 One declarative table, :data:`CATALOGUE`: code -> OAuth ``error``, HTTP status, message template (with
 ``{placeholders}``) and ``suberror``. Code raises :class:`AADSTSError` where the misuse is detected; the
 Flask apps turn it into
 
-* a JSON body (token-type endpoints, §3.1)::
+* a JSON body (token-type endpoints;
+  https://learn.microsoft.com/entra/identity-platform/v2-oauth2-auth-code-flow#error-response-1)::
 
       {"error",
        "error_description": "AADSTSnnnn: msg\\r\\nTrace ID: …\\r\\nCorrelation ID: …\\r\\nTimestamp: …",
@@ -14,7 +15,7 @@ Flask apps turn it into
   ``correlation_id`` echoes the request's ``client-request-id`` header when it is a GUID;
 * or an HTML error page (``login._render_error``, ``templates/error.html``) for errors that Entra shows
   instead of redirecting, because
-  the redirect URI cannot be trusted (50011, 700016 and 90002 on ``/authorize``, §3.1 last paragraph).
+  the redirect URI cannot be trusted (50011, 700016 and 90002 on ``/authorize``: RFC 6749 §4.1.2.1).
   The page embeds the same body as ``<script type="application/json" id="error-details">`` (Entra's own
   pages carry their details in a ``$Config`` script block).
 """
@@ -33,7 +34,8 @@ __all__ = ["CATALOGUE", "AADSTSError", "Entry", "error_body", "error_headers"]
 class Entry:
     """One AADSTS code: the OAuth ``error`` it rides on, its message template, Entra's ``suberror``.
 
-    The HTTP status follows from ``error``: 401 for ``invalid_client``, 400 for everything else (§3.1).
+    The HTTP status follows from ``error``: 401 for ``invalid_client``, 400 for everything else
+    (RFC 6749 §5.2).
     """
 
     error: str
@@ -267,7 +269,7 @@ def _correlation_id(client_request_id: str | None) -> str:
 
 
 def error_body(exc: AADSTSError, client_request_id: str | None = None) -> dict[str, Any]:
-    """The JSON body Entra sends for ``exc`` (§3.1)."""
+    """The JSON body Entra sends for ``exc``."""
     trace_id = str(uuid.uuid4())
     correlation_id = _correlation_id(client_request_id)
     timestamp = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%SZ")
@@ -289,7 +291,7 @@ def error_body(exc: AADSTSError, client_request_id: str | None = None) -> dict[s
 
 
 def error_headers(body: dict[str, Any]) -> dict[str, str]:
-    """Headers real ESTS puts on error responses (§1.6)."""
+    """Headers real ESTS puts on error responses."""
     return {
         "Cache-Control": "no-store, no-cache",
         "Pragma": "no-cache",

@@ -1,7 +1,11 @@
 """What the identity host issues: scope resolution, access tokens, id tokens, ``client_info``.
 
-Implements reference/microsoft-protocols.md §1.6 (response fields), §1.7 (scopes, ``.default``), §1.8
-(v2.0 id_token), §1.10 (``client_info``) and §2 (v1.0 vs v2.0 access tokens). The token *version* is the
+* scopes and ``.default``: https://learn.microsoft.com/entra/identity-platform/scopes-oidc
+* the v2.0 id_token: https://learn.microsoft.com/entra/identity-platform/id-token-claims-reference
+* v1.0 and v2.0 access tokens: https://learn.microsoft.com/entra/identity-platform/access-token-claims-reference
+* ``client_info``: MSAL's extension (``uid`` and ``utid``, from which MSAL builds ``home_account_id``).
+
+The token *version* is the
 resource's choice (``accessTokenAcceptedVersion``): Graph, Exchange and SharePoint get v1.0 tokens; an
 API that asks for 2 (the seeded middle tier) gets v2.0 ones. Graph tokens carry the header ``nonce``
 (see :mod:`.keys` for the signing convention).
@@ -68,7 +72,7 @@ class Scopes:
 
 
 def parse_scopes(store: Any, text: str, *, tenant_name: str) -> Scopes:
-    """Split a ``scope`` parameter by resource (§1.7); unknown resources raise AADSTS500011.
+    """Split a ``scope`` parameter by resource ; unknown resources raise AADSTS500011.
 
     A bare value (``User.Read``) means Microsoft Graph. ``{resource}/.default`` mixed with a single scope of
     the same resource is refused (AADSTS70011), as Entra refuses it.
@@ -233,7 +237,7 @@ def id_token(
     nonce: str | None = None,
     sid: str | None = None,
 ) -> str:
-    """A v2.0 id_token (§1.8); echoes the authorize ``nonce``, which MSAL checks."""
+    """A v2.0 id_token; echoes the authorize ``nonce``, which MSAL checks."""
     now = int(time.time())
     claims: dict[str, Any] = {
         "aud": client_id,
@@ -260,13 +264,13 @@ def id_token(
 
 
 def client_info(user: dict, tenant: dict) -> str:
-    """base64url JSON ``{"uid", "utid"}`` (§1.10); MSAL builds ``home_account_id`` from it."""
+    """base64url JSON ``{"uid", "utid"}``; MSAL builds ``home_account_id`` from it."""
     raw = json.dumps({"uid": user["id"], "utid": tenant["id"]}, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
 def response_scope(grant: Grant, oidc: list[str]) -> str:
-    """The ``scope`` field: Graph answers short names, other resources full URIs (§1.6)."""
+    """The ``scope`` field: Graph answers short names, other resources full URIs."""
     if grant.user is None:
         return f"{grant.resource.audience}/.default"
     prefix = "" if grant.resource.is_graph else f"{grant.resource.audience}/"

@@ -233,7 +233,7 @@ class Directory:
 
     # -- what the CLI prints -------------------------------------------------------------------------
     def describe(self) -> dict[str, Any]:
-        """``{"tenant", "users", "apps"}`` exactly as contracts.md §1 lists them (secrets in clear)."""
+        """``{"tenant", "users", "apps"}`` exactly as the start JSON lists them (secrets in clear)."""
         tenant = self.tenant
         users = []
         for user in self.users():

@@ -1,12 +1,13 @@
-"""The deterministic seed tenant (contracts.md §2; issue 2 item 3).
+"""The deterministic seed tenant (docs/sandbox.md, "Seed").
 
 Everything that a test or notebook may name — tenant id, object ids, client ids, passwords, client secrets —
 derives from ``random.Random(seed)``, so two state dirs seeded with the same number describe the same
-tenant. Keys and certificates are fresh per state dir (allowed by the contract).
+tenant. Keys and certificates are fresh per state dir.
 
 The first-party resources (Microsoft Graph, Office 365 Exchange Online, Office 365 SharePoint Online) are
-service principals with their real appIds and permission GUIDs (reference/microsoft-protocols.md §4.1,
-§4.2). GUIDs marked ``# UNCONFIRMED`` are not in the reference; they are best knowledge.
+service principals with their real appIds and permission GUIDs
+(https://learn.microsoft.com/graph/permissions-reference). GUIDs marked ``# UNCONFIRMED`` could not be
+checked against a Microsoft page; they are best knowledge.
 """
 
 from __future__ import annotations

@@ -57,7 +57,7 @@ def assert_aadsts(
     correlation_id: str | None = None,
     suberror: str | None = None,
 ) -> None:
-    """``body`` is Entra's error shape for AADSTS``code`` (reference §3.1)."""
+    """``body`` is Entra's error shape for AADSTS``code``."""
     assert body.get("error_codes") == [code], body
     if error is not None:
         assert body["error"] == error, body

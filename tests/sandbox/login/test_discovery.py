@@ -1,4 +1,4 @@
-"""Discovery, JWKS, instance discovery and userrealm, as login.microsoftonline.com serves them (§1.1–1.3)."""
+"""Discovery, JWKS, instance discovery and userrealm, as login.microsoftonline.com serves them."""
 
 from __future__ import annotations
 

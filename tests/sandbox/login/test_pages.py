@@ -1,4 +1,5 @@
-"""The pages a person uses (reference §1.4, §1.9, §4.8), driven with plain requests as a browser would.
+"""The pages a person uses (authorize, sign-out, admin consent), driven with plain requests as a
+browser would.
 
 Tests that grant consent run on a sandbox of their own (``private_sandbox``, ``fresh_sandbox``).
 """
@@ -269,7 +270,7 @@ def test_prompt_none_with_a_session_but_no_consent_redirects_consent_required(sa
 
 
 def test_admin_consent_cancel_redirects_permission_denied(sandbox, sandbox_env):
-    """§4.8: the admin consent endpoint's failure is ``error=permission_denied`` (not access_denied)."""
+    """The admin consent endpoint's failure is ``error=permission_denied`` (not access_denied)."""
     tid = sandbox["tenant"]["id"]
     url = (
         f"{sandbox['browser_url']}/{tid}/adminconsent?client_id={app(sandbox, GROOPER)['client_id']}"
@@ -285,7 +286,7 @@ def test_admin_consent_cancel_redirects_permission_denied(sandbox, sandbox_env):
     }
 
 
-# -- /authorize request errors (reference §1.4, §3.2) -------------------------------------------------------
+# -- /authorize request errors -------------------------------------------------------
 
 
 def _authorize_url(sandbox, **params):

@@ -1,4 +1,5 @@
-"""Token shapes (reference §1.6, §1.8, §1.10, §2): versions by resource, Graph's header nonce, client_info."""
+"""Token shapes (response fields, id_token, v1.0/v2.0 access tokens): versions by resource, Graph's
+header nonce, client_info."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The tenant store and its seed (contracts.md §2), used directly: SQLite in a temporary state dir."""
+"""The tenant store and its seed (docs/sandbox.md), used directly: SQLite in a temporary state dir."""
 
 from __future__ import annotations
 
