@@ -1,6 +1,6 @@
 """RSA keys and X.509 certificates: the one place the sandbox makes them.
 
-Used for the token-signing keys (:mod:`.keys`), the seeded apps' client certificates (:mod:`.seed`), and
+Used for the token-signing keys (:mod:`.keys`), the seeded apps' client certificates (:mod:`.store.seed`), and
 the sandbox CA and its server certificate (:mod:`.tls`)::
 
     key, cert = self_signed("sandbox token signing key 1", days=730)

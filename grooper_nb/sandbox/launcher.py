@@ -9,7 +9,7 @@ the CLI (``python -m grooper_nb.sandbox``) wraps the same functions::
 
 ``ensure_running`` returns the start JSON (docs/sandbox.md, "CLI"). Tenant, users and apps come live from the
 running service (a key-guarded route on the browser server; the key sits in ``service.json``, 0600).
-The service process itself (TLS server, proxy, browser server) is :mod:`.server`; this module only
+The service process itself (TLS server, proxy, browser server) is :mod:`.process`; this module only
 spawns it (``python -m grooper_nb.sandbox serve``) and never imports it.
 
 State dir layout (the service's part): ``ca/`` (CA, server cert, bundle), ``service.json`` (ports,

@@ -6,7 +6,7 @@
 * the **CONNECT proxy** (:mod:`.proxy`), the only way a client reaches that TLS server;
 * the plain-HTTP **browser server** for pages a person opens (``hosts.create_browser_app``).
 
-The launcher (:mod:`.service`) starts this process detached and waits on its ready pipe; nothing else
+The launcher (:mod:`.launcher`) starts this process detached and waits on its ready pipe; nothing else
 imports it. It writes ``service.json`` (ports, pid, admin key; 0600) once every listener is up, and
 logs requests to ``service.log`` with secrets masked (:func:`redact_target`).
 """

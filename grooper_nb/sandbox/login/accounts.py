@@ -1,12 +1,13 @@
 """Who may sign in: the password check, smart lockout and disabled accounts, in one place.
 
-Both ways a password reaches the sandbox use it: the ``password`` grant (ROPC, :mod:`.token`) raises the
-:class:`~.errors.AADSTSError` as a JSON error; the sign-in page (:mod:`.pages`) shows it on the form::
+Both ways a password reaches the sandbox use it: the ``password`` grant (ROPC, :mod:`.grants`) raises the
+:class:`~.errors.AADSTSError` as a JSON error; the sign-in form (:mod:`.signin`) shows it on the form::
 
     user = check_password(store, upn, password, domain=tenant["domain"])   # or AADSTS50034/50053/50126/50057
     check_enabled(user)                                                   # before any later token: 50057
 
-Lockout follows Entra smart lockout's defaults: the 10th bad password locks the account for 60 seconds
+Lockout follows Entra smart lockout's defaults (https://learn.microsoft.com/entra/identity/authentication/howto-password-smart-lockout):
+the 10th bad password locks the account for 60 seconds
 (AADSTS50053); a good one resets the count.
 """
 

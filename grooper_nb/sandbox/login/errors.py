@@ -13,7 +13,7 @@ Flask apps turn it into
 
   (+ ``suberror`` where Entra sends one), status 401 for ``invalid_client`` and 400 otherwise; the
   ``correlation_id`` echoes the request's ``client-request-id`` header when it is a GUID;
-* or an HTML error page (``login._render_error``, ``templates/error.html``) for errors that Entra shows
+* or an HTML error page (``login/__init__.py``, ``templates/error.html``) for errors that Entra shows
   instead of redirecting, because
   the redirect URI cannot be trusted (50011, 700016 and 90002 on ``/authorize``: RFC 6749 §4.1.2.1).
   The page embeds the same body as ``<script type="application/json" id="error-details">`` (Entra's own

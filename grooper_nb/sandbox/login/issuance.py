@@ -8,7 +8,7 @@
 The token *version* is the
 resource's choice (``accessTokenAcceptedVersion``): Graph, Exchange and SharePoint get v1.0 tokens; an
 API that asks for 2 (the seeded middle tier) gets v2.0 ones. Graph tokens carry the header ``nonce``
-(see :mod:`.keys` for the signing convention).
+(see :mod:`grooper_nb.sandbox.keys` for the signing convention).
 """
 
 from __future__ import annotations
