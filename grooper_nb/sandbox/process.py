@@ -1,9 +1,9 @@
 """The sandbox service process (``python -m grooper_nb.sandbox serve``): three loopback listeners.
 
-* the **TLS server** for the impersonated hosts (``login.microsoftonline.com``, ``graph.microsoft.com``,
-  ``outlook.office365.com``, ``{tenant}.sharepoint.com``, ``{tenant}-my.sharepoint.com``), dispatching on
-  ``Host`` (``hosts.create_tls_app``);
-* the **CONNECT proxy** (:mod:`.proxy`), the only way a client reaches that TLS server;
+* the **TLS server** for the impersonated hosts (the registry :data:`.hosts.HOSTS`), dispatching on
+  ``Host`` (``hosts.create_tls_app``); its certificate names every host of the registry;
+* the **CONNECT proxy** (:mod:`.proxy`), the only way a client reaches that TLS server, letting through
+  exactly the registry's host names;
 * the plain-HTTP **browser server** for pages a person opens (``hosts.create_browser_app``).
 
 The launcher (:mod:`.launcher`) starts this process detached and waits on its ready pipe; nothing else

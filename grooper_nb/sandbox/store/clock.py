@@ -11,7 +11,7 @@ from .db import Database
 
 __all__ = ["Clock"]
 
-# Tables whose timestamps "age" under advance_clock, with the columns that hold times.
+# Tables whose timestamps "age" under Clock.advance, with the columns that hold times.
 _AGED = {
     "auth_codes": ("created", "redeemed"),
     "refresh_tokens": ("created", "last_used"),
