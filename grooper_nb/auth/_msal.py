@@ -113,7 +113,7 @@ def _network_hints(profile: Profile, exc: Exception) -> list[str]:
     hints = []
     text = str(exc)
     if profile.is_sandbox:
-        state = (profile.sandbox_info or {}).get("state_dir")
+        state = profile.sandbox_info.state_dir if profile.sandbox_info else None
         hints.append(f"Is the sandbox running? `python -m grooper_nb.sandbox status --state-dir {state}`.")
         if "403" in text:
             hints.append("The sandbox proxy refused the host (it only serves Microsoft's hosts).")

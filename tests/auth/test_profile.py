@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import uuid
+from pathlib import Path
 
 import pytest
 from cryptography import x509
@@ -284,6 +285,42 @@ def test_sandbox_users_are_found_by_name_or_trait(sandbox):
     assert profile.sandbox_user()["enabled"] is True
 
 
+def test_the_sandbox_facts_are_typed_and_still_read_like_the_start_json(sandbox, s2s_app):
+    import pandas as pd
+
+    from grooper_nb.sandbox_info import SandboxApp, SandboxInfo, SandboxUser
+
+    profile = connect(app="Grooper Server-to-Server")
+    info = profile.sandbox_info
+    assert isinstance(info, SandboxInfo)
+    assert info.tenant.id == info["tenant"]["id"] == sandbox["tenant"]["id"]
+    assert info.proxy == sandbox["proxy"] and info.ca_bundle == sandbox["ca_bundle"]
+    assert Path(info.state_dir) == Path(sandbox["state_dir"])
+    app = profile.sandbox_app()
+    assert isinstance(app, SandboxApp) and app.name == app["name"] == "Grooper Server-to-Server"
+    assert isinstance(app.client_secret, Secret) and app.client_secret.reveal() == s2s_app["client_secret"]
+    assert app.get("no such key") is None and "certificate_thumbprint" in app
+    user = profile.sandbox_user(mfa_required=True)
+    assert isinstance(user, SandboxUser) and user.mfa_required and user["upn"] == user.upn
+    admin = profile.sandbox_user(directory_roles=["Global Administrator"])  # a JSON list matches
+    assert "Global Administrator" in admin.directory_roles
+    table = pd.DataFrame(info.users)[["upn", "enabled", "mfa_required", "has_mailbox"]]
+    assert len(table) == len(sandbox["users"])
+    shown = repr(info) + repr(pd.DataFrame(info.users))
+    assert s2s_app["client_secret"] not in shown
+    assert all(u["password"] not in shown for u in sandbox["users"])
+
+
+def test_a_profile_given_the_start_json_types_it(sandbox):
+    from grooper_nb.sandbox_info import SandboxInfo
+
+    base = connect()
+    again = Profile(tenant=base.tenant, client_id=base.client_id, is_sandbox=True, sandbox_info=sandbox)
+    assert isinstance(again.sandbox_info, SandboxInfo)
+    assert again.app_name == "Grooper Azure AD Connector 2021"
+    assert isinstance(again.sandbox_info.users[0].password, Secret)
+
+
 # ---- a secret in the wrong place ------------------------------------------------------------------------
 PASTED = "Xq8Q~s3cr3tValue-0123456789abcdefghijklmn"  # an Entra secret value's shape (contains ~)
 
@@ -372,6 +409,18 @@ def test_credentials_live_in_their_own_module_and_the_profile_re_exports_them():
     assert profile.SecretCredential is credentials.SecretCredential
     assert profile.CertificateCredential is credentials.CertificateCredential
     assert profile.ProfileError is credentials.ProfileError
+
+
+def test_settings_and_sessions_live_in_their_own_modules_and_the_profile_re_exports_them():
+    import grooper_nb.http as http
+    import grooper_nb.profile as profile
+    import grooper_nb.settings as settings
+
+    assert profile.load_settings is settings.load_settings
+    assert profile.validate_tenant is settings.validate_tenant
+    assert profile.validate_client_id is settings.validate_client_id
+    assert profile.ProfileSession is http.ProfileSession
+    assert profile.sandbox_session is http.sandbox_session
 
 
 # ---- derived facts follow replace() ---------------------------------------------------------------------
