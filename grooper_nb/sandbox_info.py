@@ -1,10 +1,10 @@
 """What a running sandbox tells a client: :class:`SandboxInfo`, typed, with its secrets wrapped.
 
 ``python -m grooper_nb.sandbox start`` prints one JSON object (proxy, CA bundle, tenant, seeded users
-and apps, browser URL, state dir; see docs/sandbox.md). :func:`SandboxInfo.from_json` reads it once,
-wraps every password and client secret in :class:`~grooper_nb._redact.Secret`, and gives the rest names
-and types, so the profile, the flows and the notebooks read ``info.tenant.id`` and ``app.client_secret``
-instead of digging through dicts::
+and apps, browser URL, state dir), and ``connect()`` gets the same object from the sandbox's launcher.
+:func:`SandboxInfo.from_json` reads it once, wraps every password and client secret in
+:class:`~grooper_nb._redact.Secret`, and gives the rest names and types, so the profile, the flows and
+the notebooks read ``info.tenant.id`` and ``app.client_secret`` instead of digging through dicts::
 
     info = profile.sandbox_info
     info.tenant.sharepoint_host          # 'contoso.sharepoint.com'
