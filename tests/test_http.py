@@ -413,3 +413,72 @@ def test_an_error_document_is_not_remembered(server):
         cache.get_json(plain, url)
     assert cache.get_json(plain, url) == {"issuer": "i"}
     assert len(server.requests_to("/tenant/.well-known/openid-configuration")) == 2
+
+
+# ---- a connection dropped mid-request -------------------------------------------------------------------
+@pytest.fixture
+def drops_first_connection():
+    """A raw socket server: the first connection is closed without an answer, later ones get 200."""
+    import socket
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(4)
+    listener.settimeout(10)
+    served = []
+
+    def serve():
+        for n in range(2):
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            with conn:
+                conn.recv(65536)
+                served.append(n)
+                if n > 0:
+                    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    address = listener.getsockname()
+    yield f"http://127.0.0.1:{address[1]}", served
+    if thread.is_alive():  # still waiting for a second connection: give it one so it ends
+        socket.create_connection(address, timeout=5).close()
+    thread.join(timeout=10)
+    listener.close()
+
+
+def test_a_get_whose_connection_drops_is_retried(drops_first_connection, session, waits):
+    url, served = drops_first_connection
+    resp = session.get(url + "/v1.0/me/messages")
+    assert resp.status_code == 200 and resp.text == "ok"
+    assert served == [0, 1] and len(waits) == 1
+
+
+def test_a_post_whose_connection_drops_is_not_retried(drops_first_connection, session, waits):
+    url, served = drops_first_connection
+    with pytest.raises(requests.ConnectionError):
+        session.post(url + "/EWS/Exchange.asmx", data=b"<x/>")
+    assert served == [0] and waits == []
+
+
+# ---- one cache under MSAL and the token inspector (against the run's sandbox) -----------------------------
+def test_msal_discovery_and_the_token_inspector_share_the_sessions_document_cache(sandbox):
+    from grooper_nb import inspect_token
+    from grooper_nb.auth import flows
+    from grooper_nb.http import sandbox_session
+    from grooper_nb.profile import connect
+
+    fresh = sandbox_session(sandbox["proxy"], sandbox["ca_bundle"])
+    profile = connect(app="Grooper Server-to-Server", session=fresh)
+    docs = documents_for(profile.session)
+    token = flows.client_credentials(profile, "https://graph.microsoft.com/.default", use_cache=False)
+    signed_in = list(docs.fetches)
+    assert any(u.endswith("/v2.0/.well-known/openid-configuration") for u in signed_in)  # MSAL's
+    assert inspect_token(token, profile).validation.status in ("valid", "unverifiable")
+    inspected = list(docs.fetches)
+    assert any("keys" in u for u in inspected[len(signed_in) :])  # the inspector's, in the same list
+    again = flows.client_credentials(profile, "https://graph.microsoft.com/.default", use_cache=False)
+    inspect_token(again, profile)
+    assert docs.fetches == inspected  # neither fetched anything the other had already
