@@ -26,6 +26,7 @@ goes through it, so the following is decided once, here:
 
 from __future__ import annotations
 
+import logging
 import random
 import re
 import threading
@@ -59,6 +60,7 @@ __all__ = [
 ]
 
 DEFAULT_TIMEOUT = (10.0, 60.0)  # (connect, read) seconds for every request a profile makes
+_log = logging.getLogger(__name__)
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
 
 
@@ -130,10 +132,8 @@ class RetryAfterTooLong(requests.RequestException):
     """
 
     def __init__(self, method: str, url: str, wait: float, ceiling: float, source: str, response) -> None:
-        s = urlsplit(url)
-        where = f"{s.scheme}://{s.netloc}{s.path}"  # no query string: it is not ours to print
         super().__init__(
-            f"{method} {where} was throttled (HTTP {response.status_code}): the server asked to wait "
+            f"{method} {_where(url)} was throttled (HTTP {response.status_code}): the server asked to wait "
             f"{wait:.0f} s ({source}), longer than this session waits per attempt ({ceiling:.0f} s). "
             "Wait that long and run it again, or allow more with RetryPolicy(max_wait=...).",
             response=response,
@@ -201,6 +201,12 @@ class RetryPolicy:
 DEFAULT_RETRY = RetryPolicy()
 
 
+def _where(url: str) -> str:
+    """``url`` without its query string, for messages and logs (a query is not ours to print)."""
+    s = urlsplit(url)
+    return f"{s.scheme}://{s.netloc}{s.path}"
+
+
 def _dropped_connection(exc: BaseException) -> bool:
     """A connection reset or closed mid-request (not a refused connection, a proxy or a TLS failure,
     which no retry fixes)."""
@@ -213,6 +219,11 @@ def _replayable(kwargs: Mapping[str, Any]) -> bool:
     """A request body that can be sent again (not a file or generator already read once)."""
     data = kwargs.get("data")
     return data is None or isinstance(data, str | bytes | Mapping | list | tuple)
+
+
+def _pause(policy: RetryPolicy, wait: float, why: str, verb: str, url: str, attempt: int) -> None:
+    _log.info("%s for %s %s: retry %d in %.1f s", why, verb, _where(url), attempt, wait)
+    policy.sleep(wait)
 
 
 # ---- sessions ------------------------------------------------------------------------------------------
@@ -253,13 +264,13 @@ class ProfileSession(requests.Session):
             except requests.ConnectionError as exc:
                 if last or verb not in IDEMPOTENT_METHODS or not _dropped_connection(exc):
                     raise
-                policy.sleep(policy.jitter(attempt - 1))
+                _pause(policy, policy.jitter(attempt - 1), "Connection dropped", verb, url, attempt)
                 continue
             if last or not policy.should_retry(verb, response):
                 return response
             wait = policy.wait_for(verb, url, response, attempt - 1)
             response.close()
-            policy.sleep(wait)
+            _pause(policy, wait, f"HTTP {response.status_code}", verb, url, attempt)
         raise AssertionError("unreachable: the last attempt returns or raises")
 
     def get_json_cached(self, url: str, *, refresh: bool = False) -> dict:

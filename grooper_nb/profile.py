@@ -2,7 +2,8 @@
 
 A profile is everything a flow needs to talk to one Entra ID tenant as one app: tenant, client ID,
 credential (client secret, certificate, or none for a public client), cloud, redirect URI, and its own
-HTTP session (proxy, CA bundle, timeouts) that MSAL and every client use.
+HTTP session (proxy, CA bundle, timeouts, retries: :mod:`grooper_nb.http`) that MSAL and every client
+use.
 
 Start here::
 
