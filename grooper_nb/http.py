@@ -111,11 +111,13 @@ def ews_backoff_seconds(response: requests.Response) -> float | None:
         <e:ResponseCode>ErrorServerBusy</e:ResponseCode>
         <t:MessageXml><t:Value Name="BackOffMilliseconds">297749</t:Value></t:MessageXml>
 
-    A regular expression rather than an XML parser: only these two elements matter, and the body of an
+    Only error answers (500, 503) are read: a 200 whose response messages carry ``ErrorServerBusy`` for
+    some items is the EWS client's to handle item by item, and a large 200 body is not scanned here. A
+    regular expression rather than an XML parser: only these two elements matter, and the body of an
     error page is no place to expand entities.
     """
     ctype = response.headers.get("Content-Type", "")
-    if "xml" not in ctype or response.status_code not in (200, 500, 503):
+    if "xml" not in ctype or response.status_code not in (500, 503):
         return None
     text = response.text
     if not _EWS_BUSY.search(text):
