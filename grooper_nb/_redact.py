@@ -97,6 +97,14 @@ class Secret:
     def __reduce__(self):  # pickling would be a way to print it; refuse
         raise TypeError("Secret values are not picklable")
 
+    # Immutable, so a copy is the same object; copying must not fall back to the refused pickling
+    # (dataclasses.asdict, which pandas uses to tabulate the sandbox's users, deep-copies each field).
+    def __copy__(self) -> Secret:
+        return self
+
+    def __deepcopy__(self, memo: dict) -> Secret:
+        return self
+
     def _repr_html_(self) -> str:
         from html import escape
 

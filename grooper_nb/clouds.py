@@ -10,9 +10,11 @@ hard-codes ``login.microsoftonline.com`` or ``graph.microsoft.com``::
     >>> c.sharepoint_host("contoso")
     'contoso.sharepoint.us'
 
-Sources: learn.microsoft.com/graph/deployments (authority and Graph roots). The Exchange and SharePoint
-hosts and the v1 ``sts`` issuer hosts of the national clouds are taken from Microsoft's national-cloud
-pages as widely quoted; they are UNCONFIRMED against a primary source in this repository's references.
+Sources: https://learn.microsoft.com/graph/deployments (authority and Graph roots) and
+https://learn.microsoft.com/entra/identity-platform/authentication-national-cloud (authority hosts). The
+Exchange and SharePoint hosts and the v1 ``sts`` issuer hosts of the national clouds are taken from
+Microsoft's national-cloud pages as widely quoted, not from one primary page: check them against a real
+tenant of that cloud before relying on them.
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 A profile is everything a flow needs to talk to one Entra ID tenant as one app: tenant, client ID,
 credential (client secret, certificate, or none for a public client), cloud, redirect URI, and its own
-HTTP session (proxy, CA bundle, timeouts) that MSAL and every client use.
+HTTP session (proxy, CA bundle, timeouts, retries: :mod:`grooper_nb.http`) that MSAL and every client
+use.
 
 Start here::
 
@@ -11,32 +12,20 @@ Start here::
     profile = connect(app="Grooper Server-to-Server")     # another seeded sandbox app
     profile = connect(app="Grooper Server-to-Server", credential="certificate")
 
-A real tenant comes from ``GROOPER_NB_*`` environment variables or a ``.env`` file (found from the
-current directory upwards), so no secret is ever typed into a notebook::
+A real tenant comes from ``GROOPER_NB_*`` environment variables or a ``.env`` file (the list, how
+they are read and the checks on each value: :mod:`grooper_nb.settings`), so no secret is ever typed into
+a notebook. Everything is validated when the profile is built, with errors that say what to fix (a
+certificate that does not match its key or has expired, too: :mod:`grooper_nb.credentials`).
 
-    GROOPER_NB_TENANT=contoso.onmicrosoft.com          # or the Directory (tenant) ID
-    GROOPER_NB_CLIENT_ID=00000000-0000-0000-0000-000000000000
-    GROOPER_NB_CLIENT_SECRET=...                         # the secret's Value, not its ID
-    # or a certificate instead of the secret:
-    GROOPER_NB_CERTIFICATE=/path/grooper.pfx             # .pfx/.p12, or a .pem with cert (+ key)
-    GROOPER_NB_CERTIFICATE_PASSWORD=...                  # PFX passphrase (or encrypted PEM key's)
-    GROOPER_NB_PRIVATE_KEY=/path/grooper-key.pem         # only if the key is a separate PEM file
-    GROOPER_NB_CLOUD=global                              # usgov | usgov-dod | china
-    GROOPER_NB_REDIRECT_URI=http://localhost
-    GROOPER_NB_SHAREPOINT_HOST=contoso.sharepoint.com    # only if the tenant is not *.onmicrosoft.com
-    GROOPER_NB_TOKEN_CACHE=~/.cache/grooper-nb/tokens/token-cache.json
-
-Everything is validated when the profile is built, with errors that say what to fix (a tenant that is
-neither a GUID nor a domain, a client ID that is not a GUID, a "secret" that is really the secret's ID,
-a certificate that does not match its key or has expired). :func:`connect` never changes ``os.environ``:
-a sandbox profile (``trust_env=False``, its own proxy and CA bundle) and a real-tenant profile (ordinary
-environment handling) work side by side in one kernel. Secrets are :class:`~grooper_nb._redact.Secret`
-objects and never appear in ``repr``/``str``.
+:func:`connect` never changes ``os.environ``: a sandbox profile (``trust_env=False``, its own proxy and
+CA bundle, :func:`~grooper_nb.http.sandbox_session`) and a real-tenant profile (ordinary environment
+handling) work side by side in one kernel. A sandbox profile carries the sandbox's facts as a typed
+:class:`~grooper_nb.sandbox_info.SandboxInfo`. Secrets are :class:`~grooper_nb._redact.Secret` objects
+and never appear in ``repr``/``str``.
 """
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import html
 import os
@@ -49,10 +38,21 @@ from urllib.parse import urlsplit, urlunsplit
 
 import requests
 
-from grooper_nb._ids import is_guid, secret_reason, shown, strip_braces
+from grooper_nb._ids import is_guid
 from grooper_nb._redact import Secret
 from grooper_nb.clouds import Cloud, get_cloud
 from grooper_nb.credentials import CertificateCredential, Credential, ProfileError, SecretCredential
+from grooper_nb.http import ProfileSession, sandbox_session
+from grooper_nb.sandbox_info import SandboxApp, SandboxInfo, SandboxUser
+from grooper_nb.settings import (
+    ENV_PREFIX,
+    load_settings,
+    validate_client_id,
+    validate_cloud,
+    validate_redirect_uri,
+    validate_sharepoint_host,
+    validate_tenant,
+)
 
 __all__ = [
     "DEFAULT_SANDBOX_APP",
@@ -60,20 +60,18 @@ __all__ = [
     "CertificateCredential",
     "Profile",
     "ProfileError",
+    "ProfileSession",
+    "SandboxInfo",
     "SecretCredential",
     "connect",
     "load_settings",
+    "sandbox_session",
     "validate_client_id",
     "validate_tenant",
 ]
 
 DEFAULT_SANDBOX_APP = "Grooper Azure AD Connector 2021"
 DEFAULT_REDIRECT_URI = "http://localhost"
-DEFAULT_TIMEOUT = (10.0, 60.0)  # (connect, read) seconds for every request a profile makes
-ENV_PREFIX = "GROOPER_NB_"
-
-_DOMAIN = re.compile(r"^(?=.{4,253}$)([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]{2,63}$")
-_TENANT_ALIASES = ("common", "organizations", "consumers")
 SANDBOX_CACHE_DIR = "client-token-cache"  # inside a sandbox's state dir: that sandbox's tokens
 # Initial (``*.onmicrosoft.*``) domains name the tenant's SharePoint host: contoso.onmicrosoft.com ->
 # contoso.sharepoint.com. A custom domain (contoso.com) says nothing about it.
@@ -82,121 +80,6 @@ SANDBOX_BADGE = (
     '<span class="grooper-nb-sandbox-badge" style="background:#f9a825;color:#000;padding:1px 6px;'
     'border-radius:3px;font-weight:bold">SANDBOX</span> '
 )
-
-
-def _secret_note(value: str) -> str:
-    reason = secret_reason(value)
-    return (
-        f" It {reason}: if this is a client secret, it belongs in GROOPER_NB_CLIENT_SECRET (and, since it "
-        "may now be in a shell history or a file, consider replacing it)."
-        if reason
-        else ""
-    )
-
-
-# ---- validation -------------------------------------------------------------------------------------
-def validate_tenant(tenant: str) -> str:
-    """A tenant GUID, a domain (``contoso.onmicrosoft.com``), or common/organizations/consumers."""
-    if not isinstance(tenant, str) or not tenant.strip():
-        raise ProfileError("No tenant given. Set GROOPER_NB_TENANT to the Directory (tenant) ID or domain.")
-    t = strip_braces(tenant)
-    if "://" in t or ("/" in t and not secret_reason(t)):
-        raise ProfileError(
-            f"Tenant {shown(t)} looks like a URL. Give only the Directory (tenant) ID (a GUID) or the "
-            "domain (e.g. contoso.onmicrosoft.com), not the authority URL."
-        )
-    if is_guid(t) or t.lower() in _TENANT_ALIASES or _DOMAIN.match(t):
-        return t
-    raise ProfileError(
-        f"Tenant {shown(t)} is neither a GUID nor a domain. Use the Directory (tenant) ID from the app "
-        "registration's Overview page, or a verified domain such as contoso.onmicrosoft.com."
-        + _secret_note(t)
-    )
-
-
-def validate_client_id(client_id: str) -> str:
-    """The Application (client) ID: a GUID."""
-    if not isinstance(client_id, str) or not client_id.strip():
-        raise ProfileError("No client ID given. Set GROOPER_NB_CLIENT_ID to the Application (client) ID.")
-    c = strip_braces(client_id)
-    if c.lower().startswith("api://"):
-        raise ProfileError(
-            f"{c!r} is an Application ID URI. The client ID is the GUID shown as 'Application (client) ID' "
-            "on the app registration's Overview page."
-        )
-    if not is_guid(c):
-        raise ProfileError(
-            f"Client ID {shown(c)} is not a GUID. Copy 'Application (client) ID' from the app "
-            "registration's Overview page (not its name, not the Object ID's label)." + _secret_note(c)
-        )
-    return c
-
-
-def _validate_redirect_uri(uri: str) -> str:
-    s = urlsplit(uri)
-    if s.scheme not in ("http", "https") or not s.netloc:
-        raise ProfileError(
-            f"Redirect URI {shown(uri)} must be an absolute http(s) URL, e.g. http://localhost."
-            + _secret_note(uri)
-        )
-    if s.scheme == "http" and s.hostname not in ("localhost", "127.0.0.1", "::1"):
-        raise ProfileError(f"Redirect URI {uri!r}: plain http is allowed only for localhost.")
-    return uri
-
-
-def _validate_sharepoint_host(host: str | None) -> str | None:
-    if host is None:
-        return None
-    h = host.strip()
-    if "://" in h:
-        h = urlsplit(h).netloc
-    h = h.rstrip("/").lower()
-    if not _DOMAIN.match(h):
-        raise ProfileError(
-            f"SharePoint host {shown(host)} is not a host name; use e.g. contoso.sharepoint.com "
-            "(GROOPER_NB_SHAREPOINT_HOST)." + _secret_note(host)
-        )
-    return h
-
-
-def _cloud(name: str | Cloud | None) -> Cloud:
-    """:func:`~grooper_nb.clouds.get_cloud`, with its ValueError as a ProfileError naming the setting."""
-    try:
-        return get_cloud(name)
-    except ValueError as exc:
-        raise ProfileError(f"{exc} (GROOPER_NB_CLOUD / cloud=)") from None
-
-
-# ---- HTTP session ---------------------------------------------------------------------------------
-class ProfileSession(requests.Session):
-    """A ``requests.Session`` with a default timeout on every request (MSAL and clients use it)."""
-
-    def __init__(self, timeout: tuple[float, float] | float = DEFAULT_TIMEOUT) -> None:
-        super().__init__()
-        self.timeout = timeout
-
-    def request(self, method, url, *args, **kwargs):  # type: ignore[override]
-        kwargs.setdefault("timeout", self.timeout)
-        return super().request(method, url, *args, **kwargs)
-
-    def __repr__(self) -> str:
-        return (
-            f"ProfileSession(proxies={self.proxies!r}, verify={self.verify!r}, "
-            f"trust_env={self.trust_env}, timeout={self.timeout!r})"
-        )
-
-
-def sandbox_session(proxy: str, ca_bundle: str, timeout=DEFAULT_TIMEOUT) -> ProfileSession:
-    """Reach the sandbox: its CONNECT proxy for https, its CA bundle, and *no* environment settings.
-
-    ``trust_env=False`` is what keeps a preset ``REQUESTS_CA_BUNDLE``/``HTTPS_PROXY`` from overriding
-    ``verify``/``proxies`` (the requests "verify trap", see reference/msal-and-sandbox-notes.md §1.3).
-    """
-    s = ProfileSession(timeout)
-    s.trust_env = False
-    s.proxies = {"https": proxy}
-    s.verify = ca_bundle
-    return s
 
 
 # ---- profile ---------------------------------------------------------------------------------------
@@ -215,18 +98,20 @@ class Profile:
     is_sandbox: bool = False
     browser_url: str | None = None
     session: requests.Session = field(default_factory=ProfileSession)
-    sandbox_info: Mapping[str, Any] | None = None
+    sandbox_info: SandboxInfo | None = None  # what the sandbox said about itself (sandbox profiles)
     token_cache_path: Path | None = None
     configured_sharepoint_host: str | None = None  # GROOPER_NB_SHAREPOINT_HOST / connect(sharepoint_host=)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "tenant", validate_tenant(self.tenant))
         object.__setattr__(self, "client_id", validate_client_id(self.client_id))
-        object.__setattr__(self, "cloud", _cloud(self.cloud))
-        object.__setattr__(self, "redirect_uri", _validate_redirect_uri(self.redirect_uri))
+        object.__setattr__(self, "cloud", validate_cloud(self.cloud))
+        object.__setattr__(self, "redirect_uri", validate_redirect_uri(self.redirect_uri))
         object.__setattr__(
-            self, "configured_sharepoint_host", _validate_sharepoint_host(self.configured_sharepoint_host)
+            self, "configured_sharepoint_host", validate_sharepoint_host(self.configured_sharepoint_host)
         )
+        if isinstance(self.sandbox_info, Mapping):  # the start JSON as printed by the sandbox CLI
+            object.__setattr__(self, "sandbox_info", SandboxInfo.from_json(self.sandbox_info))
         if self.credential is not None and not isinstance(
             self.credential, SecretCredential | CertificateCredential
         ):
@@ -244,34 +129,31 @@ class Profile:
         the tenant names it by domain. None for a real tenant given by domain."""
         if is_guid(self.tenant):
             return self.tenant
-        sbx = (self.sandbox_info or {}).get("tenant") or {}
-        if sbx.get("id") and self.tenant.lower() == str(sbx.get("domain", "")).lower():
-            return sbx["id"]
+        sbx = self.sandbox_info.tenant if self.sandbox_info else None
+        if sbx and sbx.id and self.tenant.lower() == sbx.domain.lower():
+            return sbx.id
         return None
 
-    def _seeded_app(self) -> Mapping[str, Any] | None:
-        for app in (self.sandbox_info or {}).get("apps", ()):
-            if str(app.get("client_id", "")).lower() == self.client_id.lower():
-                return app
-        return None
+    def _seeded_app(self) -> SandboxApp | None:
+        return self.sandbox_info.app(client_id=self.client_id) if self.sandbox_info else None
 
     @property
     def app_name(self) -> str | None:
         """The seeded app's name when this client ID is one of the sandbox's apps."""
         app = self._seeded_app()
-        return app.get("name") if app else None
+        return app.name if app else None
 
     @property
     def registered_redirect_uris(self) -> tuple[str, ...] | None:
         """The redirect URIs registered for this client ID, when known (sandbox); None = unknown."""
         app = self._seeded_app()
-        return tuple(app.get("redirect_uris") or ()) if app else None
+        return app.redirect_uris if app else None
 
     @property
     def public_client(self) -> bool | None:
         """The app's "Allow public client flows", when known (sandbox); None = unknown."""
         app = self._seeded_app()
-        return app.get("public_client") if app else None
+        return app.public_client if app else None
 
     @property
     def sharepoint_host(self) -> str | None:
@@ -283,9 +165,9 @@ class Profile:
         """
         if self.configured_sharepoint_host:
             return self.configured_sharepoint_host
-        sbx = (self.sandbox_info or {}).get("tenant") or {}
-        if sbx.get("sharepoint_host") and self.tenant_id and self.tenant_id == sbx.get("id"):
-            return sbx["sharepoint_host"]
+        sbx = self.sandbox_info.tenant if self.sandbox_info else None
+        if sbx and sbx.sharepoint_host and self.tenant_id and self.tenant_id == sbx.id:
+            return sbx.sharepoint_host
         m = _INITIAL_DOMAIN.match(self.tenant)
         return self.cloud.sharepoint_host(m.group(1).lower()) if m else None
 
@@ -315,9 +197,8 @@ class Profile:
         """
         if self.token_cache_path is not None:
             return Path(self.token_cache_path)
-        state_dir = (self.sandbox_info or {}).get("state_dir")
-        if self.is_sandbox and state_dir:
-            return Path(state_dir) / SANDBOX_CACHE_DIR / "token-cache.json"
+        if self.is_sandbox and self.sandbox_info and self.sandbox_info.state_dir:
+            return Path(self.sandbox_info.state_dir) / SANDBOX_CACHE_DIR / "token-cache.json"
         from grooper_nb.auth.cache import default_cache_path
 
         return default_cache_path()
@@ -359,40 +240,44 @@ class Profile:
     def secrets(self) -> list[Secret]:
         """Every secret value this profile knows (to scrub from server messages)."""
         out: list[Secret] = list(self.credential.secrets()) if self.credential else []
-        for app in (self.sandbox_info or {}).get("apps", []):
-            out += [v for k, v in app.items() if isinstance(v, Secret)]
-        for user in (self.sandbox_info or {}).get("users", []):
-            if isinstance(user.get("password"), Secret):
-                out.append(user["password"])
+        if self.sandbox_info:
+            out += self.sandbox_info.secrets()
         return out
 
     # -- sandbox helpers ----------------------------------------------------------------------------
-    def sandbox_app(self, name: str | None = None) -> dict[str, Any]:
-        """A seeded app's facts (secrets as :class:`Secret`); default: this profile's app."""
+    def _require_sandbox_info(self) -> SandboxInfo:
         if not self.sandbox_info:
             raise ProfileError("This is not a sandbox profile.")
-        for app in self.sandbox_info["apps"]:
-            if (name is None and app["client_id"] == self.client_id) or app["name"] == name:
-                return app
-        raise ProfileError(f"No seeded app {name or self.client_id!r} in this sandbox.")
+        return self.sandbox_info
 
-    def sandbox_user(self, upn: str | None = None, **criteria: Any) -> dict[str, Any]:
+    def sandbox_app(self, name: str | None = None) -> SandboxApp:
+        """A seeded app's facts (secrets as :class:`Secret`); default: this profile's app.
+
+        A :class:`~grooper_nb.sandbox_info.SandboxApp`; ``app["client_id"]`` works as well as
+        ``app.client_id``."""
+        info = self._require_sandbox_info()
+        found = info.app(name) if name is not None else info.app(client_id=self.client_id)
+        if found is None:
+            raise ProfileError(f"No seeded app {name or self.client_id!r} in this sandbox.")
+        return found
+
+    def sandbox_user(self, upn: str | None = None, **criteria: Any) -> SandboxUser:
         """A seeded user by UPN (or local part) or by criteria, e.g. ``sandbox_user(mfa_required=True)``.
-        Without arguments: an enabled, non-MFA user with a mailbox. The password is a :class:`Secret`."""
-        if not self.sandbox_info:
-            raise ProfileError("This is not a sandbox profile.")
-        users = self.sandbox_info["users"]
+        Without arguments: an enabled, non-MFA user with a mailbox. The password is a :class:`Secret`.
+
+        A :class:`~grooper_nb.sandbox_info.SandboxUser`; ``user["upn"]`` works as well as ``user.upn``."""
+        info = self._require_sandbox_info()
         if upn is not None:
-            for u in users:
-                if u["upn"].lower() == upn.lower() or u["upn"].split("@")[0].lower() == upn.lower():
-                    return u
-            raise ProfileError(f"No seeded user {upn!r}.")
+            found = info.user(upn)
+            if found is None:
+                raise ProfileError(f"No seeded user {upn!r}.")
+            return found
         if not criteria:
             criteria = {"enabled": True, "mfa_required": False, "has_mailbox": True}
-        for u in users:
-            if all(u.get(k) == v for k, v in criteria.items()):
-                return u
-        raise ProfileError(f"No seeded user with {criteria}.")
+        found = next(info.users_where(**criteria), None)
+        if found is None:
+            raise ProfileError(f"No seeded user with {criteria}.")
+        return found
 
     # -- display ------------------------------------------------------------------------------------
     def summary(self) -> dict[str, Any]:
@@ -430,37 +315,7 @@ class Profile:
         return f"<div>{badge}<b>Profile</b><table>{rows}</table></div>"
 
 
-# ---- settings and connect() --------------------------------------------------------------------------
-def load_settings(
-    env_file: str | os.PathLike | bool | None = None, environ: Mapping[str, str] | None = None
-) -> dict[str, str]:
-    """``GROOPER_NB_*`` settings: a ``.env`` file (``env_file``, or found from the current directory
-    upwards; ``False`` = none), overridden by the process environment. Nothing is written to os.environ.
-
-    A setting given with an empty value (``GROOPER_NB_CLIENT_SECRET=``) is kept as ``""``: an empty
-    secret is a mistake to report, not the same as no secret."""
-    values: dict[str, str] = {}
-    path: str | os.PathLike | None
-    if env_file is False:
-        path = None
-    elif env_file is None or env_file is True:
-        from dotenv import find_dotenv
-
-        path = find_dotenv(usecwd=True) or None
-    else:
-        path = env_file
-        if not Path(path).is_file():
-            raise ProfileError(f"env_file {str(path)!r} does not exist.")
-    if path:
-        from dotenv import dotenv_values
-
-        dotenv = dotenv_values(path).items()
-        values.update({k: v for k, v in dotenv if k.startswith(ENV_PREFIX) and v is not None})
-    env = os.environ if environ is None else environ
-    values.update({k: v for k, v in env.items() if k.startswith(ENV_PREFIX)})
-    return values
-
-
+# ---- connect() ---------------------------------------------------------------------------------------
 def connect(
     app: str | None = None,
     *,
@@ -499,60 +354,86 @@ def connect(
     the tenant is not given by its ``*.onmicrosoft.com`` domain; ``token_cache``
     (``GROOPER_NB_TOKEN_CACHE``) moves the token cache file.
     """
-    settings = load_settings(env_file)
-    if sandbox is None:
-        sandbox = app is not None or not (tenant or settings.get("GROOPER_NB_TENANT"))
-    if sandbox:
-        return _sandbox_profile(
-            app,
-            tenant=tenant,
-            client_id=client_id,
-            client_secret=client_secret,
-            certificate=certificate,
-            certificate_password=certificate_password,
-            private_key=private_key,
-            credential=credential,
-            redirect_uri=redirect_uri,
-            sandbox_dir=sandbox_dir or settings.get("GROOPER_NB_SANDBOX_DIR"),
-            seed=seed,
-            session=session,
-            token_cache=token_cache,
-            sharepoint_host=sharepoint_host or settings.get("GROOPER_NB_SHAREPOINT_HOST") or None,
-        )
-
-    def setting(value: Any, name: str) -> Any:
-        return value if value is not None else settings.get(ENV_PREFIX + name)
-
-    tenant = setting(tenant, "TENANT")
-    client_id = setting(client_id, "CLIENT_ID")
-    if tenant is None or client_id is None:
-        missing = [
-            n for n, v in (("GROOPER_NB_TENANT", tenant), ("GROOPER_NB_CLIENT_ID", client_id)) if not v
-        ]
-        raise ProfileError(f"Real-tenant profile needs {' and '.join(missing)} (environment or .env file).")
-    # A sandbox keeps its tokens in its own state dir; GROOPER_NB_TOKEN_CACHE is for real tenants.
-    token_cache = setting(token_cache, "TOKEN_CACHE") or None
-    cred = _credential(
-        credential,
-        setting(client_secret, "CLIENT_SECRET"),
-        setting(certificate, "CERTIFICATE"),
-        setting(certificate_password, "CERTIFICATE_PASSWORD"),
-        setting(private_key, "PRIVATE_KEY"),
-    )
-    return Profile(
+    given = _Given(
         tenant=tenant,
         client_id=client_id,
-        credential=cred,
-        cloud=_cloud(setting(cloud, "CLOUD")),
-        redirect_uri=setting(redirect_uri, "REDIRECT_URI") or DEFAULT_REDIRECT_URI,
+        client_secret=client_secret,
+        certificate=certificate,
+        certificate_password=certificate_password,
+        private_key=private_key,
+        credential=credential,
+        cloud=cloud,
+        redirect_uri=redirect_uri,
+        session=session,
+        token_cache=token_cache,
+        sharepoint_host=sharepoint_host,
+    )
+    settings = load_settings(env_file)
+    if sandbox is None:
+        sandbox = app is not None or not (tenant or settings.get(ENV_PREFIX + "TENANT"))
+    if sandbox:
+        info = _start_sandbox(sandbox_dir or settings.get(ENV_PREFIX + "SANDBOX_DIR"), seed)
+        host = sharepoint_host or settings.get(ENV_PREFIX + "SHAREPOINT_HOST") or None
+        return _sandbox_profile(info, app, dataclasses.replace(given, sharepoint_host=host))
+    return _tenant_profile(given.filled_from(settings))
+
+
+@dataclass(frozen=True)
+class _Given:
+    """What the caller passed to :func:`connect` (None = not given), before settings fill the gaps."""
+
+    tenant: str | None = None
+    client_id: str | None = None
+    client_secret: str | Secret | None = None
+    certificate: str | os.PathLike | None = None
+    certificate_password: str | Secret | None = None
+    private_key: str | os.PathLike | None = None
+    credential: Credential | str | None = None
+    cloud: str | Cloud | None = None
+    redirect_uri: str | None = None
+    session: requests.Session | None = None
+    token_cache: str | os.PathLike | None = None
+    sharepoint_host: str | None = None
+
+    _NOT_SETTINGS = ("credential", "session")
+
+    def filled_from(self, settings: Mapping[str, str]) -> _Given:
+        """Each value not given taken from its ``GROOPER_NB_<NAME>`` setting (``client_id`` ->
+        ``GROOPER_NB_CLIENT_ID``)."""
+        filled = {
+            f.name: settings.get(ENV_PREFIX + f.name.upper())
+            for f in dataclasses.fields(self)
+            if f.name not in self._NOT_SETTINGS and getattr(self, f.name) is None
+        }
+        return dataclasses.replace(self, **filled)
+
+    @property
+    def token_cache_path(self) -> Path | None:
+        return Path(self.token_cache).expanduser() if self.token_cache else None
+
+
+def _tenant_profile(given: _Given) -> Profile:
+    """A real-tenant profile from the caller's values, completed by ``GROOPER_NB_*`` settings."""
+    if given.tenant is None or given.client_id is None:
+        names = ("tenant", "client_id")
+        missing = [ENV_PREFIX + n.upper() for n in names if not getattr(given, n)]
+        raise ProfileError(f"Real-tenant profile needs {' and '.join(missing)} (environment or .env file).")
+    return Profile(
+        tenant=given.tenant,
+        client_id=given.client_id,
+        credential=_credential(given),
+        cloud=validate_cloud(given.cloud),
+        redirect_uri=given.redirect_uri or DEFAULT_REDIRECT_URI,
         is_sandbox=False,
-        session=session or ProfileSession(),
-        token_cache_path=Path(token_cache).expanduser() if token_cache else None,
-        configured_sharepoint_host=setting(sharepoint_host, "SHAREPOINT_HOST") or None,
+        session=given.session or ProfileSession(),
+        token_cache_path=given.token_cache_path,
+        configured_sharepoint_host=given.sharepoint_host or None,
     )
 
 
-def _credential(choice, secret, certificate, password, private_key) -> Credential | None:
+def _credential(given: _Given) -> Credential | None:
+    """The real-tenant credential: an object given as is, else the configured secret or certificate."""
+    choice = given.credential
     if isinstance(choice, SecretCredential | CertificateCredential):
         return choice
     if choice not in (None, "secret", "certificate", "none"):
@@ -563,99 +444,89 @@ def _credential(choice, secret, certificate, password, private_key) -> Credentia
         return None
     # An empty value counts as configured: SecretCredential('') then says it is empty, instead of the
     # profile silently becoming a public client.
-    has_secret = secret is not None
-    if has_secret and certificate and choice is None:
+    has_secret = given.client_secret is not None
+    if has_secret and given.certificate and choice is None:
         raise ProfileError(
             "Both a client secret and a certificate are configured; pass credential='secret' or "
             "credential='certificate' (or unset one of GROOPER_NB_CLIENT_SECRET / GROOPER_NB_CERTIFICATE)."
         )
-    if certificate and choice in (None, "certificate"):
-        return CertificateCredential.from_file(certificate, password=password, private_key=private_key)
+    if given.certificate and choice in (None, "certificate"):
+        return CertificateCredential.from_file(
+            given.certificate, password=given.certificate_password, private_key=given.private_key
+        )
     if has_secret and choice in (None, "secret"):
-        return SecretCredential(secret)
+        return SecretCredential(given.client_secret)
     if choice is not None:
         raise ProfileError(f"credential={choice!r} chosen but none is configured.")
     return None
 
 
-def _wrap_sandbox_secrets(info: Mapping[str, Any]) -> dict[str, Any]:
-    info = copy.deepcopy(dict(info))
-    for user in info.get("users", []):
-        if user.get("password") is not None:
-            user["password"] = Secret(user["password"], label=f"password of {user.get('upn')}")
-    for app in info.get("apps", []):
-        for key in ("client_secret", "expired_client_secret"):
-            if app.get(key) is not None:
-                app[key] = Secret(app[key], label=f"{key.replace('_', ' ')} of {app.get('name')}")
-    return info
+# ---- the sandbox ------------------------------------------------------------------------------------------
+def _start_sandbox(state_dir: str | os.PathLike | None, seed: int | None) -> SandboxInfo:
+    """Start or find the sandbox of ``state_dir``: the one client-side use of its launcher."""
+    from grooper_nb.sandbox.launcher import ensure_running
+
+    return SandboxInfo.from_json(ensure_running(state_dir=state_dir, seed=seed))
 
 
-def _sandbox_profile(
-    app,
-    *,
-    tenant,
-    client_id,
-    client_secret,
-    certificate,
-    certificate_password,
-    private_key,
-    credential,
-    redirect_uri,
-    sandbox_dir,
-    seed,
-    session,
-    token_cache,
-    sharepoint_host,
-) -> Profile:
-    from grooper_nb.sandbox.launcher import ensure_running  # the one client-side use of the launcher
-
-    info = _wrap_sandbox_secrets(ensure_running(state_dir=sandbox_dir, seed=seed))
-    apps = info["apps"]
-    if client_id is not None and app is None:
-        found = next((a for a in apps if a["client_id"].lower() == str(client_id).lower()), None)
-    else:
-        name = app or DEFAULT_SANDBOX_APP
-        found = next((a for a in apps if a["name"] == name), None)
-        if found is None:
-            raise ProfileError(
-                f"No seeded app named {name!r}. Seeded apps: {', '.join(a['name'] for a in apps)}."
-            )
-
-    if isinstance(credential, SecretCredential | CertificateCredential):
-        cred: Credential | None = credential
-    elif client_secret is not None:
-        cred = SecretCredential(client_secret)
-    elif certificate is not None:
-        cred = CertificateCredential.from_file(certificate, certificate_password, private_key)
-    else:
-        cred = _sandbox_app_credential(found, credential)
-
+def _sandbox_profile(info: SandboxInfo, app: str | None, given: _Given) -> Profile:
+    """A profile of a seeded app; what the caller gave (tenant, client ID, credential, redirect URI)
+    overrides the seeded value."""
+    seeded = _seeded_app(info, app, given.client_id)
     return Profile(
-        tenant=tenant or info["tenant"]["id"],
-        client_id=client_id or found["client_id"],
-        credential=cred,
+        tenant=given.tenant or info.tenant.id,
+        client_id=given.client_id or seeded.client_id,
+        credential=_sandbox_credential(given, seeded),
         cloud=get_cloud("global"),
-        redirect_uri=redirect_uri or DEFAULT_REDIRECT_URI,
+        redirect_uri=given.redirect_uri or DEFAULT_REDIRECT_URI,
         is_sandbox=True,
-        browser_url=info["browser_url"].rstrip("/"),
-        session=session or sandbox_session(info["proxy"], info["ca_bundle"]),
+        browser_url=info.browser_url.rstrip("/"),
+        session=given.session or sandbox_session(info.proxy, info.ca_bundle),
         sandbox_info=info,
-        token_cache_path=Path(token_cache).expanduser() if token_cache else None,
-        configured_sharepoint_host=sharepoint_host,
+        token_cache_path=given.token_cache_path,
+        configured_sharepoint_host=given.sharepoint_host,
     )
 
 
-def _sandbox_app_credential(app: Mapping[str, Any] | None, choice: str | None) -> Credential | None:
+def _seeded_app(info: SandboxInfo, app: str | None, client_id: str | None) -> SandboxApp | None:
+    """The seeded app named ``app`` (default: the Grooper connector), or, when only a client ID is
+    given, the seeded app with that ID if there is one."""
+    if client_id is not None and app is None:
+        return info.app(client_id=str(client_id))
+    name = app or DEFAULT_SANDBOX_APP
+    found = info.app(name)
+    if found is None:
+        raise ProfileError(
+            f"No seeded app named {name!r}. Seeded apps: {', '.join(a.name for a in info.apps)}."
+        )
+    return found
+
+
+def _sandbox_credential(given: _Given, app: SandboxApp | None) -> Credential | None:
+    if isinstance(given.credential, SecretCredential | CertificateCredential):
+        return given.credential
+    if given.client_secret is not None:
+        return SecretCredential(given.client_secret)
+    if given.certificate is not None:
+        return CertificateCredential.from_file(
+            given.certificate, given.certificate_password, given.private_key
+        )
+    return _sandbox_app_credential(app, given.credential)
+
+
+def _sandbox_app_credential(app: SandboxApp | None, choice: str | None) -> Credential | None:
+    """The seeded app's own credential: ``choice`` is "secret", "certificate", "expired_secret", "none"
+    or None (its secret if it has one, else its certificate, else none)."""
     if app is None or choice == "none":
         return None
-    if choice in (None, "secret") and app.get("client_secret") is not None:
-        return SecretCredential(app["client_secret"], secret_id=app.get("client_secret_id"))
+    if choice in (None, "secret") and app.client_secret is not None:
+        return SecretCredential(app.client_secret, secret_id=app.client_secret_id)
     if choice == "expired_secret":
-        if app.get("expired_client_secret") is None:
-            raise ProfileError(f"Seeded app {app['name']!r} has no expired secret.")
-        return SecretCredential(app["expired_client_secret"])
-    if choice in (None, "certificate") and app.get("certificate_pem"):
-        return CertificateCredential.from_pem(app["certificate_pem"], app.get("private_key_pem"))
+        if app.expired_client_secret is None:
+            raise ProfileError(f"Seeded app {app.name!r} has no expired secret.")
+        return SecretCredential(app.expired_client_secret)
+    if choice in (None, "certificate") and app.certificate_pem:
+        return CertificateCredential.from_pem(app.certificate_pem, app.private_key_pem)
     if choice is None:
         return None
-    raise ProfileError(f"Seeded app {app['name']!r} has no {choice}.")
+    raise ProfileError(f"Seeded app {app.name!r} has no {choice}.")

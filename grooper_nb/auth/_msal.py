@@ -2,8 +2,9 @@
 
 Choices made here, once, for every flow:
 
-* ``http_client=profile.session``: the profile's own proxy, CA bundle and timeouts (never os.environ's
-  for the sandbox, see reference/msal-and-sandbox-notes.md §1.3).
+* ``http_client=profile.session``: the profile's own proxy, CA bundle, timeouts and retries
+  (:mod:`grooper_nb.http`; never os.environ's for the sandbox). With its own ``http_client`` MSAL does
+  no retrying of its own, so the session's :class:`~grooper_nb.http.RetryPolicy` is the one that applies.
 * ``azure_region=False``: a stray ``MSAL_FORCE_REGION`` must not send tokens requests to a regional host.
 * Instance discovery stays on (MSAL's default): the sandbox answers ``/common/discovery/instance`` like
   Entra does, so the same code works for both.
@@ -15,9 +16,10 @@ Choices made here, once, for every flow:
   puts a filter on every ``msal`` logger the first time an app is built here (once per process; calling it
   again changes nothing). It masks those values and any JWT in MSAL's log records, and leaves everything
   else of the record as MSAL wrote it.
-* Discovery documents are remembered per profile session (:class:`_MetadataCachingClient`): a fresh
-  application object would otherwise fetch tenant (and instance) discovery again on every call, one extra
-  round trip each time a cell re-runs (bench/bench_auth.py shows the difference).
+* Discovery documents are remembered per profile session (:class:`_MetadataCachingClient`, over the
+  session's :class:`~grooper_nb.http.DocumentCache`): a fresh application object would otherwise fetch
+  tenant (and instance) discovery again on every call, one extra round trip each time a cell re-runs
+  (bench/bench_auth.py shows the difference).
 """
 
 from __future__ import annotations
@@ -28,8 +30,6 @@ import logging
 import os
 import re
 import threading
-import time
-import weakref
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -41,6 +41,7 @@ from grooper_nb._redact import JWT_RE, mask, redact
 from grooper_nb.auth.aadsts import AuthError, parse_error_body
 from grooper_nb.auth.hints import HintContext, hints_for
 from grooper_nb.auth.scopes import OIDC_SCOPES, RESERVED_SCOPES
+from grooper_nb.http import documents_for
 
 if TYPE_CHECKING:
     from grooper_nb.profile import Profile
@@ -112,7 +113,7 @@ def _network_hints(profile: Profile, exc: Exception) -> list[str]:
     hints = []
     text = str(exc)
     if profile.is_sandbox:
-        state = (profile.sandbox_info or {}).get("state_dir")
+        state = profile.sandbox_info.state_dir if profile.sandbox_info else None
         hints.append(f"Is the sandbox running? `python -m grooper_nb.sandbox status --state-dir {state}`.")
         if "403" in text:
             hints.append("The sandbox proxy refused the host (it only serves Microsoft's hosts).")
@@ -170,28 +171,19 @@ _METADATA_PATHS = ("/.well-known/openid-configuration", "/common/discovery/insta
 
 
 class _MetadataCachingClient:
-    """The profile's ``requests.Session`` as MSAL's ``http_client``, remembering successful discovery
-    answers (public metadata) for an hour. Token requests (POST) and every other GET go straight through;
+    """The profile's ``requests.Session`` as MSAL's ``http_client``, reading discovery answers (public
+    metadata) through the session's :class:`~grooper_nb.http.DocumentCache`, the one the token inspector
+    reads JWKS through, for up to an hour. Token requests (POST) and every other GET go straight through;
     errors (e.g. AADSTS90002 for an unknown tenant) are never remembered."""
 
     def __init__(self, session: requests.Session) -> None:
         self._session = session
-        self._answers: dict[tuple[str, tuple], tuple[float, requests.Response]] = {}
-        self._lock = threading.Lock()
+        self._documents = documents_for(session)
 
     def get(self, url: str, params: Any = None, **kwargs: Any) -> requests.Response:
         if not any(p in url for p in _METADATA_PATHS):
             return self._session.get(url, params=params, **kwargs)
-        key = (url, tuple(sorted((params or {}).items())))
-        with self._lock:
-            hit = self._answers.get(key)
-        if hit is not None and time.monotonic() - hit[0] < _METADATA_MAX_AGE:
-            return hit[1]
-        resp = self._session.get(url, params=params, **kwargs)
-        if resp.status_code == 200:
-            with self._lock:
-                self._answers[key] = (time.monotonic(), resp)
-        return resp
+        return self._documents.get(self._session, url, params, max_age=_METADATA_MAX_AGE, **kwargs)
 
     def post(self, url: str, **kwargs: Any) -> requests.Response:
         return self._session.post(url, **kwargs)
@@ -200,19 +192,9 @@ class _MetadataCachingClient:
         pass
 
 
-_HTTP_CLIENTS: weakref.WeakKeyDictionary[requests.Session, _MetadataCachingClient] = (
-    weakref.WeakKeyDictionary()
-)
-_HTTP_CLIENTS_LOCK = threading.Lock()
-
-
 def http_client_for(session: requests.Session) -> _MetadataCachingClient:
-    """The one metadata-remembering MSAL http_client of a profile session."""
-    with _HTTP_CLIENTS_LOCK:
-        client = _HTTP_CLIENTS.get(session)
-        if client is None:
-            client = _HTTP_CLIENTS[session] = _MetadataCachingClient(session)
-        return client
+    """MSAL's http_client for a profile session (its discovery cache lives with the session)."""
+    return _MetadataCachingClient(session)
 
 
 # Request/response fields MSAL logs in clear at DEBUG that are secret for as long as they live.

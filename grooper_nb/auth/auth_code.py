@@ -1,4 +1,5 @@
-"""Authorization code + PKCE (reference/microsoft-protocols.md §1.4, §1.5 a), in two variants.
+"""Authorization code + PKCE, in two variants (RFC 7636; Entra's form of it:
+https://learn.microsoft.com/entra/identity-platform/v2-oauth2-auth-code-flow).
 
 **Local browser** — the kernel runs on your machine::
 

@@ -1,4 +1,5 @@
-"""Device code flow (RFC 8628, reference/microsoft-protocols.md §1.5 f) without blocking the kernel.
+"""Device code flow without blocking the kernel (RFC 8628; Entra's form of it:
+https://learn.microsoft.com/entra/identity-platform/v2-oauth2-device-code).
 
     >>> handle = device_code(profile, ["User.Read"])      # returns at once; polling runs in a thread
     >>> handle.user_code, handle.verification_uri          # show these to the person

@@ -24,8 +24,12 @@ Example (sandbox)::
     token = handle.wait(timeout=300)
 
 Reserved scopes (``openid profile offline_access``) are added by MSAL to every user flow; passing them is
-harmless (they are dropped before MSAL sees them). The protocol of each grant is in
-reference/microsoft-protocols.md §1.5.
+harmless (they are dropped before MSAL sees them). The protocol of each grant is on its Microsoft page:
+https://learn.microsoft.com/entra/identity-platform/v2-oauth2-client-creds-grant-flow,
+https://learn.microsoft.com/entra/identity-platform/v2-oauth2-device-code,
+https://learn.microsoft.com/entra/identity-platform/v2-oauth2-auth-code-flow,
+https://learn.microsoft.com/entra/identity-platform/v2-oauth2-on-behalf-of-flow and
+https://learn.microsoft.com/entra/identity-platform/v2-oauth-ropc.
 """
 
 from __future__ import annotations
@@ -255,7 +259,8 @@ def admin_consent_url(
     state: str | None = None,
     tenant: str | None = None,
 ) -> str:
-    """The URL an administrator opens to grant the app's permissions tenant-wide (§4.8).
+    """The URL an administrator opens to grant the app's permissions tenant-wide
+    (https://learn.microsoft.com/entra/identity-platform/v2-admin-consent).
 
     Without ``scopes``: the classic ``/{tenant}/adminconsent`` (every permission the app registration
     lists). With ``scopes`` (e.g. ``["https://outlook.office365.com/.default"]``): the v2

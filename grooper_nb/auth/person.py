@@ -32,7 +32,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
 import requests
 
-from grooper_nb._redact import Secret, reveal
+from grooper_nb._redact import Secret
 
 if TYPE_CHECKING:
     from grooper_nb.auth.device_code import DeviceCodeFlow
@@ -266,17 +266,15 @@ def sandbox_person(profile: Profile, user: str | None = None, **criteria: Any) -
     if user is None and not criteria:
         plain = [
             u
-            for u in profile.sandbox_info["users"]
-            if u.get("enabled") and not u.get("mfa_required") and u.get("has_mailbox")
-            and not u.get("directory_roles")
-        ]  # fmt: skip
+            for u in profile.sandbox_info.users
+            if u.enabled and not u.mfa_required and u.has_mailbox and not u.directory_roles
+        ]
         seeded = plain[0] if plain else profile.sandbox_user()
     else:
         seeded = profile.sandbox_user(user, **criteria)
-    password = seeded.get("password")
-    if password is None:
-        raise SandboxPersonError(f"The seeded user {seeded['upn']} has no password to sign in with.")
-    return SandboxPerson(profile, seeded["upn"], Secret(reveal(password), label="password"), **options)
+    if seeded.password is None:
+        raise SandboxPersonError(f"The seeded user {seeded.upn} has no password to sign in with.")
+    return SandboxPerson(profile, seeded.upn, Secret(seeded.password, label="password"), **options)
 
 
 def redirect_params(url: str) -> dict[str, str]:

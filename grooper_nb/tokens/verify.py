@@ -39,12 +39,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
 import time
-import weakref
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import requests
@@ -55,6 +52,7 @@ from jwt.algorithms import RSAAlgorithm
 
 from grooper_nb._ids import is_guid
 from grooper_nb.clouds import CLOUDS, Cloud
+from grooper_nb.http import DocumentCache, DocumentUnavailable, documents_for
 from grooper_nb.tokens._time import duration
 from grooper_nb.tokens.claims import resolve_audience
 from grooper_nb.tokens.decode import DecodedToken, b64url_decode, b64url_encode
@@ -74,7 +72,6 @@ __all__ = [
 
 # Microsoft.IdentityModel's default ClockSkew is 5 minutes; APIs accept that much drift.
 DEFAULT_LEEWAY = 300
-_CACHE_SECONDS = 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -144,51 +141,30 @@ class JwksUnavailable(Exception):
 
 
 class JwksCache:
-    """Discovery documents and JWKS per URL, fetched over one ``requests.Session``.
+    """The token inspector's view of a session's :class:`~grooper_nb.http.DocumentCache`: discovery
+    documents and JWKS per URL, shared with MSAL's discovery (so a token just obtained is checked without
+    fetching discovery again).
 
-    ``fetches`` lists every URL actually fetched, in order, so a notebook (or test) can see that a
-    second token reused the cache and that an unknown ``kid`` caused exactly one refresh.
+    ``fetches`` lists every URL actually fetched over the session, in order, so a notebook (or test) can
+    see that a second token reused the cache and that an unknown ``kid`` caused exactly one refresh.
     """
 
-    def __init__(self, max_age: float = _CACHE_SECONDS) -> None:
-        self.max_age = max_age
-        self.fetches: list[str] = []
-        self._docs: dict[str, tuple[float, dict]] = {}
-        self._lock = threading.Lock()
-        self.server_time_offset: float | None = None
+    def __init__(self, documents: DocumentCache | None = None) -> None:
+        self.documents = documents if documents is not None else DocumentCache()
 
-    def _get_json(self, session: requests.Session, url: str, timeout: float) -> dict:
-        self.fetches.append(url)
-        try:
-            resp = session.get(url, timeout=timeout)
-        except requests.RequestException as e:
-            raise JwksUnavailable(f"GET {url} failed: {type(e).__name__}: {e}") from None
-        date = resp.headers.get("Date")
-        if date:
-            try:
-                server = parsedate_to_datetime(date)
-                self.server_time_offset = round(time.time() - server.timestamp(), 1)
-            except (TypeError, ValueError):
-                pass
-        if resp.status_code != 200:
-            raise JwksUnavailable(f"GET {url} answered HTTP {resp.status_code}: {resp.text[:200]}")
-        try:
-            doc = resp.json()
-        except ValueError:
-            raise JwksUnavailable(f"GET {url} did not return JSON") from None
-        if not isinstance(doc, dict):
-            raise JwksUnavailable(f"GET {url} did not return a JSON object")
-        return doc
+    @property
+    def fetches(self) -> list[str]:
+        return self.documents.fetches
+
+    @property
+    def server_time_offset(self) -> float | None:
+        return self.documents.server_time_offset
 
     def get(self, session: requests.Session, url: str, *, refresh: bool = False, timeout: float = 10) -> dict:
-        with self._lock:
-            hit = self._docs.get(url)
-            if hit and not refresh and time.time() - hit[0] < self.max_age:
-                return hit[1]
-        doc = self._get_json(session, url, timeout)
-        with self._lock:
-            self._docs[url] = (time.time(), doc)
-        return doc
+        try:
+            return self.documents.get_json(session, url, refresh=refresh, timeout=timeout)
+        except DocumentUnavailable as e:
+            raise JwksUnavailable(str(e)) from None
 
     def key(self, session: requests.Session, jwks_uri: str, kid: str) -> tuple[dict | None, bool]:
         """The JWK for ``kid`` (or None) and whether the key set had to be refreshed to look for it."""
@@ -200,8 +176,7 @@ class JwksCache:
         return _find_key(keys, kid), True
 
     def clear(self) -> None:
-        with self._lock:
-            self._docs.clear()
+        self.documents.clear()
 
 
 def _find_key(keys: list, kid: str) -> dict | None:
@@ -211,17 +186,9 @@ def _find_key(keys: list, kid: str) -> dict | None:
     return None
 
 
-_CACHES: weakref.WeakKeyDictionary[requests.Session, JwksCache] = weakref.WeakKeyDictionary()
-_CACHES_LOCK = threading.Lock()
-
-
 def cache_for(session: requests.Session) -> JwksCache:
-    """The :class:`JwksCache` that belongs to ``session`` (one per profile session)."""
-    with _CACHES_LOCK:
-        cache = _CACHES.get(session)
-        if cache is None:
-            cache = _CACHES[session] = JwksCache()
-        return cache
+    """The :class:`JwksCache` over ``session``'s document cache (one per profile session)."""
+    return JwksCache(documents_for(session))
 
 
 def token_version(claims: dict[str, Any]) -> str | None:

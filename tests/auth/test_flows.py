@@ -14,7 +14,8 @@ from grooper_nb.auth import flows
 from grooper_nb.auth.aadsts import CATALOGUE, AuthError
 from grooper_nb.auth.person import sandbox_person
 from grooper_nb.auth.scopes import preset_scopes
-from grooper_nb.profile import connect, sandbox_session
+from grooper_nb.http import sandbox_session
+from grooper_nb.profile import connect
 
 GRAPH = "https://graph.microsoft.com"
 EXO = "https://outlook.office365.com"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import uuid
+from pathlib import Path
 
 import pytest
 from cryptography import x509
@@ -21,8 +22,6 @@ from grooper_nb.profile import (
     SecretCredential,
     connect,
     load_settings,
-    validate_client_id,
-    validate_tenant,
 )
 
 GOOD_SECRET = "Xq8~Zz1abcdefghijklmnopqrstuvwxyz0123456"
@@ -58,36 +57,7 @@ def make_cert(tmp_path, *, days_valid=(-1, 365), key=None, name="grooper-test"):
     return cert, key
 
 
-# ---- validation ------------------------------------------------------------------------------------
-@pytest.mark.parametrize(
-    "tenant", [TENANT_ID, "contoso.onmicrosoft.com", "contoso.com", "organizations", "common"]
-)
-def test_valid_tenants_pass(tenant):
-    assert validate_tenant(tenant) == tenant
-
-
-@pytest.mark.parametrize(
-    ("tenant", "says"),
-    [
-        ("contoso", "neither a GUID nor a domain"),
-        ("https://login.microsoftonline.com/contoso.onmicrosoft.com", "looks like a URL"),
-        ("", "No tenant"),
-        ("not a tenant!", "neither a GUID nor a domain"),
-    ],
-)
-def test_bad_tenants_are_refused_with_a_fix(tenant, says):
-    with pytest.raises(ProfileError, match=says):
-        validate_tenant(tenant)
-
-
-def test_client_id_must_be_a_guid():
-    assert validate_client_id(CLIENT_ID) == CLIENT_ID
-    with pytest.raises(ProfileError, match="Application \\(client\\) ID"):
-        validate_client_id("Grooper Azure AD Connector 2021")
-    with pytest.raises(ProfileError, match="Application ID URI"):
-        validate_client_id(f"api://{CLIENT_ID}")
-
-
+# ---- secrets --------------------------------------------------------------------------------------
 def test_a_guid_pasted_as_secret_is_recognised_as_the_secret_id():
     with pytest.raises(ProfileError, match="that is the secret's ID, not its value"):
         SecretCredential(str(uuid.uuid4()))
@@ -284,6 +254,42 @@ def test_sandbox_users_are_found_by_name_or_trait(sandbox):
     assert profile.sandbox_user()["enabled"] is True
 
 
+def test_the_sandbox_facts_are_typed_and_still_read_like_the_start_json(sandbox, s2s_app):
+    import pandas as pd
+
+    from grooper_nb.sandbox_info import SandboxApp, SandboxInfo, SandboxUser
+
+    profile = connect(app="Grooper Server-to-Server")
+    info = profile.sandbox_info
+    assert isinstance(info, SandboxInfo)
+    assert info.tenant.id == info["tenant"]["id"] == sandbox["tenant"]["id"]
+    assert info.proxy == sandbox["proxy"] and info.ca_bundle == sandbox["ca_bundle"]
+    assert Path(info.state_dir) == Path(sandbox["state_dir"])
+    app = profile.sandbox_app()
+    assert isinstance(app, SandboxApp) and app.name == app["name"] == "Grooper Server-to-Server"
+    assert isinstance(app.client_secret, Secret) and app.client_secret.reveal() == s2s_app["client_secret"]
+    assert app.get("no such key") is None and "certificate_thumbprint" in app
+    user = profile.sandbox_user(mfa_required=True)
+    assert isinstance(user, SandboxUser) and user.mfa_required and user["upn"] == user.upn
+    admin = profile.sandbox_user(directory_roles=["Global Administrator"])  # a JSON list matches
+    assert "Global Administrator" in admin.directory_roles
+    table = pd.DataFrame(info.users)[["upn", "enabled", "mfa_required", "has_mailbox"]]
+    assert len(table) == len(sandbox["users"])
+    shown = repr(info) + repr(pd.DataFrame(info.users))
+    assert s2s_app["client_secret"] not in shown
+    assert all(u["password"] not in shown for u in sandbox["users"])
+
+
+def test_a_profile_given_the_start_json_types_it(sandbox):
+    from grooper_nb.sandbox_info import SandboxInfo
+
+    base = connect()
+    again = Profile(tenant=base.tenant, client_id=base.client_id, is_sandbox=True, sandbox_info=sandbox)
+    assert isinstance(again.sandbox_info, SandboxInfo)
+    assert again.app_name == "Grooper Azure AD Connector 2021"
+    assert isinstance(again.sandbox_info.users[0].password, Secret)
+
+
 # ---- a secret in the wrong place ------------------------------------------------------------------------
 PASTED = "Xq8Q~s3cr3tValue-0123456789abcdefghijklmn"  # an Entra secret value's shape (contains ~)
 
@@ -302,15 +308,6 @@ def test_a_secret_pasted_into_another_setting_is_masked_and_named_as_such(settin
     message = str(info.value)
     assert PASTED not in message and PASTED[5:] not in message
     assert "Xq8Q…(41 chars)" in message and "looks like a secret value" in message and "~" in message
-
-
-def test_a_base64_secret_as_client_id_is_masked_too():
-    b64 = "aB3dE5gH7jK9mN1pQ3sT5vX7zA9cE1gI3kM5oQ7sU9w="
-    with pytest.raises(ProfileError) as info:
-        validate_client_id(b64)
-    assert b64 not in str(info.value) and "base64-like" in str(info.value)
-    with pytest.raises(ProfileError, match="'Grooper Azure AD Connector 2021' is not a GUID"):
-        validate_client_id("Grooper Azure AD Connector 2021")  # an ordinary mistake is still quoted
 
 
 def test_an_empty_client_secret_is_an_error_not_a_public_client(tmp_path, monkeypatch):
@@ -372,6 +369,18 @@ def test_credentials_live_in_their_own_module_and_the_profile_re_exports_them():
     assert profile.SecretCredential is credentials.SecretCredential
     assert profile.CertificateCredential is credentials.CertificateCredential
     assert profile.ProfileError is credentials.ProfileError
+
+
+def test_settings_and_sessions_live_in_their_own_modules_and_the_profile_re_exports_them():
+    import grooper_nb.http as http
+    import grooper_nb.profile as profile
+    import grooper_nb.settings as settings
+
+    assert profile.load_settings is settings.load_settings
+    assert profile.validate_tenant is settings.validate_tenant
+    assert profile.validate_client_id is settings.validate_client_id
+    assert profile.ProfileSession is http.ProfileSession
+    assert profile.sandbox_session is http.sandbox_session
 
 
 # ---- derived facts follow replace() ---------------------------------------------------------------------
