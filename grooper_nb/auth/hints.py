@@ -1,8 +1,8 @@
 """Local heuristics: what Microsoft's message does not say, but this side can see.
 
 Each function looks at what was *sent* (and, when known, what is *registered*) and returns short hints
-in plain language; :func:`hints_for` picks the ones relevant to an :class:`~grooper_nb.auth.aadsts.AuthError`.
-They never include a secret value.
+in plain language; :func:`hints_for` picks the ones relevant to an
+:class:`~grooper_nb.errors.aadsts.AuthError`. They never include a secret value.
 
     >>> redirect_uri_hints("http://localhost:8400/", ["http://localhost"])[0][:78]
     "The redirect URI sent, 'http://localhost:8400/', differs from the registered '"
@@ -157,7 +157,7 @@ def scope_hints(flow: str | None, scopes: Sequence[str]) -> list[str]:
 
 # ---- secrets ------------------------------------------------------------------------------------------
 def secret_hints(secret: Secret | str | None) -> list[str]:
-    """A GUID where a secret value belongs is the secret's *ID* (pain point: AADSTS7000215)."""
+    """A GUID where a secret value belongs is the secret's *ID*, not its value (AADSTS7000215)."""
     if looks_like_guid(secret):
         return [
             "The client secret looks like a GUID: that is the secret's ID, not its value. Copy the "

@@ -122,7 +122,7 @@ def coerce_token_text(token_or_result: Any) -> tuple[str, str]:
                 raise TokenError(
                     "empty",
                     f"This MSAL result is an error ({code}), not a token.",
-                    "Look at its error_description (grooper_nb.auth.aadsts explains AADSTS codes).",
+                    "Look at its error_description (grooper_nb.errors.aadsts explains AADSTS codes).",
                 )
             raise TokenError(
                 "empty", "This dict has no 'access_token'.", "Pass the MSAL result or the token."

@@ -47,9 +47,9 @@ from typing import Any
 import ipywidgets as w
 
 from grooper_nb.auth import flows
-from grooper_nb.auth.aadsts import AuthError
 from grooper_nb.auth.result import TokenResult
 from grooper_nb.auth.scopes import PRESETS, RESERVED_SCOPES, preset_scopes
+from grooper_nb.errors.aadsts import AuthError
 from grooper_nb.profile import SANDBOX_BADGE, ProfileError
 
 __all__ = ["FLOW_LABELS", "LoginPanel"]

@@ -12,7 +12,7 @@ import pytest
 from grooper_nb._redact import Secret
 from grooper_nb.auth import cache as token_cache
 from grooper_nb.auth import flows
-from grooper_nb.auth.aadsts import AuthError
+from grooper_nb.errors.aadsts import AuthError
 from grooper_nb.auth.person import sandbox_person
 from grooper_nb.profile import connect
 
