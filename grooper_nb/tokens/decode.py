@@ -1,6 +1,6 @@
 """Parse whatever the user hands us into a :class:`DecodedToken`, without verifying anything.
 
-Entra ID hands out three shapes of access token (reference/microsoft-protocols.md §1.3, §2):
+Entra ID hands out three shapes of access token (https://learn.microsoft.com/entra/identity-platform/access-tokens):
 
 * **JWS** (``header.payload.signature``, three base64url segments): what Microsoft Graph, Exchange
   Online, SharePoint Online and custom APIs receive. This is what the inspector explains and verifies.

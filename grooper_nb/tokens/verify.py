@@ -1,4 +1,7 @@
-"""Is this token genuine, current, and from the right tenant? (reference/microsoft-protocols.md §1.2–1.3, §2)
+"""Is this token genuine, current, and from the right tenant?
+
+How Microsoft says to validate a token: https://learn.microsoft.com/entra/identity-platform/access-tokens;
+its claims: https://learn.microsoft.com/entra/identity-platform/access-token-claims-reference.
 
 :func:`validate` runs every check and collects *all* failures, each a :class:`Rejection` with a stable
 ``code`` you can test for, a message in plain words and the fix:
@@ -25,13 +28,15 @@ Keys are found by ``kid`` through the issuer's discovery document for the profil
 v1.0 tokens ``https://{authority_host}/{tid}/.well-known/openid-configuration``, v2.0 tokens
 ``https://{authority_host}/{tid}/v2.0/.well-known/openid-configuration``, then its ``jwks_uri``.
 Documents and key sets are cached per HTTP session (:class:`JwksCache`) for 24 hours; an unknown
-``kid`` triggers exactly one refresh of the key set (keys rotate, §1.3).
+``kid`` triggers exactly one refresh of the key set (keys rotate:
+https://learn.microsoft.com/entra/identity-platform/signing-key-rollover).
 
 **Microsoft Graph tokens** carry a header ``nonce`` and are, in Microsoft's words, not meant to be
-validated by anyone but Graph (§1.3). A plain check fails on them by design, so they are never reported
-as "invalid signature". The inspector additionally tries the widely known convention — the signature
-covers the header with ``nonce`` replaced by the SHA-256 of the transmitted nonce — and says so when
-that succeeds (``signature == "verified (Graph nonce convention)"``); when it does not, the token is
+validated by anyone but Graph (https://learn.microsoft.com/entra/identity-platform/access-tokens).
+A plain check fails on them by design, so they are never reported as "invalid signature". The
+inspector additionally tries the widely known convention — the signature covers the header with
+``nonce`` replaced by the SHA-256 of the transmitted nonce — and says so when that succeeds
+(``signature == "verified (Graph nonce convention)"``); when it does not, the token is
 ``unverifiable``, not invalid.
 """
 
@@ -254,7 +259,7 @@ def cloud_for_token(claims: dict[str, Any]) -> Cloud:
 
 
 def discovery_url(cloud: Cloud, tenant: str, version: str | None) -> str:
-    """v1: ``/{tid}/.well-known/openid-configuration``; v2: ``/{tid}/v2.0/.well-known/...`` (§1.1)."""
+    """v1: ``/{tid}/.well-known/openid-configuration``; v2: ``/{tid}/v2.0/.well-known/...`` (https://learn.microsoft.com/entra/identity-platform/v2-protocols-oidc)."""
     if version == "v2":
         return f"{cloud.authority_url}/{tenant}/v2.0/.well-known/openid-configuration"
     return f"{cloud.authority_url}/{tenant}/.well-known/openid-configuration"

@@ -1,7 +1,7 @@
 """Verdicts for every Grooper target, on tokens the sandbox really issues through the flows.
 
 Each target has at least one passing and one failing real token, and the failing reason is checked
-word for word where the wording is the point (issue 4's examples).
+word for word where the wording is the point.
 """
 
 from __future__ import annotations
