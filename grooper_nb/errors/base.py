@@ -26,7 +26,7 @@ import html
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, ClassVar
 
 from grooper_nb._redact import Secret, redact
@@ -231,8 +231,22 @@ class ExplainedError(Exception):
             "docs_url": self.docs_url,
             "hints": list(self.hints),
             "description": self._said(),
-            **{k.replace(" ", "_").replace("-", "_"): v for k, v in self._ids()},
+            "request_id": self.request_id,
+            "client_request_id": self.client_request_id,
+            "trace_id": self.trace_id,
+            "correlation_id": self.correlation_id,
+            "timestamp": self.timestamp,
+            "diagnostics": self.diagnostics,
+            "retry_after": self.retry_after,
         }
+
+    def __reduce__(self):
+        state = {f.name: getattr(self, f.name) for f in fields(self)}
+        return (_rebuild, (type(self), state))
+
+
+def _rebuild(cls: type[ExplainedError], state: dict[str, Any]) -> ExplainedError:
+    return cls(**state)
 
 
 def lookup(catalogue: Mapping[str, Explanation], code: str | None) -> Explanation | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import pickle
 
 import pytest
 
@@ -62,3 +63,9 @@ def test_explain_knows_each_source_and_refuses_others():
 def test_retry_after_reads_seconds_and_ignores_dates():
     assert retry_after("10") == 10.0 and retry_after("2.128") == 2.128
     assert retry_after(None) is None and retry_after("Wed, 21 Oct 2015 07:28:00 GMT") is None
+
+
+def test_it_pickles_with_everything_microsoft_sent():
+    err = GraphError(error="TooManyRequests", status=429, request_id="r-1", retry_after=2.5, inner_code="429")
+    again = pickle.loads(pickle.dumps(err))
+    assert type(again) is GraphError and again.to_dict() == err.to_dict() and again.inner_code == "429"
