@@ -27,7 +27,6 @@ expands them for a cloud (:mod:`grooper_nb.clouds`) and the tenant's SharePoint 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -381,9 +380,3 @@ def get_connection(connection: str | Connection) -> Connection:
         if key.lower() in (c.title.lower(), c.key.replace("_", " ")):
             return c
     raise ValueError(f"Unknown target {connection!r}. Use one of: {', '.join(CONNECTIONS)}.")
-
-
-def connections_using(preset: str, connections: Iterable[Connection] | None = None) -> list[Connection]:
-    """The connections whose request is the LoginPanel preset ``preset``."""
-    pool = CONNECTIONS.values() if connections is None else connections
-    return [c for c in pool if preset in (c.delegated_preset, c.app_preset)]
