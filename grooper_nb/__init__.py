@@ -21,10 +21,10 @@ _EXPORTS: dict[str, str] = {
     "inspect_token": "grooper_nb.tokens",
     "compare_tokens": "grooper_nb.tokens",
     "TokenInspector": "grooper_nb.widgets.token_inspector",
-    # profiles and sign-in (stream AUTH)
+    # profiles and sign-in
     "connect": "grooper_nb.profile",
     "Profile": "grooper_nb.profile",
-    "AuthError": "grooper_nb.auth.aadsts",
+    "AuthError": "grooper_nb.errors.aadsts",
     "TokenResult": "grooper_nb.auth.result",
     "admin_consent_url": "grooper_nb.auth.flows",
     "auth_code_interactive": "grooper_nb.auth.flows",
@@ -35,6 +35,11 @@ _EXPORTS: dict[str, str] = {
     "ropc": "grooper_nb.auth.flows",
     "silent": "grooper_nb.auth.flows",
     "LoginPanel": "grooper_nb.widgets.login_panel",
+    # connection types and explained errors
+    "CONNECTIONS": "grooper_nb.connections",
+    "Connection": "grooper_nb.connections",
+    "ExplainedError": "grooper_nb.errors",
+    "explain_error": "grooper_nb.errors",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]

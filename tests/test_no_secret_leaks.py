@@ -35,8 +35,8 @@ import pytest
 from grooper_nb._redact import JWT_RE, Secret
 from grooper_nb.auth import cache as token_cache
 from grooper_nb.auth import flows
-from grooper_nb.auth.aadsts import AuthError
 from grooper_nb.auth.person import redirect_params, sandbox_person
+from grooper_nb.errors.aadsts import AuthError
 from grooper_nb.profile import ProfileError, connect
 from grooper_nb.tokens import TokenError, compare_tokens, inspect_token
 from grooper_nb.widgets import LoginPanel

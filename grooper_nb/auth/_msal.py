@@ -38,9 +38,9 @@ import requests
 
 from grooper_nb import __version__
 from grooper_nb._redact import JWT_RE, mask, redact
-from grooper_nb.auth.aadsts import AuthError, parse_error_body
 from grooper_nb.auth.hints import HintContext, hints_for
 from grooper_nb.auth.scopes import OIDC_SCOPES, RESERVED_SCOPES
+from grooper_nb.errors.aadsts import AuthError, parse_error_body
 from grooper_nb.http import documents_for
 
 if TYPE_CHECKING:

@@ -40,9 +40,9 @@ from grooper_nb.auth._msal import (
     msal_errors,
     user_scopes,
 )
-from grooper_nb.auth.aadsts import AuthError
 from grooper_nb.auth.device_code import FlowCancelled
 from grooper_nb.auth.result import TokenResult
+from grooper_nb.errors.aadsts import AuthError
 
 if TYPE_CHECKING:
     from grooper_nb.profile import Profile

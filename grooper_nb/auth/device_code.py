@@ -22,8 +22,8 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from grooper_nb.auth._msal import build_app, error_from_result, msal_errors, user_scopes
-from grooper_nb.auth.aadsts import AuthError
 from grooper_nb.auth.result import TokenResult
+from grooper_nb.errors.aadsts import AuthError
 
 if TYPE_CHECKING:
     from grooper_nb.profile import Profile

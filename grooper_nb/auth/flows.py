@@ -52,10 +52,10 @@ from grooper_nb.auth._msal import (
     scope_list,
     user_scopes,
 )
-from grooper_nb.auth.aadsts import AuthError
 from grooper_nb.auth.auth_code import AuthCodeFlow, auth_code_interactive, auth_code_start, no_browser_error
 from grooper_nb.auth.device_code import DeviceCodeFlow, FlowCancelled, device_code
 from grooper_nb.auth.result import TokenResult
+from grooper_nb.errors.aadsts import AuthError
 
 if TYPE_CHECKING:
     from grooper_nb.profile import Profile

@@ -1,8 +1,8 @@
 """Local heuristics: what Microsoft's message does not say, but this side can see.
 
 Each function looks at what was *sent* (and, when known, what is *registered*) and returns short hints
-in plain language; :func:`hints_for` picks the ones relevant to an :class:`~grooper_nb.auth.aadsts.AuthError`.
-They never include a secret value.
+in plain language; :func:`hints_for` picks the ones relevant to an
+:class:`~grooper_nb.errors.aadsts.AuthError`. They never include a secret value.
 
     >>> redirect_uri_hints("http://localhost:8400/", ["http://localhost"])[0][:78]
     "The redirect URI sent, 'http://localhost:8400/', differs from the registered '"
@@ -67,8 +67,10 @@ def redirect_uri_hints(sent: str | None, registered: Iterable[str] | None) -> li
     """Explain how ``sent`` differs from the nearest registered redirect URI (AADSTS50011).
 
     Entra compares redirect URIs exactly, except that the port of ``http://localhost`` is ignored
-    (loopback rule). The usual near misses: trailing slash, ``localhost`` vs ``127.0.0.1``, http vs
-    https, a different port, letter case in the path.
+    (loopback rule:
+    https://learn.microsoft.com/entra/identity-platform/reply-url#localhost-exceptions). The usual near
+    misses: trailing slash, ``localhost`` vs ``127.0.0.1``, http vs https, a different port, letter case
+    in the path.
     """
     if not sent:
         return ["No redirect URI was sent; pass the profile's redirect_uri (default http://localhost)."]
@@ -82,34 +84,14 @@ def redirect_uri_hints(sent: str | None, registered: Iterable[str] | None) -> li
         return ["The app has no redirect URI registered; add http://localhost (Mobile and desktop)."]
     if sent in registered:
         return []
-    s_scheme, s_host, s_port, s_path, s_query = _parts(sent)
     hints: list[str] = []
     for reg in registered:
-        r_scheme, r_host, r_port, r_path, r_query = _parts(reg)
-        diffs = []
-        if s_scheme != r_scheme:
-            diffs.append(f"scheme ({s_scheme} vs {r_scheme})")
-        if s_host != r_host:
-            if s_host in _LOOPBACK and r_host in _LOOPBACK:
-                diffs.append(
-                    f"host ({s_host} vs {r_host}; Entra treats localhost and 127.0.0.1 as different)"
-                )
-            else:
-                continue  # a different host is not a near miss
-        loopback_port_free = r_scheme == "http" and r_host == "localhost"
-        if s_port != r_port and not loopback_port_free:
-            diffs.append(f"port ({s_port or 'default'} vs {r_port or 'default'})")
-        if s_path.rstrip("/") == r_path.rstrip("/") and s_path != r_path:
-            diffs.append("a trailing slash")
-        elif s_path.lower() == r_path.lower() and s_path != r_path:
-            diffs.append("letter case in the path")
-        elif s_path.rstrip("/") != r_path.rstrip("/"):
-            continue
-        if s_query != r_query:
-            diffs.append("the query string")
+        diffs = _near_miss(sent, reg)
+        if diffs is None:
+            continue  # a different host or path is not a near miss
         if not diffs:
             return []  # it matches (loopback port rule)
-        note = " (the port of http://localhost is ignored)" if loopback_port_free else ""
+        note = " (the port of http://localhost is ignored)" if _loopback_port_free(reg) else ""
         hints.append(
             f"The redirect URI sent, {sent!r}, differs from the registered {reg!r} only by "
             f"{' and '.join(diffs)}. Entra compares the path exactly{note}."
@@ -119,6 +101,43 @@ def redirect_uri_hints(sent: str | None, registered: Iterable[str] | None) -> li
             f"The redirect URI sent, {sent!r}, is not registered. Registered: {', '.join(registered)}."
         )
     return hints
+
+
+def _loopback_port_free(registered: str) -> bool:
+    scheme, host, _port, _path, _query = _parts(registered)
+    return scheme == "http" and host == "localhost"
+
+
+def _near_miss(sent: str, reg: str) -> list[str] | None:
+    """How ``sent`` differs from ``reg`` ([] = it matches), or None when it is not a near miss at all."""
+    s_scheme, s_host, s_port, s_path, s_query = _parts(sent)
+    r_scheme, r_host, r_port, r_path, r_query = _parts(reg)
+    diffs = []
+    if s_scheme != r_scheme:
+        diffs.append(f"scheme ({s_scheme} vs {r_scheme})")
+    if s_host != r_host:
+        if not (s_host in _LOOPBACK and r_host in _LOOPBACK):
+            return None
+        diffs.append(f"host ({s_host} vs {r_host}; Entra treats localhost and 127.0.0.1 as different)")
+    if s_port != r_port and not _loopback_port_free(reg):
+        diffs.append(f"port ({s_port or 'default'} vs {r_port or 'default'})")
+    path = _path_difference(s_path, r_path)
+    if path is None:
+        return None
+    diffs += path
+    if s_query != r_query:
+        diffs.append("the query string")
+    return diffs
+
+
+def _path_difference(sent: str, reg: str) -> list[str] | None:
+    if sent.rstrip("/") == reg.rstrip("/") and sent != reg:
+        return ["a trailing slash"]
+    if sent.lower() == reg.lower() and sent != reg:
+        return ["letter case in the path"]
+    if sent.rstrip("/") != reg.rstrip("/"):
+        return None
+    return []
 
 
 # ---- scopes -------------------------------------------------------------------------------------------
@@ -157,7 +176,7 @@ def scope_hints(flow: str | None, scopes: Sequence[str]) -> list[str]:
 
 # ---- secrets ------------------------------------------------------------------------------------------
 def secret_hints(secret: Secret | str | None) -> list[str]:
-    """A GUID where a secret value belongs is the secret's *ID* (pain point: AADSTS7000215)."""
+    """A GUID where a secret value belongs is the secret's *ID*, not its value (AADSTS7000215)."""
     if looks_like_guid(secret):
         return [
             "The client secret looks like a GUID: that is the secret's ID, not its value. Copy the "

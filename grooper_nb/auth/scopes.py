@@ -6,7 +6,9 @@
     >>> preset_scopes("Exchange (EWS, delegated)")
     ['https://outlook.office365.com/EWS.AccessAsUser.All', 'offline_access']
 
-Sources: design.md ("What it is, for whom"), anchors-survey.md GR3/GR8.
+The presets are a view of :data:`grooper_nb.connections.CONNECTIONS`: one preset per request a
+connection makes, in catalogue order; connections that request the same token (every app-only Graph
+connection asks for ``{graph}/.default``) share one preset, which lists them in ``connections``.
 """
 
 from __future__ import annotations
@@ -15,14 +17,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from grooper_nb.clouds import get_cloud
+from grooper_nb.connections import CONNECTIONS, RESERVED_SCOPES, Connection, fill
 
 if TYPE_CHECKING:
     from grooper_nb.profile import Profile
 
-__all__ = ["OIDC_SCOPES", "PRESETS", "RESERVED_SCOPES", "Preset", "preset_scopes"]
+__all__ = ["OIDC_SCOPES", "PRESETS", "RESERVED_SCOPES", "Preset", "derive_presets", "preset_scopes"]
 
-# MSAL adds these to every user flow itself (and refuses them in client credentials).
-RESERVED_SCOPES = frozenset({"openid", "profile", "offline_access"})
 # OpenID Connect scopes: they name no resource, so they say nothing about which API a token is for.
 OIDC_SCOPES = RESERVED_SCOPES | {"email"}
 
@@ -33,49 +34,34 @@ class Preset:
     app_only: bool  # True: client credentials ({resource}/.default); False: delegated (a user signs in)
     templates: tuple[str, ...]  # {graph}, {exchange}, {sharepoint} expand per cloud/tenant
     note: str
+    connections: tuple[str, ...] = ()  # keys of the connections that make this request
 
 
-PRESETS: dict[str, Preset] = {
-    p.name: p
-    for p in (
-        Preset(
-            "Exchange (EWS, delegated)",
-            False,
-            ("{exchange}/EWS.AccessAsUser.All", "offline_access"),
-            "Grooper's Exchange connection: EWS as the signed-in user; Grooper keeps the refresh token.",
-        ),
-        Preset(
-            "SharePoint (delegated)",
-            False,
-            ("{graph}/Files.ReadWrite.All", "{graph}/Sites.ReadWrite.All", "offline_access"),
-            "Grooper's SharePoint connection: documents and lists as the signed-in user.",
-        ),
-        Preset(
-            "OneDrive / Graph (delegated)",
-            False,
-            ("{graph}/Files.ReadWrite.All", "{graph}/User.Read", "offline_access"),
-            "Grooper's OneDrive connection through Microsoft Graph.",
-        ),
-        Preset(
-            "Server-to-server Graph",
-            True,
-            ("{graph}/.default",),
-            "App-only Graph (mail, sites) with the app's application permissions.",
-        ),
-        Preset(
-            "Server-to-server EWS",
-            True,
-            ("{exchange}/.default",),
-            "App-only EWS (full_access_as_app) with impersonation.",
-        ),
-        Preset(
-            "Server-to-server SharePoint",
-            True,
-            ("https://{sharepoint}/.default",),
-            "App-only SharePoint REST: needs a certificate, a secret is rejected by SharePoint.",
-        ),
-    )
-}
+def derive_presets(connections: dict[str, Connection]) -> dict[str, Preset]:
+    """One :class:`Preset` per distinct request of the ``connections``: the delegated ones first, each
+    group in catalogue order."""
+    presets: dict[str, Preset] = {}
+    for app_only in (False, True):
+        for c in connections.values():
+            if c.preset(app_only):
+                _add(presets, c, app_only, connections)
+    return presets
+
+
+def _add(presets: dict[str, Preset], c: Connection, app_only: bool, connections: dict) -> None:
+    name, templates = c.preset(app_only), c.requested(app_only)
+    seen = presets.get(name)
+    if seen is None:
+        presets[name] = Preset(name, app_only, templates, c.grooper, (c.key,))
+        return
+    if (seen.app_only, seen.templates) != (app_only, templates):
+        raise ValueError(f"Preset {name!r}: {c.key} requests other scopes than {seen.connections}")
+    keys = (*seen.connections, c.key)
+    titles = ", ".join(connections[k].title for k in keys)
+    presets[name] = Preset(name, app_only, templates, f"Serves {titles}.", keys)
+
+
+PRESETS: dict[str, Preset] = derive_presets(CONNECTIONS)
 
 
 def preset_scopes(name: str, profile: Profile | None = None) -> list[str]:
@@ -87,11 +73,11 @@ def preset_scopes(name: str, profile: Profile | None = None) -> list[str]:
     """
     preset = PRESETS[name]
     cloud = profile.cloud if profile is not None else get_cloud()
-    values = {"graph": cloud.graph_url, "exchange": cloud.exchange_url}
+    host = None
     if any("{sharepoint}" in t for t in preset.templates):
         if profile is None:
             from grooper_nb.profile import ProfileError
 
             raise ProfileError(f"The {name!r} scopes name the tenant's SharePoint host: pass the profile.")
-        values["sharepoint"] = profile.require_sharepoint_host()
-    return [t.format(**values) for t in preset.templates]
+        host = profile.require_sharepoint_host()
+    return [fill(t, cloud, host) for t in preset.templates]

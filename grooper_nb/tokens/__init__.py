@@ -11,7 +11,8 @@
 
 Modules (one concept each): :mod:`.decode` (parse; :class:`TokenError`), :mod:`.claims` (claim catalogue,
 audience names), :mod:`.verify` (JWKS, issuer/tenant/audience/lifetime; named rejections),
-:mod:`.verdict` (targets), :mod:`.report` (:class:`TokenReport`), :mod:`.compare`.
+:mod:`.verdict` (targets: the Grooper connections of :mod:`grooper_nb.connections`), :mod:`.report`
+(:class:`TokenReport`), :mod:`.compare`.
 
 **Verification and the network.** With a ``profile``, keys are fetched through ``profile.session`` from
 the profile's cloud, and the token's tenant is checked against ``profile.tenant_id``. Without a profile

@@ -1,6 +1,7 @@
 """What each claim means, and which service a token is for.
 
-The catalogue is the claim explainer table of reference/microsoft-protocols.md §2.1 as data: one
+The catalogue is Microsoft's access-token claims reference (https://learn.microsoft.com/entra/identity-platform/access-token-claims-reference)
+as data: one
 :class:`ClaimInfo` per claim, plus value-aware wording for the claims whose *value* needs translating
 (``appidacr`` "1" means a client secret, ``wids`` GUIDs are directory roles, ...)::
 
@@ -10,7 +11,8 @@ The catalogue is the claim explainer table of reference/microsoft-protocols.md �
     >>> resolve_audience("00000002-0000-0ff1-ce00-000000000000").name
     'Exchange Online'
 
-:func:`resolve_audience` turns an ``aud`` (a URL or a first-party appId GUID, §4.1) into an
+:func:`resolve_audience` turns an ``aud`` (a URL or the application ID GUID of a first-party
+service) into an
 :class:`Audience`: Microsoft Graph, Exchange Online, SharePoint Online (with its host), the legacy Azure AD
 Graph, or a custom API.
 """
@@ -43,13 +45,15 @@ MSA_TENANT_ID = "9188040d-6c67-4c5b-b112-36a304b66dad"
 
 @dataclass(frozen=True)
 class ClaimInfo:
-    """One row of the §2.1 explainer table. ``where`` is ``header`` or ``payload``."""
+    """One row of the claim explainer table. ``where`` is ``header`` or ``payload``."""
 
     name: str
     meaning: str
     where: str = "payload"
     versions: str = "v1, v2"
-    source: str = "DOC"  # DOC | REC | UNCONFIRMED, as in the reference
+    source: str = (
+        "DOC"  # DOC: in Microsoft's claims reference; REC: seen in real tokens; UNCONFIRMED: neither
+    )
 
 
 def _c(name: str, meaning: str, where: str = "payload", versions: str = "v1, v2", source: str = "DOC"):
@@ -167,7 +171,8 @@ _AMR = {
     "wiaormfa": "Windows auth or MFA",
     "none": "no authentication",
 }
-# Built-in role template IDs (Entra built-in roles reference; §2.1 marks this list UNCONFIRMED here).
+# Built-in role template IDs (Entra built-in roles:
+# https://learn.microsoft.com/entra/identity/role-based-access-control/permissions-reference).
 DIRECTORY_ROLES = {
     "62e90394-69f5-4237-9190-012177145e10": "Global Administrator",
     "b79fbf4d-3ef9-4689-8143-76b194e85509": "User (default role)",

@@ -1,6 +1,6 @@
 """Parse whatever the user hands us into a :class:`DecodedToken`, without verifying anything.
 
-Entra ID hands out three shapes of access token (reference/microsoft-protocols.md §1.3, §2):
+Entra ID hands out three shapes of access token (https://learn.microsoft.com/entra/identity-platform/access-tokens):
 
 * **JWS** (``header.payload.signature``, three base64url segments): what Microsoft Graph, Exchange
   Online, SharePoint Online and custom APIs receive. This is what the inspector explains and verifies.
@@ -122,7 +122,7 @@ def coerce_token_text(token_or_result: Any) -> tuple[str, str]:
                 raise TokenError(
                     "empty",
                     f"This MSAL result is an error ({code}), not a token.",
-                    "Look at its error_description (grooper_nb.auth.aadsts explains AADSTS codes).",
+                    "Look at its error_description (grooper_nb.errors.aadsts explains AADSTS codes).",
                 )
             raise TokenError(
                 "empty", "This dict has no 'access_token'.", "Pass the MSAL result or the token."

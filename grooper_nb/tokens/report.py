@@ -10,7 +10,10 @@ summary, validation, claims with explanations and the header. It never shows the
     report.verdict("sharepoint_rest_app")  # pass/fail + reasons + fixes
     report.claims_frame()               # pandas: claim, value, meaning
 
-Reference: reference/microsoft-protocols.md §2 (v1 vs v2, claim table §2.1), §1.3 (keys), §7 (appidacr).
+Microsoft's references: access-token claims, v1 vs v2
+(https://learn.microsoft.com/entra/identity-platform/access-token-claims-reference), signing keys
+(https://learn.microsoft.com/entra/identity-platform/access-tokens), and why SharePoint REST cares
+about ``appidacr`` (https://learn.microsoft.com/sharepoint/dev/solution-guidance/security-apponly-azuread).
 """
 
 from __future__ import annotations
@@ -129,7 +132,8 @@ class TokenReport:
         self.scopes: list[str] = scp.split() if isinstance(scp, str) else []
         roles = c.get("roles")
         self.roles: list[str] = [str(r) for r in roles] if isinstance(roles, list) else []
-        # Access tokens always name their client (appid v1 / azp v2); ID tokens never do (§1.8).
+        # Access tokens always name their client (appid v1 / azp v2); ID tokens never do
+        # (https://learn.microsoft.com/entra/identity-platform/id-token-claims-reference).
         self.is_id_token = (
             self.kind == "jws" and "aud" in c and not any(k in c for k in ("appid", "azp", "scp", "roles"))
         )
@@ -163,7 +167,7 @@ class TokenReport:
 
     @property
     def token_type(self) -> str:
-        """``app-only``, ``delegated``, ``ID token`` or ``unknown`` (from idtyp, then scp/roles; §2.1)."""
+        """``app-only``, ``delegated``, ``ID token`` or ``unknown`` (from idtyp, then scp/roles)."""
         if self.is_id_token:
             return "ID token"
         return {True: "app-only", False: "delegated", None: "unknown"}[self.app_only]

@@ -1,4 +1,7 @@
-"""Is this token genuine, current, and from the right tenant? (reference/microsoft-protocols.md §1.2–1.3, §2)
+"""Is this token genuine, current, and from the right tenant?
+
+How Microsoft says to validate a token: https://learn.microsoft.com/entra/identity-platform/access-tokens;
+its claims: https://learn.microsoft.com/entra/identity-platform/access-token-claims-reference.
 
 :func:`validate` runs every check and collects *all* failures, each a :class:`Rejection` with a stable
 ``code`` you can test for, a message in plain words and the fix:
@@ -25,13 +28,15 @@ Keys are found by ``kid`` through the issuer's discovery document for the profil
 v1.0 tokens ``https://{authority_host}/{tid}/.well-known/openid-configuration``, v2.0 tokens
 ``https://{authority_host}/{tid}/v2.0/.well-known/openid-configuration``, then its ``jwks_uri``.
 Documents and key sets are cached per HTTP session (:class:`JwksCache`) for 24 hours; an unknown
-``kid`` triggers exactly one refresh of the key set (keys rotate, §1.3).
+``kid`` triggers exactly one refresh of the key set (keys rotate:
+https://learn.microsoft.com/entra/identity-platform/signing-key-rollover).
 
 **Microsoft Graph tokens** carry a header ``nonce`` and are, in Microsoft's words, not meant to be
-validated by anyone but Graph (§1.3). A plain check fails on them by design, so they are never reported
-as "invalid signature". The inspector additionally tries the widely known convention — the signature
-covers the header with ``nonce`` replaced by the SHA-256 of the transmitted nonce — and says so when
-that succeeds (``signature == "verified (Graph nonce convention)"``); when it does not, the token is
+validated by anyone but Graph (https://learn.microsoft.com/entra/identity-platform/access-tokens).
+A plain check fails on them by design, so they are never reported as "invalid signature". The
+inspector additionally tries the widely known convention — the signature covers the header with
+``nonce`` replaced by the SHA-256 of the transmitted nonce — and says so when that succeeds
+(``signature == "verified (Graph nonce convention)"``); when it does not, the token is
 ``unverifiable``, not invalid.
 """
 
@@ -221,7 +226,7 @@ def cloud_for_token(claims: dict[str, Any]) -> Cloud:
 
 
 def discovery_url(cloud: Cloud, tenant: str, version: str | None) -> str:
-    """v1: ``/{tid}/.well-known/openid-configuration``; v2: ``/{tid}/v2.0/.well-known/...`` (§1.1)."""
+    """v1: ``/{tid}/.well-known/openid-configuration``; v2: ``/{tid}/v2.0/.well-known/...`` (https://learn.microsoft.com/entra/identity-platform/v2-protocols-oidc)."""
     if version == "v2":
         return f"{cloud.authority_url}/{tenant}/v2.0/.well-known/openid-configuration"
     return f"{cloud.authority_url}/{tenant}/.well-known/openid-configuration"
@@ -296,35 +301,55 @@ def validate(
     ``verify_signature=False``) checks the claims only. ``cloud`` defaults to the one the issuer implies.
     ``expected_tenant`` is a tenant GUID (a domain name is ignored: compare GUIDs only).
     ``now`` is a Unix time to judge the lifetime at (default: the current time).
+
+    Each check is one function below, run in this order; every one records its line in
+    ``Validation.checks`` and its findings in ``Validation.rejections``.
     """
     v = Validation(status="valid", leeway=leeway)
-    now = time.time() if now is None else now
+    if _unverifiable_format(decoded, v):
+        return v
+    claims = decoded.claims or {}
+    cloud = cloud or cloud_for_token(claims)
+    version = token_version(claims)
+    alg_ok = _check_algorithm(decoded.alg, v)
+    _check_issuer(claims, cloud, version, v)
+    _check_tenant(claims.get("tid"), expected_tenant, cloud, v)
+    _check_audience(claims.get("aud"), expected_audience, v)
+    _check_lifetime(claims, time.time() if now is None else now, leeway, v)
+    if _signature_can_be_checked(decoded, v, alg_ok=alg_ok, verify=verify_signature and session is not None):
+        tid = claims.get("tid")
+        kid = decoded.header.get("kid") or decoded.header.get("x5t")
+        _check_signature(
+            decoded, v, session, cloud, version, str(tid) if tid else None, expected_tenant, kid, cache
+        )
+    v.status = _overall_status(v)
+    return v
+
+
+def _unverifiable_format(decoded: DecodedToken, v: Validation) -> bool:
+    """An encrypted (JWE) or opaque token: nothing to check here, say why (True)."""
     if decoded.kind == "jwe":
-        v.status = "unverifiable"
         v.signature = "encrypted"
         v.signature_detail = (
             "This is an encrypted token (JWE). Only the API it was encrypted for can decrypt and validate it."
         )
-        v.checks.append(Check("format", "info", v.signature_detail))
-        return v
-    if decoded.kind == "opaque":
-        v.status = "unverifiable"
+    elif decoded.kind == "opaque":
         v.signature = "opaque"
         v.signature_detail = (
             "This is an opaque token (not a JWT), e.g. for a personal Microsoft account or a resource that "
             "uses its own format. Only the service that issued it can read it."
         )
-        v.checks.append(Check("format", "info", v.signature_detail))
-        return v
+    else:
+        return False
+    v.status = "unverifiable"
+    v.checks.append(Check("format", "info", v.signature_detail))
+    return True
 
-    header, claims = decoded.header, decoded.claims or {}
-    rej = v.rejections.append
 
-    # --- algorithm -------------------------------------------------------------------------------
-    alg = decoded.alg
-    alg_ok = False
+def _check_algorithm(alg: Any, v: Validation) -> bool:
+    """Only RS256 is acceptable (True); ``none`` and HMAC are named for what they are."""
     if alg is None or str(alg).lower() == "none":
-        rej(
+        v.rejections.append(
             Rejection(
                 "alg_none",
                 "The header says alg: none — the token is unsigned and anyone could have written it.",
@@ -332,8 +357,9 @@ def validate(
             )
         )
         v.checks.append(Check("algorithm", "fail", f"alg={alg!r}: unsigned"))
-    elif str(alg).upper().startswith("HS"):
-        rej(
+        return False
+    if str(alg).upper().startswith("HS"):
+        v.rejections.append(
             Rejection(
                 "hs256_key_confusion",
                 f"The header says alg: {alg} (HMAC). Entra ID never signs tokens with a shared secret; "
@@ -343,8 +369,9 @@ def validate(
             )
         )
         v.checks.append(Check("algorithm", "fail", f"alg={alg}: HMAC is never used by Entra ID"))
-    elif alg != "RS256":
-        rej(
+        return False
+    if alg != "RS256":
+        v.rejections.append(
             Rejection(
                 "unsupported_alg",
                 f"The header says alg: {alg}; Entra ID access tokens are signed with RS256.",
@@ -352,127 +379,149 @@ def validate(
             )
         )
         v.checks.append(Check("algorithm", "fail", f"alg={alg}: not RS256"))
-    else:
-        alg_ok = True
-        v.checks.append(Check("algorithm", "pass", "RS256"))
+        return False
+    v.checks.append(Check("algorithm", "pass", "RS256"))
+    return True
 
-    # --- issuer and tenant -----------------------------------------------------------------------
-    iss = claims.get("iss")
-    tid = claims.get("tid")
-    version = token_version(claims)
-    cloud = cloud or cloud_for_token(claims)
+
+def _check_issuer(claims: dict[str, Any], cloud: Cloud, version: str | None, v: Validation) -> None:
+    """``iss`` must be this cloud's v1/v2 issuer for the token's own ``tid``."""
+    iss, tid = claims.get("iss"), claims.get("tid")
     if not isinstance(iss, str):
-        rej(Rejection("malformed", "The token has no 'iss' (issuer) claim.", "This is not an Entra token."))
+        v.rejections.append(
+            Rejection("malformed", "The token has no 'iss' (issuer) claim.", "This is not an Entra token.")
+        )
         v.checks.append(Check("issuer", "fail", "no iss"))
-    else:
-        tid_s = str(tid) if tid is not None else None
-        expected_iss = None
-        if tid_s:
-            expected_iss = cloud.v2_issuer(tid_s) if version == "v2" else cloud.v1_issuer(tid_s)
-        if expected_iss is None:
-            rej(
-                Rejection(
-                    "wrong_issuer",
-                    f"The issuer {iss} cannot be checked: the token has no 'tid' claim.",
-                    "Entra tokens always carry tid; this one was not issued by Entra ID.",
-                )
+        return
+    tid_s = str(tid) if tid is not None else None
+    if not tid_s:
+        v.rejections.append(
+            Rejection(
+                "wrong_issuer",
+                f"The issuer {iss} cannot be checked: the token has no 'tid' claim.",
+                "Entra tokens always carry tid; this one was not issued by Entra ID.",
             )
-            v.checks.append(Check("issuer", "fail", f"{iss} (no tid)"))
-        elif iss != expected_iss:
-            rej(
-                Rejection(
-                    "wrong_issuer",
-                    f"iss is {iss} but a {version or 'v1'} token of tenant {tid_s} in the "
-                    f"{cloud.display_name} cloud must be issued by {expected_iss}.",
-                    "The token comes from another tenant, another cloud, or not from Entra ID at all. "
-                    "Sign in against the tenant (and cloud) the profile names.",
-                )
+        )
+        v.checks.append(Check("issuer", "fail", f"{iss} (no tid)"))
+        return
+    expected_iss = cloud.v2_issuer(tid_s) if version == "v2" else cloud.v1_issuer(tid_s)
+    if iss != expected_iss:
+        v.rejections.append(
+            Rejection(
+                "wrong_issuer",
+                f"iss is {iss} but a {version or 'v1'} token of tenant {tid_s} in the "
+                f"{cloud.display_name} cloud must be issued by {expected_iss}.",
+                "The token comes from another tenant, another cloud, or not from Entra ID at all. "
+                "Sign in against the tenant (and cloud) the profile names.",
             )
-            v.checks.append(Check("issuer", "fail", f"{iss} ≠ {expected_iss}"))
-        else:
-            v.checks.append(Check("issuer", "pass", f"{iss} ({version})"))
-    if expected_tenant and is_guid(str(expected_tenant)):
-        if str(tid).lower() != str(expected_tenant).lower():
-            rej(
-                Rejection(
-                    "wrong_tenant",
-                    f"tid is {tid} but the profile's tenant is {expected_tenant}.",
-                    "Get the token from this tenant's authority "
-                    f"({cloud.authority(str(expected_tenant))}), not from another tenant or 'common'.",
-                )
-            )
-            v.checks.append(Check("tenant", "fail", f"{tid} ≠ {expected_tenant}"))
-        else:
-            v.checks.append(Check("tenant", "pass", str(tid)))
-    else:
+        )
+        v.checks.append(Check("issuer", "fail", f"{iss} ≠ {expected_iss}"))
+        return
+    v.checks.append(Check("issuer", "pass", f"{iss} ({version})"))
+
+
+def _check_tenant(tid: Any, expected_tenant: str | None, cloud: Cloud, v: Validation) -> None:
+    """``tid`` must be the profile's tenant, when that is known as a GUID."""
+    if not (expected_tenant and is_guid(str(expected_tenant))):
         v.checks.append(Check("tenant", "skip", f"tid {tid}; no expected tenant given"))
+        return
+    if str(tid).lower() == str(expected_tenant).lower():
+        v.checks.append(Check("tenant", "pass", str(tid)))
+        return
+    v.rejections.append(
+        Rejection(
+            "wrong_tenant",
+            f"tid is {tid} but the profile's tenant is {expected_tenant}.",
+            "Get the token from this tenant's authority "
+            f"({cloud.authority(str(expected_tenant))}), not from another tenant or 'common'.",
+        )
+    )
+    v.checks.append(Check("tenant", "fail", f"{tid} ≠ {expected_tenant}"))
 
-    # --- audience --------------------------------------------------------------------------------
-    if expected_audience:
-        wanted = [expected_audience] if isinstance(expected_audience, str) else list(expected_audience)
-        aud = claims.get("aud")
-        if any(_same_audience(aud, w) for w in wanted):
-            v.checks.append(Check("audience", "pass", str(aud)))
-        else:
-            rej(
-                Rejection(
-                    "wrong_audience",
-                    f"aud is {aud} ({resolve_audience(aud).describe()}) but {', '.join(wanted)} "
-                    "was expected.",
-                    f"Request a token for {wanted[0]} (scope {wanted[0].rstrip('/')}/.default or a named "
-                    "scope of that resource).",
-                )
-            )
-            v.checks.append(Check("audience", "fail", f"{aud} not in {wanted}"))
-    else:
-        v.checks.append(Check("audience", "skip", f"aud {claims.get('aud')}; no expected audience given"))
 
-    # --- lifetime --------------------------------------------------------------------------------
-    exp, nbf, iat = claims.get("exp"), claims.get("nbf"), claims.get("iat")
-    if not isinstance(exp, (int, float)) or isinstance(exp, bool):
-        rej(
+def _check_audience(aud: Any, expected_audience: str | list[str] | None, v: Validation) -> None:
+    """``aud`` must name the expected resource, when one is given."""
+    if not expected_audience:
+        v.checks.append(Check("audience", "skip", f"aud {aud}; no expected audience given"))
+        return
+    wanted = [expected_audience] if isinstance(expected_audience, str) else list(expected_audience)
+    if any(_same_audience(aud, w) for w in wanted):
+        v.checks.append(Check("audience", "pass", str(aud)))
+        return
+    v.rejections.append(
+        Rejection(
+            "wrong_audience",
+            f"aud is {aud} ({resolve_audience(aud).describe()}) but {', '.join(wanted)} was expected.",
+            f"Request a token for {wanted[0]} (scope {wanted[0].rstrip('/')}/.default or a named "
+            "scope of that resource).",
+        )
+    )
+    v.checks.append(Check("audience", "fail", f"{aud} not in {wanted}"))
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _check_lifetime(claims: dict[str, Any], now: float, leeway: int, v: Validation) -> None:
+    """``exp``, ``nbf`` and ``iat`` against ``now``, allowing ``leeway`` seconds of clock skew."""
+    _check_expiry(claims.get("exp"), now, leeway, v)
+    _check_not_before(claims.get("nbf"), now, leeway, v)
+    iat = claims.get("iat")
+    if _number(iat) and iat - leeway > now:
+        v.checks.append(Check("issued at", "info", f"iat {_utc(iat)} is in the future: this clock is behind"))
+
+
+def _check_expiry(exp: Any, now: float, leeway: int, v: Validation) -> None:
+    if not _number(exp):
+        v.rejections.append(
             Rejection(
                 "malformed", "The token has no numeric 'exp' (expiry) claim.", "This is not an Entra token."
             )
         )
         v.checks.append(Check("expiry", "fail", "no exp"))
-    elif exp + leeway < now:
-        rej(
-            Rejection(
-                "expired",
-                f"The token expired at {_utc(exp)}, {duration(now - exp)} ago "
-                f"(allowed clock skew {leeway} s).",
-                "Get a new token: acquire_token_silent / refresh (Grooper refreshes with its stored refresh "
-                "token; if that fails, sign in again).",
-            )
-        )
-        v.checks.append(Check("expiry", "fail", f"expired {_utc(exp)}"))
-    else:
+        return
+    if exp + leeway >= now:
         v.checks.append(Check("expiry", "pass", f"valid until {_utc(exp)}"))
-    if isinstance(nbf, (int, float)) and not isinstance(nbf, bool):
-        if nbf - leeway > now:
-            rej(
-                Rejection(
-                    "not_yet_valid",
-                    f"The token is not valid before {_utc(nbf)}, {duration(nbf - now)} from now "
-                    f"(allowed clock skew {leeway} s).",
-                    "Check this machine's clock (and the API server's): one of them is wrong, "
-                    "or the token was forged.",
-                )
-            )
-            v.checks.append(Check("not before", "fail", f"nbf {_utc(nbf)} is in the future"))
-        else:
-            v.checks.append(Check("not before", "pass", f"valid from {_utc(nbf)}"))
-    if isinstance(iat, (int, float)) and not isinstance(iat, bool) and iat - leeway > now:
-        v.checks.append(Check("issued at", "info", f"iat {_utc(iat)} is in the future: this clock is behind"))
+        return
+    v.rejections.append(
+        Rejection(
+            "expired",
+            f"The token expired at {_utc(exp)}, {duration(now - exp)} ago (allowed clock skew {leeway} s).",
+            "Get a new token: acquire_token_silent / refresh (Grooper refreshes with its stored refresh "
+            "token; if that fails, sign in again).",
+        )
+    )
+    v.checks.append(Check("expiry", "fail", f"expired {_utc(exp)}"))
 
-    # --- signature -------------------------------------------------------------------------------
-    kid = header.get("kid") or header.get("x5t")
+
+def _check_not_before(nbf: Any, now: float, leeway: int, v: Validation) -> None:
+    if not _number(nbf):
+        return
+    if nbf - leeway <= now:
+        v.checks.append(Check("not before", "pass", f"valid from {_utc(nbf)}"))
+        return
+    v.rejections.append(
+        Rejection(
+            "not_yet_valid",
+            f"The token is not valid before {_utc(nbf)}, {duration(nbf - now)} from now "
+            f"(allowed clock skew {leeway} s).",
+            "Check this machine's clock (and the API server's): one of them is wrong, "
+            "or the token was forged.",
+        )
+    )
+    v.checks.append(Check("not before", "fail", f"nbf {_utc(nbf)} is in the future"))
+
+
+def _signature_can_be_checked(decoded: DecodedToken, v: Validation, *, alg_ok: bool, verify: bool) -> bool:
+    """Whether to fetch the key and check the signature; when not, record why."""
+    kid = decoded.header.get("kid") or decoded.header.get("x5t")
     if not alg_ok:
         v.signature = "rejected"
         v.signature_detail = "Not checked: the algorithm is not acceptable."
-    elif not isinstance(kid, str) or not kid:
-        rej(
+        return False
+    if not isinstance(kid, str) or not kid:
+        v.rejections.append(
             Rejection(
                 "missing_kid",
                 "The header names no signing key (kid/x5t), so no key can be chosen.",
@@ -480,27 +529,25 @@ def validate(
             )
         )
         v.signature = "rejected"
-    elif not verify_signature or session is None:
+        return False
+    if not verify:
         v.signature = "not checked"
         v.signature_detail = (
             "The signature was not checked (verification off). Pass profile= to check it against the "
             "tenant's keys."
         )
-    else:
-        _check_signature(
-            decoded, v, session, cloud, version, str(tid) if tid else None, expected_tenant, kid, cache
-        )
+        return False
+    return True
 
-    # --- overall ---------------------------------------------------------------------------------
+
+def _overall_status(v: Validation) -> str:
     if v.rejections:
-        v.status = "invalid"
-    elif v.signature.startswith("verified"):
-        v.status = "valid"
-    elif v.signature == "unverifiable (Graph nonce)":
-        v.status = "unverifiable"
-    else:
-        v.status = "not_verified"
-    return v
+        return "invalid"
+    if v.signature.startswith("verified"):
+        return "valid"
+    if v.signature == "unverifiable (Graph nonce)":
+        return "unverifiable"
+    return "not_verified"
 
 
 def _check_signature(
@@ -514,24 +561,13 @@ def _check_signature(
     kid: str,
     cache: JwksCache | None,
 ) -> None:
+    """Find the signing key through the issuer's discovery document, then check the signature with it."""
     cache = cache or cache_for(session)
     tenant = tid if tid and is_guid(tid) else "common"
-    url = discovery_url(cloud, tenant, version)
     try:
-        try:
-            doc = cache.get(session, url)
-        except JwksUnavailable:
-            if expected_tenant and is_guid(str(expected_tenant)) and expected_tenant != tenant:
-                # A foreign tenant unknown to this authority: its keys are the same signing keys, so
-                # look the kid up through the profile's own tenant instead.
-                url = discovery_url(cloud, str(expected_tenant), version)
-                doc = cache.get(session, url)
-            else:
-                raise
-        jwks_uri = doc.get("jwks_uri")
-        if not isinstance(jwks_uri, str):
-            raise JwksUnavailable(f"{url} has no jwks_uri")
-        jwk, refreshed = cache.key(session, jwks_uri, kid)
+        doc, url, jwks_uri, jwk, refreshed = _fetch_key(
+            session, cache, cloud, version, tenant, expected_tenant, kid
+        )
     except JwksUnavailable as e:
         v.server_time_offset = cache.server_time_offset
         v.signature = "not checked"
@@ -540,61 +576,118 @@ def _check_signature(
         return
     v.server_time_offset = cache.server_time_offset
     v.key_source = jwks_uri
-    disc_iss = doc.get("issuer")
     iss = (decoded.claims or {}).get("iss")
-    if (
-        isinstance(disc_iss, str)
-        and tid
-        and tenant != "common"
-        and url.startswith(cloud.authority(tenant) + "/")
-    ):
-        want = disc_iss.replace("{tenantid}", tid)
-        if isinstance(iss, str) and iss != want and not any(r.code == "wrong_issuer" for r in v.rejections):
-            v.rejections.append(
-                Rejection(
-                    "wrong_issuer",
-                    f"iss is {iss} but the tenant's discovery document ({url}) names {want}.",
-                    "The token was not issued by this tenant's STS.",
-                )
-            )
-            v.checks.append(Check("issuer (discovery)", "fail", f"{iss} ≠ {want}"))
+    _check_discovered_issuer(doc, url, iss, cloud, tid, tenant, v)
     if jwk is None:
+        _unknown_kid(kid, jwks_uri, refreshed, v)
+        return
+    _check_key_issuer(jwk, iss, tid, version, v)
+    public_key = _public_key(jwk, kid, v)
+    if public_key is not None:
+        _verify_rs256(decoded, public_key, kid, jwks_uri, v)
+
+
+def _fetch_key(
+    session: requests.Session,
+    cache: JwksCache,
+    cloud: Cloud,
+    version: str | None,
+    tenant: str,
+    expected_tenant: str | None,
+    kid: str,
+) -> tuple[dict, str, str, dict | None, bool]:
+    """The discovery document (and its URL), the ``jwks_uri``, the JWK for ``kid`` (or None) and whether
+    the key set was refreshed; :class:`JwksUnavailable` when they cannot be fetched."""
+    url = discovery_url(cloud, tenant, version)
+    try:
+        doc = cache.get(session, url)
+    except JwksUnavailable:
+        if expected_tenant and is_guid(str(expected_tenant)) and expected_tenant != tenant:
+            # A foreign tenant unknown to this authority: its keys are the same signing keys, so
+            # look the kid up through the profile's own tenant instead.
+            url = discovery_url(cloud, str(expected_tenant), version)
+            doc = cache.get(session, url)
+        else:
+            raise
+    jwks_uri = doc.get("jwks_uri")
+    if not isinstance(jwks_uri, str):
+        raise JwksUnavailable(f"{url} has no jwks_uri")
+    jwk, refreshed = cache.key(session, jwks_uri, kid)
+    return doc, url, jwks_uri, jwk, refreshed
+
+
+def _check_discovered_issuer(
+    doc: dict, url: str, iss: Any, cloud: Cloud, tid: str | None, tenant: str, v: Validation
+) -> None:
+    """The tenant's own discovery document names its issuer: the token's ``iss`` must be that one."""
+    disc_iss = doc.get("issuer")
+    if not (isinstance(disc_iss, str) and tid and tenant != "common"):
+        return
+    if not url.startswith(cloud.authority(tenant) + "/"):
+        return
+    want = disc_iss.replace("{tenantid}", tid)
+    if isinstance(iss, str) and iss != want and "wrong_issuer" not in v.reasons:
         v.rejections.append(
             Rejection(
-                "unknown_kid",
-                f"The signing key kid={kid} is not in the issuer's key set ({jwks_uri}), "
-                "even after a refresh.",
-                "The token was signed by another issuer (another cloud, a custom signing key, or a "
-                "forger). If the app uses a custom signing key, its keys are at "
-                ".../discovery/keys?appid={client_id}.",
+                "wrong_issuer",
+                f"iss is {iss} but the tenant's discovery document ({url}) names {want}.",
+                "The token was not issued by this tenant's STS.",
             )
         )
-        v.checks.append(
-            Check("signature", "fail", f"kid {kid} unknown ({'refreshed' if refreshed else 'cached'})")
+        v.checks.append(Check("issuer (discovery)", "fail", f"{iss} ≠ {want}"))
+
+
+def _unknown_kid(kid: str, jwks_uri: str, refreshed: bool, v: Validation) -> None:
+    v.rejections.append(
+        Rejection(
+            "unknown_kid",
+            f"The signing key kid={kid} is not in the issuer's key set ({jwks_uri}), even after a refresh.",
+            "The token was signed by another issuer (another cloud, a custom signing key, or a "
+            "forger). If the app uses a custom signing key, its keys are at "
+            ".../discovery/keys?appid={client_id}.",
         )
-        v.signature = "rejected"
-        return
+    )
+    v.checks.append(
+        Check("signature", "fail", f"kid {kid} unknown ({'refreshed' if refreshed else 'cached'})")
+    )
+    v.signature = "rejected"
+
+
+def _check_key_issuer(jwk: dict, iss: Any, tid: str | None, version: str | None, v: Validation) -> None:
+    """A v2 key may name the issuer allowed to use it."""
     key_iss = jwk.get("issuer")
-    if isinstance(key_iss, str) and tid and version == "v2" and "wrong_issuer" not in v.reasons:
-        if key_iss.replace("{tenantid}", tid) != iss:
-            v.rejections.append(
-                Rejection(
-                    "wrong_issuer",
-                    f"The signing key is for issuer {key_iss}, not {iss}.",
-                    "The token's issuer is not allowed to use this key.",
-                )
+    if not (isinstance(key_iss, str) and tid and version == "v2") or "wrong_issuer" in v.reasons:
+        return
+    if key_iss.replace("{tenantid}", tid) != iss:
+        v.rejections.append(
+            Rejection(
+                "wrong_issuer",
+                f"The signing key is for issuer {key_iss}, not {iss}.",
+                "The token's issuer is not allowed to use this key.",
             )
+        )
+
+
+def _public_key(jwk: dict, kid: str, v: Validation) -> rsa.RSAPublicKey | None:
+    """The RSA public key of the JWK; None (signature not checked) when the server's JWK is unusable."""
     try:
         public_key = RSAAlgorithm.from_jwk(jwk)
     except Exception as e:  # noqa: BLE001 - a bad JWK from the server is a server problem, reported
         v.signature = "not checked"
         v.signature_detail = f"The key kid={kid} in the JWKS is not a usable RSA key: {type(e).__name__}."
         v.checks.append(Check("signature", "skip", v.signature_detail))
-        return
+        return None
     if not isinstance(public_key, rsa.RSAPublicKey):
         v.signature = "not checked"
         v.signature_detail = f"The key kid={kid} is not an RSA public key."
-        return
+        return None
+    return public_key
+
+
+def _verify_rs256(
+    decoded: DecodedToken, public_key: rsa.RSAPublicKey, kid: str, jwks_uri: str, v: Validation
+) -> None:
+    """Truncated, verified, a Graph token (nonce convention), or a bad signature."""
     want_len = (public_key.key_size + 7) // 8
     if len(decoded.signature) < want_len:
         v.rejections.append(
@@ -614,23 +707,7 @@ def _check_signature(
         v.checks.append(Check("signature", "pass", v.signature_detail))
         return
     if "nonce" in decoded.header:
-        for label, signing_input in _nonce_signing_inputs(decoded):
-            if _rs256_ok(public_key, decoded.signature, signing_input):
-                v.signature = "verified (Graph nonce convention)"
-                v.signature_detail = (
-                    "Microsoft Graph token (header nonce). Microsoft documents these as not verifiable by "
-                    "third parties; the signature did verify under the known convention (header nonce "
-                    f"replaced by {label} of the sent nonce) with kid={kid}. Graph itself is the authority."
-                )
-                v.checks.append(Check("signature", "pass", v.signature_detail))
-                return
-        v.signature = "unverifiable (Graph nonce)"
-        v.signature_detail = (
-            "Microsoft Graph token (header nonce): Graph uses a proprietary format and Microsoft says third "
-            "parties cannot validate its signature. This is expected, not a sign of a bad token; Graph will "
-            "validate it. (The known nonce-hash convention did not match either.)"
-        )
-        v.checks.append(Check("signature", "info", v.signature_detail))
+        _graph_nonce(decoded, public_key, kid, v)
         return
     v.rejections.append(
         Rejection(
@@ -641,3 +718,24 @@ def _check_signature(
     )
     v.checks.append(Check("signature", "fail", f"RS256 signature does not verify with kid={kid}"))
     v.signature = "rejected"
+
+
+def _graph_nonce(decoded: DecodedToken, public_key: rsa.RSAPublicKey, kid: str, v: Validation) -> None:
+    """A Graph token (header ``nonce``): verified under the known convention, else unverifiable."""
+    for label, signing_input in _nonce_signing_inputs(decoded):
+        if _rs256_ok(public_key, decoded.signature, signing_input):
+            v.signature = "verified (Graph nonce convention)"
+            v.signature_detail = (
+                "Microsoft Graph token (header nonce). Microsoft documents these as not verifiable by "
+                "third parties; the signature did verify under the known convention (header nonce "
+                f"replaced by {label} of the sent nonce) with kid={kid}. Graph itself is the authority."
+            )
+            v.checks.append(Check("signature", "pass", v.signature_detail))
+            return
+    v.signature = "unverifiable (Graph nonce)"
+    v.signature_detail = (
+        "Microsoft Graph token (header nonce): Graph uses a proprietary format and Microsoft says third "
+        "parties cannot validate its signature. This is expected, not a sign of a bad token; Graph will "
+        "validate it. (The known nonce-hash convention did not match either.)"
+    )
+    v.checks.append(Check("signature", "info", v.signature_detail))

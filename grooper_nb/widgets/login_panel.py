@@ -13,9 +13,10 @@ What it shows, top to bottom:
 * the profile (app, tenant, client ID, credential) with a **SANDBOX** badge for the embedded tenant;
 * **Flow** — only the flows the profile's credential allows (no client credentials without a secret or
   certificate; no device code for an app known to have "Allow public client flows" off);
-* **Scopes preset** — one per Grooper connection type (Exchange/EWS delegated, SharePoint delegated,
-  OneDrive/Graph, server-to-server Graph/EWS/SharePoint), limited to the ones the app holds when that is
-  known, plus *Custom*; the **Scopes** box is free text either way;
+* **Scopes preset** — one per request a Grooper connection type makes (:mod:`grooper_nb.connections`:
+  Exchange/EWS delegated, SharePoint delegated, OneDrive/Graph, Graph mail, SharePoint REST, IMAP,
+  server-to-server Graph/EWS/SharePoint/IMAP), limited to the ones the app holds when that is known, plus
+  *Custom*; the **Scopes** box is free text either way;
 * **Sign in** / **Cancel** and a status line;
 * device code: the **Code** with a *Copy code* button, a link to the device-login page (the sandbox's
   ``browser_url`` page for the sandbox), and a countdown; MSAL polls in a background thread, so the
@@ -47,9 +48,9 @@ from typing import Any
 import ipywidgets as w
 
 from grooper_nb.auth import flows
-from grooper_nb.auth.aadsts import AuthError
 from grooper_nb.auth.result import TokenResult
 from grooper_nb.auth.scopes import PRESETS, RESERVED_SCOPES, preset_scopes
+from grooper_nb.errors.aadsts import AuthError
 from grooper_nb.profile import SANDBOX_BADGE, ProfileError
 
 __all__ = ["FLOW_LABELS", "LoginPanel"]
@@ -145,6 +146,34 @@ class LoginPanel(w.VBox):
         self.handle: Any = None  # the DeviceCodeFlow / AuthCodeFlow in progress
         self.open_browser = open_browser or webbrowser.open
         self.browser_timeout = browser_timeout
+        self._init_state()
+        self._build_pickers(flow)
+        self._build_ropc()
+        self._build_actions()
+        self._build_device_code()
+        self._build_auth_code()
+        self.result_html = w.HTML()
+        self._add_classes()
+        self._wire()
+        super().__init__([
+            self.profile_html,
+            self.flow_picker,
+            self.scope_preset,
+            self.scopes_text,
+            self.ropc_box,
+            w.HBox([self.sign_in_button, self.cancel_button]),
+            self.status,
+            self.device_box,
+            self.auth_box,
+            self.result_html,
+        ])  # fmt: skip
+        self._on_flow({"new": self.flow_picker.value})
+        if scopes is not None:
+            self.scopes_text.value = scopes
+        self._show(device=False, auth=False)
+
+    # ---------------------------------------------------------------- building
+    def _init_state(self) -> None:
         self._done = threading.Event()
         self._done.set()
         self._worker: threading.Thread | None = None
@@ -154,7 +183,9 @@ class LoginPanel(w.VBox):
         self._threads: list[threading.Thread] = []  # every thread this panel started, for close()
         self._code = ""  # the device code the Code box shows (the box is selectable, not editable)
 
-        flows_ok = allowed_flows(profile)
+    def _build_pickers(self, flow: str | None) -> None:
+        """The profile card, the flow picker (only the flows the profile allows) and the scope boxes."""
+        flows_ok = allowed_flows(self.profile)
         self.profile_html = w.HTML(self._profile_html())
         self.flow_picker = w.Dropdown(
             options=[(FLOW_LABELS[f], f) for f in flows_ok],
@@ -174,6 +205,9 @@ class LoginPanel(w.VBox):
             style={"description_width": "initial"},
             layout=w.Layout(width="95%"),
         )
+
+    def _build_ropc(self) -> None:
+        """Username and password boxes, with the warning that ROPC is legacy (shown for ROPC only)."""
         self.username_text = w.Text(
             description="Username",
             placeholder="user@contoso.onmicrosoft.com",
@@ -185,6 +219,8 @@ class LoginPanel(w.VBox):
             f"⚠ {html.escape(flows.ROPC_WARNING)}</div>"
         )
         self.ropc_box = w.VBox([self.ropc_warning, w.HBox([self.username_text, self.password_text])])
+
+    def _build_actions(self) -> None:
         self.sign_in_button = w.Button(
             description="Sign in", button_style="primary", icon="sign-in", tooltip="Run the selected flow"
         )
@@ -192,7 +228,8 @@ class LoginPanel(w.VBox):
             description="Cancel", icon="times", disabled=True, tooltip="Stop the sign-in in progress"
         )
         self.status = w.HTML(self._status_html("Ready.", "idle"))
-        # device code
+
+    def _build_device_code(self) -> None:
         # Not disabled: a disabled box cannot be selected, and without a clipboard API (plain-http
         # JupyterHub) selecting the code is how a person copies it. Edits are undone at once.
         self.code_text = w.Text(
@@ -206,7 +243,9 @@ class LoginPanel(w.VBox):
         self.device_box = w.VBox(
             [w.HBox([self.code_text, self.copy_button]), self.device_link, self.countdown]
         )
-        # auth code
+
+    def _build_auth_code(self) -> None:
+        """The sign-in link and, for a remote kernel, the box to paste the redirect URL into."""
         self.auth_link = w.HTML()
         self.paste_text = w.Text(
             description="Redirect URL",
@@ -217,8 +256,9 @@ class LoginPanel(w.VBox):
         self.finish_button = w.Button(description="Finish sign-in", icon="check")
         self.paste_box = w.VBox([w.HBox([self.paste_text]), self.finish_button])
         self.auth_box = w.VBox([self.auth_link, self.paste_box])
-        self.result_html = w.HTML()
 
+    def _add_classes(self) -> None:
+        """Stable CSS classes, for people and for browser tests."""
         for widget, cls in (
             (self, "grooper-nb-login-panel"), (self.flow_picker, "grooper-nb-flow"),
             (self.scope_preset, "grooper-nb-scope-preset"), (self.scopes_text, "grooper-nb-scopes"),
@@ -232,29 +272,13 @@ class LoginPanel(w.VBox):
         ):  # fmt: skip
             widget.add_class(cls)
 
+    def _wire(self) -> None:
         self.code_text.observe(self._keep_code, names="value")
         self.flow_picker.observe(self._on_flow, names="value")
         self.scope_preset.observe(self._on_preset, names="value")
         self.sign_in_button.on_click(lambda _b: self.sign_in())
         self.cancel_button.on_click(lambda _b: self.cancel())
         self.finish_button.on_click(lambda _b: self.finish(self.paste_text.value))
-
-        super().__init__([
-            self.profile_html,
-            self.flow_picker,
-            self.scope_preset,
-            self.scopes_text,
-            self.ropc_box,
-            w.HBox([self.sign_in_button, self.cancel_button]),
-            self.status,
-            self.device_box,
-            self.auth_box,
-            self.result_html,
-        ])  # fmt: skip
-        self._on_flow({"new": self.flow_picker.value})
-        if scopes is not None:
-            self.scopes_text.value = scopes
-        self._show(device=False, auth=False)
 
     # ---------------------------------------------------------------- picker logic
     @property

@@ -17,7 +17,8 @@ repr would list every child's value, so it is replaced). The Raw tab shows a mas
 ``store_widget_state``); neither ever sees a revealed value unless someone clicked Reveal in that session,
 so click Hide before saving if that option is on. The token never enters an ``Output`` or ``HTML``.
 
-Reference: the report is :class:`grooper_nb.tokens.TokenReport` (reference/microsoft-protocols.md §2).
+The report is :class:`grooper_nb.tokens.TokenReport`; the claims are explained after
+https://learn.microsoft.com/entra/identity-platform/access-token-claims-reference.
 """
 
 from __future__ import annotations

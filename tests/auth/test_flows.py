@@ -11,9 +11,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from grooper_nb.auth import flows
-from grooper_nb.auth.aadsts import CATALOGUE, AuthError
 from grooper_nb.auth.person import sandbox_person
 from grooper_nb.auth.scopes import preset_scopes
+from grooper_nb.errors.aadsts import CATALOGUE, AuthError
 from grooper_nb.http import sandbox_session
 from grooper_nb.profile import connect
 

@@ -12,8 +12,8 @@ import pytest
 from grooper_nb._redact import Secret
 from grooper_nb.auth import cache as token_cache
 from grooper_nb.auth import flows
-from grooper_nb.auth.aadsts import AuthError
 from grooper_nb.auth.person import sandbox_person
+from grooper_nb.errors.aadsts import AuthError
 from grooper_nb.profile import connect
 
 WRONG_SECRET = "Leak~test-wrong-secret-0123456789abcdefg"

@@ -411,7 +411,7 @@ def test_a_token_judged_against_a_replaced_tenant_is_the_wrong_tenant(sandbox):
 
 def test_redirect_hints_use_the_replaced_apps_registration(sandbox, grooper_app):
     from grooper_nb.auth import flows
-    from grooper_nb.auth.aadsts import AuthError
+    from grooper_nb.errors.aadsts import AuthError
 
     swapped = connect(app="Grooper Server-to-Server").replace(
         client_id=grooper_app["client_id"], redirect_uri="http://localhost/callback"

@@ -13,7 +13,7 @@ import certifi
 import pytest
 
 from grooper_nb.auth import flows
-from grooper_nb.auth.aadsts import AuthError
+from grooper_nb.errors.aadsts import AuthError
 from grooper_nb.profile import connect
 
 REPO = Path(__file__).resolve().parents[2]

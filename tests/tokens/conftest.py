@@ -51,7 +51,9 @@ class SandboxProfile:
 
 def sandbox_http(sandbox: dict) -> requests.Session:
     s = requests.Session()
-    s.trust_env = False  # a preset REQUESTS_CA_BUNDLE must not override verify= (msal-and-sandbox-notes §1.3)
+    # With trust_env, a preset REQUESTS_CA_BUNDLE overrides verify= (requests' SSL cert verification:
+    # https://requests.readthedocs.io/en/latest/user/advanced/#ssl-cert-verification).
+    s.trust_env = False
     s.proxies = {"https": sandbox["proxy"]}
     s.verify = sandbox["ca_bundle"]
     return s

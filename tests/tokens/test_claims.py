@@ -1,4 +1,4 @@
-"""The claim catalogue (reference §2.1) and audience names (§4.1)."""
+"""The claim catalogue (Microsoft's access-token claims reference) and audience names."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ import pytest
 
 from grooper_nb.tokens.claims import CATALOGUE, explain, resolve_audience
 
-# Every claim named in the first column of reference/microsoft-protocols.md §2.1 (the claim explainer
-# table), copied here so the check does not depend on where the shared reference is laid out.
+# Every claim of the access-token and ID-token claims references
+# (https://learn.microsoft.com/entra/identity-platform/access-token-claims-reference), copied here so
+# the check pins down the catalogue's coverage.
 REFERENCE_21_CLAIMS = frozenset(
     """
     acct acr acrs aio alg amr app_displayname appid appidacr aud auth_time azp azpacr cnf ctry email exp
@@ -22,7 +23,7 @@ REFERENCE_21_CLAIMS = frozenset(
 def test_every_claim_of_the_reference_table_is_explained():
     known = {name for (_, name) in CATALOGUE}
     missing = REFERENCE_21_CLAIMS - known
-    assert not missing, f"claims in §2.1 without an explanation: {sorted(missing)}"
+    assert not missing, f"reference claims without an explanation: {sorted(missing)}"
 
 
 @pytest.mark.parametrize(

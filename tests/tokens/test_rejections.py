@@ -1,4 +1,4 @@
-"""Every named rejection (issue 4, "Rejection with a named reason").
+"""Every named rejection: each finding of validate() has a stable code, a message and a fix.
 
 Forged tokens are signed with keys made in the test; the tenant's keys are always fetched over real
 HTTPS from the sandbox through the profile's session. Real tokens are judged at another ``now`` rather

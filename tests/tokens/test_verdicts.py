@@ -1,7 +1,7 @@
 """Verdicts for every Grooper target, on tokens the sandbox really issues through the flows.
 
 Each target has at least one passing and one failing real token, and the failing reason is checked
-word for word where the wording is the point (issue 4's examples).
+word for word where the wording is the point.
 """
 
 from __future__ import annotations
@@ -64,8 +64,31 @@ def test_the_right_token_passes(real, target, token):
     assert v.reasons == []
 
 
+# The sandbox has no IMAP server, so IMAP tokens are forged (pure function: verify=False), shaped as
+# Entra issues them for Exchange Online's IMAP permissions.
+FORGED_PASSES = [
+    ("imap_delegated", {"aud": "https://outlook.office.com", "scp": "IMAP.AccessAsUser.All"}),
+    (
+        "imap_app",
+        {"aud": "https://outlook.office365.com", "scp": None, "upn": None, "roles": ["IMAP.AccessAsApp"]},
+    ),
+]
+
+
+@pytest.mark.parametrize(("target", "overrides"), FORGED_PASSES)
+def test_the_right_imap_token_passes(forger, sandbox, target, overrides):
+    claims = forger.claims(sandbox["tenant"]["id"], **overrides)
+    v = inspect_token(forger.rs256(claims), verify=False).verdict(target)
+    assert v.ok, v
+
+
+def test_an_ews_token_is_not_an_imap_token(real):
+    assert real["ews_user"].verdict("imap_delegated").codes == ["missing_scope"]
+    assert real["ews_app_secret"].verdict("imap_app").codes == ["missing_role"]
+
+
 def test_every_target_has_a_passing_case():
-    assert {t for t, _ in PASSES} == set(TARGETS)
+    assert {t for t, _ in PASSES} | {t for t, _ in FORGED_PASSES} == set(TARGETS)
 
 
 def test_a_graph_token_sent_to_ews_names_the_audience_and_the_scope_to_request(real):
@@ -120,7 +143,10 @@ def test_client_credentials_without_application_permissions_has_no_roles(real):
 def test_sharepoint_via_graph_fails_for_an_exchange_token(real):
     v = real["ews_user"].verdict("sharepoint_graph")
     assert v.codes == ["wrong_audience"]
-    assert "request https://graph.microsoft.com/Sites.ReadWrite.All" in v.reasons[0].message
+    # the fix names what Grooper's SharePoint connection requests (the LoginPanel preset's scopes)
+    assert v.reasons[0].message.endswith(
+        "request https://graph.microsoft.com/Files.ReadWrite.All https://graph.microsoft.com/Sites.ReadWrite.All"
+    )
 
 
 def test_a_graph_token_sent_to_sharepoint_rest_names_the_tenants_host(real, tokens):
@@ -207,7 +233,7 @@ def test_an_id_token_is_named_and_fails_every_target(tokens, sbx_profile):
 
 def test_an_unknown_target_is_refused(real):
     with pytest.raises(ValueError, match="Unknown target"):
-        real["ews_user"].verdict("imap")
+        real["ews_user"].verdict("pop3")
 
 
 @pytest.mark.parametrize(

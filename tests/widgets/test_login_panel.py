@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from grooper_nb.auth.aadsts import CATALOGUE
 from grooper_nb.auth.person import SandboxPerson, sandbox_person
+from grooper_nb.errors.aadsts import CATALOGUE
 from grooper_nb.profile import connect
 from grooper_nb.widgets import LoginPanel
 from grooper_nb.widgets.login_panel import allowed_flows, presets_for

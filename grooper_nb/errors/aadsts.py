@@ -2,27 +2,28 @@
 
 Look a code up::
 
-    >>> from grooper_nb.auth.aadsts import explain
+    >>> from grooper_nb.errors.aadsts import explain
     >>> e = explain(7000215)
     >>> e.name
     'InvalidClientSecret'
     >>> print(e.fix)  # doctest: +ELLIPSIS
     Copy the secret's *Value* ...
 
-Every flow in :mod:`grooper_nb.auth.flows` raises :class:`AuthError` on failure. It keeps what Microsoft
-sent (``codes``, ``error``, ``description``, ``trace_id``, ``correlation_id``, ``timestamp``,
-``suberror``), adds the catalogue's ``meaning``, ``grooper_cause`` and ``fix``, plus local ``hints``
-(see :mod:`grooper_nb.auth.hints`), and renders as HTML in a notebook with a link to
-``https://login.microsoftonline.com/error?code=N``. Its message never contains a token, secret or
-password: the server's description goes through :func:`grooper_nb._redact.redact` first.
+Every flow in :mod:`grooper_nb.auth.flows` raises :class:`AuthError` on failure (an
+:class:`~grooper_nb.errors.base.ExplainedError`). It keeps what Microsoft sent (``codes``, ``error``,
+``description``, ``trace_id``, ``correlation_id``, ``timestamp``, ``suberror``), adds the catalogue's
+``meaning``, ``grooper_cause`` and ``fix``, plus local ``hints`` (see :mod:`grooper_nb.auth.hints`), and
+renders as HTML in a notebook with a link to ``https://login.microsoftonline.com/error?code=N``. Its
+message never contains a token, secret or password: the server's description is scrubbed first.
 
-The catalogue below is one small declarative entry per code: every code in
-reference/microsoft-protocols.md §3.2 (message texts from entra:reference-error-codes.md), plus a few
-codes the flows meet that the table lacks (1002012, 500131, 90119, 90120) and the codeless OAuth errors
-of the device-code and authorize endpoints. "Cause" is the likely cause *in a Grooper setup*: the app
-"Grooper Azure AD Connector 2021" used by Grooper's Exchange (EWS, delegated
-``EWS.AccessAsUser.All offline_access``), SharePoint (``Files.ReadWrite.All Sites.ReadWrite.All
-offline_access``) and OneDrive (Graph) connections, or a server-to-server app.
+The catalogue below is one small declarative entry per code: the codes of Microsoft's error-code
+reference (https://learn.microsoft.com/entra/identity-platform/reference-error-codes, message texts
+from there) that a Grooper setup meets, plus a few codes the flows meet that the reference's table
+lacks (1002012, 500131, 90119, 90120) and the codeless OAuth errors of the device-code and authorize
+endpoints (https://learn.microsoft.com/entra/identity-platform/v2-oauth2-device-code). "Cause" is the
+likely cause *in a Grooper setup*: the app "Grooper Azure AD Connector 2021" used by Grooper's Exchange
+(EWS, delegated ``EWS.AccessAsUser.All offline_access``), SharePoint (``Files.ReadWrite.All
+Sites.ReadWrite.All offline_access``) and OneDrive (Graph) connections, or a server-to-server app.
 """
 
 from __future__ import annotations
@@ -31,11 +32,12 @@ import html
 import json
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any
+from typing import Any, ClassVar
 
-from grooper_nb._redact import Secret, redact
+from grooper_nb._redact import Secret
+from grooper_nb.errors.base import ExplainedError, Explanation, scrub
 
 __all__ = [
     "CATALOGUE",
@@ -54,24 +56,9 @@ def error_page_url(code: int) -> str:
     return ERROR_PAGE.format(code=int(code))
 
 
-@dataclass(frozen=True)
-class Explanation:
-    """What an error means, why it usually happens with Grooper, and what to do."""
-
-    code: int | None  # AADSTS number, None for codeless OAuth/local errors
-    name: str
-    error: str  # the OAuth ``error`` it normally rides on ("" if it is shown on a page)
-    meaning: str
-    cause: str  # likely cause in a Grooper setup
-    fix: str
-
-    @property
-    def url(self) -> str | None:
-        return error_page_url(self.code) if self.code is not None else None
-
-
 def _e(code: int | None, name: str, error: str, *, meaning: str, cause: str, fix: str) -> Explanation:
-    return Explanation(code, name, error, meaning, cause, fix)
+    docs = error_page_url(code) if code is not None else None
+    return Explanation(code, name, error, meaning, cause, fix, docs)
 
 
 # One entry per code: _e(code, name, typical OAuth error, meaning=Microsoft's, cause=Grooper's, fix=steps).
@@ -624,7 +611,7 @@ def _description_text(description: str) -> str:
 
 
 @dataclass(eq=False)
-class AuthError(Exception):
+class AuthError(ExplainedError):
     """A failed sign-in or token request, explained.
 
     Attributes keep what Microsoft sent (``codes``, ``error``, ``description``, ``trace_id``,
@@ -640,24 +627,19 @@ class AuthError(Exception):
             err.fix        # what to do
     """
 
-    error: str
-    description: str = ""
+    source: ClassVar[str] = "aadsts"
+    label: ClassVar[str] = "Entra ID"
+
     codes: tuple[int, ...] = ()
-    trace_id: str | None = None
-    correlation_id: str | None = None
-    timestamp: str | None = None
     suberror: str | None = None
     claims: str | None = None
     flow: str | None = None
-    hints: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.codes = tuple(int(c) for c in self.codes)
         if not self.codes and self.description:
             self.codes = tuple(int(c) for c in _CODE_IN_TEXT.findall(self.description)[:1])
-        self.description = redact(self.description or "")
-        self.hints = [redact(h) for h in self.hints]
-        super().__init__(str(self))
+        super().__post_init__()
 
     # -- construction ------------------------------------------------------------------------------
     @classmethod
@@ -673,7 +655,7 @@ class AuthError(Exception):
 
         ``secrets`` are values that must be scrubbed from the description if the server echoed them.
         """
-        description = redact(str(result.get("error_description") or ""), secrets)
+        description = scrub(str(result.get("error_description") or ""), secrets)
         return cls(
             error=str(result.get("error") or "unknown_error"),
             description=description,
@@ -708,11 +690,6 @@ class AuthError(Exception):
         return OAUTH_ERRORS.get(self.error)
 
     @property
-    def meaning(self) -> str:
-        e = self.explanation
-        return e.meaning if e else (_description_text(self.description) or self.error)
-
-    @property
     def grooper_cause(self) -> str:
         e = self.explanation
         return e.cause if e else "Not in the catalogue; see Microsoft's description and the error page."
@@ -725,6 +702,13 @@ class AuthError(Exception):
     @property
     def error_uri(self) -> str | None:
         return error_page_url(self.code) if self.code is not None else None
+
+    @property
+    def docs_url(self) -> str | None:
+        return self.error_uri
+
+    def _said(self) -> str:
+        return _description_text(self.description)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain fields (for a DataFrame row or a log record); contains no secret."""
@@ -753,25 +737,27 @@ class AuthError(Exception):
         err = f" ({self.error})" if self.code is not None else ""
         return f"{head}{name}{err}"
 
-    def __str__(self) -> str:
-        parts = [f"{self._title()}: {self.meaning}"]
-        if self.flow:
-            parts[0] = f"[{self.flow}] " + parts[0]
-        parts.append(f"Likely cause: {self.grooper_cause}")
-        parts.append(f"Fix: {self.fix}")
-        parts.extend(f"Hint: {h}" for h in self.hints)
-        ids = [
-            f"{k}: {v}"
-            for k, v in (
-                ("trace ID", self.trace_id),
-                ("correlation ID", self.correlation_id),
-                ("timestamp", self.timestamp),
-            )
-            if v
+    def _prefix(self) -> str:
+        return f"[{self.flow}] " if self.flow else ""
+
+    def _ids(self) -> list[tuple[str, Any]]:
+        return [
+            ("trace ID", self.trace_id),
+            ("correlation ID", self.correlation_id),
+            ("timestamp", self.timestamp),
         ]
-        if ids:
-            parts.append("(" + ", ".join(ids) + ")")
-        return "\n".join(parts)
+
+    def _html_ids(self) -> list[tuple[str, Any]]:
+        return [*self._ids(), ("suberror", self.suberror)]
+
+    def _link_text(self) -> str:
+        return f"Microsoft's page for AADSTS{self.code}"
+
+    def _css_class(self) -> str:
+        return "grooper-nb-autherror"
+
+    def _context_html(self) -> str:
+        return f" during <b>{html.escape(self.flow)}</b>" if self.flow else ""
 
     def __repr__(self) -> str:
         return f"AuthError({self._title()!r}, flow={self.flow!r}, correlation_id={self.correlation_id!r})"
@@ -792,40 +778,6 @@ class AuthError(Exception):
             "flow": self.flow,
             "hints": list(self.hints),
         }
-
-    def _repr_html_(self) -> str:
-        esc = html.escape
-        link = (
-            f' <a href="{esc(self.error_uri)}" target="_blank" rel="noopener">'
-            f"Microsoft's page for AADSTS{self.code}</a>"
-            if self.error_uri
-            else ""
-        )
-        hints = "".join(f"<li>{esc(h)}</li>" for h in self.hints)
-        ids = " · ".join(
-            f"{k} <code>{esc(str(v))}</code>"
-            for k, v in (
-                ("trace ID", self.trace_id),
-                ("correlation ID", self.correlation_id),
-                ("timestamp", self.timestamp),
-                ("suberror", self.suberror),
-            )
-            if v
-        )
-        desc = _description_text(self.description)
-        flow = f" during <b>{esc(self.flow)}</b>" if self.flow else ""
-        return (
-            '<div class="grooper-nb-autherror" style="border-left:4px solid #c62828;padding:6px 10px;'
-            'background:#fff5f5">'
-            f"<div><b>{esc(self._title())}</b>{flow}{link}</div>"
-            f'<div><b>Meaning:</b> <span class="meaning">{esc(self.meaning)}</span></div>'
-            f'<div><b>Likely cause:</b> <span class="cause">{esc(self.grooper_cause)}</span></div>'
-            f'<div><b>Fix:</b> <span class="fix">{esc(self.fix)}</span></div>'
-            + (f'<ul class="hints">{hints}</ul>' if hints else "")
-            + (f'<div style="color:#555"><small>Microsoft said: {esc(desc)}</small></div>' if desc else "")
-            + (f'<div style="color:#555"><small>{ids}</small></div>' if ids else "")
-            + "</div>"
-        )
 
 
 def _rebuild_auth_error(state: dict[str, Any]) -> AuthError:
