@@ -21,7 +21,7 @@ _EXPORTS: dict[str, str] = {
     "inspect_token": "grooper_nb.tokens",
     "compare_tokens": "grooper_nb.tokens",
     "TokenInspector": "grooper_nb.widgets.token_inspector",
-    # profiles and sign-in (stream AUTH)
+    # profiles and sign-in
     "connect": "grooper_nb.profile",
     "Profile": "grooper_nb.profile",
     "AuthError": "grooper_nb.auth.aadsts",

@@ -82,6 +82,19 @@ def executed(request, executed_notebook):
     return run.nb, run.issued
 
 
+def test_the_scanned_execution_is_nbvals_when_nbval_ran_the_notebook(executed, request):
+    """One execution per notebook per run: when ``pytest`` also collected the notebook (``--nbval-lax``),
+    what is scanned here is nbval's own run, not a second one."""
+    from tests.notebook_runs import RUNS
+
+    path = request.node.callspec.params["executed"].resolve()
+    collected_by_nbval = any(
+        Path(str(item.path)).resolve() == path and type(item).__name__ == "IPyNbCell"
+        for item in request.session.items
+    )
+    assert RUNS[path].by == ("nbval" if collected_by_nbval else "nbclient")
+
+
 def test_no_issued_value_in_an_executed_notebooks_outputs_or_widget_state(executed, sandbox):
     nb, harvested = executed
     assert any(JWT_RE.fullmatch(v) for v in harvested), "the notebook was issued no token: nothing checked"
