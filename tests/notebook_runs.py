@@ -13,7 +13,8 @@ The alternative, executing with nbclient in a fixture and deselecting nbval's it
 ``pytest --nbval-lax`` with nothing of its own to say about the notebooks. Tests that read an executed
 notebook are ordered after nbval's items (``pytest_collection_modifyitems``). When nbval did not run a
 notebook in this session (``pytest tests/test_no_secret_leaks.py`` alone, or ``-k``), the
-``executed_notebook`` fixture executes it with nbclient instead: still once.
+``executed_notebook`` fixture executes it with nbclient instead: still once. (Only when nbval's kernel
+died mid-notebook, a cell timing out, is the notebook executed a second time, to scan it whole.)
 """
 
 from __future__ import annotations
