@@ -40,6 +40,14 @@ _EXPORTS: dict[str, str] = {
     "Connection": "grooper_nb.connections",
     "ExplainedError": "grooper_nb.errors",
     "explain_error": "grooper_nb.errors",
+    # runbooks: what notebook cells call
+    "JWT_RE": "grooper_nb._redact",
+    "CheckFailed": "grooper_nb.runbook",
+    "app_profile": "grooper_nb.runbook",
+    "check": "grooper_nb.runbook",
+    "outcome_table": "grooper_nb.runbook",
+    "token_table": "grooper_nb.runbook",
+    "verdict_matrix": "grooper_nb.tokens.matrix",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]

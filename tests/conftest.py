@@ -5,6 +5,10 @@ and every notebook kernel nbval starts (kernels inherit ``os.environ``), uses it
 the user's. The service itself starts on first use: the ``sandbox`` fixture starts it through the CLI
 contract (``python -m grooper_nb.sandbox start``), and ``connect()`` in a notebook finds the same one.
 ``pytest_unconfigure`` stops it.
+
+Also here: the hypothesis profiles (``HYPOTHESIS_PROFILE=ci``, the default, or ``thorough``), a longer
+timeout for the browser tests, and, from ``tests/notebook_runs.py``, the one execution of each notebook
+that nbval and the leak tests share.
 """
 
 from __future__ import annotations
@@ -16,6 +20,22 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# A plugin, not conftest hooks: its teardown hook must also see nbval's items under notebooks/.
+pytest_plugins = ["tests.notebook_runs"]
+
+# Reproducible and quick in CI; `HYPOTHESIS_PROFILE=thorough` explores more, with fresh randomness.
+_HYPOTHESIS_COMMON = dict(
+    deadline=None,  # the machine is shared: time is not a property under test
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    database=None,  # nothing written into the work tree
+)
+settings.register_profile("ci", max_examples=50, derandomize=True, **_HYPOTHESIS_COMMON)
+settings.register_profile("thorough", max_examples=2000, **_HYPOTHESIS_COMMON)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+BROWSER_TIMEOUT = 600  # seconds: JupyterLab's first load and Chromium start
 
 from tests import helpers
 from tests.helpers import run_cli, seeded_app, seeded_user, use_env
@@ -34,6 +54,13 @@ def pytest_configure(config: pytest.Config) -> None:
     # Keep MSAL off regional endpoints and the user's real token cache out of the run.
     os.environ.pop("MSAL_FORCE_REGION", None)
     os.environ["GROOPER_NB_TOKEN_CACHE"] = str(root / "token-cache.json")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # pyproject's default timeout is per test; a browser test drives a whole JupyterLab.
+    for item in items:
+        if item.get_closest_marker("browser") and not item.get_closest_marker("timeout"):
+            item.add_marker(pytest.mark.timeout(BROWSER_TIMEOUT))
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -1,4 +1,4 @@
-"""Design principle 4, across the whole workbench: no token, secret or password leaks.
+"""Secrets never leak, across the whole workbench: no token, secret or password shows anywhere.
 
 What counts as issued: every password, client secret and expired secret in the sandbox's JSON (plus
 40-character pieces of the seeded private keys), and every token, PKCE verifier and device code that was
@@ -7,10 +7,10 @@ created while the notebooks ran or while this test ran every flow in-process.
 Where it must not appear:
 
 * the **committed** notebooks (no outputs, no JWT-looking strings, no seeded secret);
-* the **executed** notebooks: every output (text, HTML, widget views) and the recorded widget state.
-  Each notebook is executed with nbclient in this process's environment (so against the run's sandbox);
-  a last cell, dropped before the scan, harvests from the kernel every :class:`Secret` and every token in
-  an MSAL token cache and flow dict, i.e. everything that notebook was issued;
+* the **executed** notebooks: every output (text, HTML, widget views) and the widget state a frontend
+  would save. Each notebook is executed once per run against the run's sandbox (by nbval, or by nbclient
+  when nbval did not run it: ``tests/notebook_runs.py``); a last piece of code run in its kernel harvests
+  every :class:`Secret`, every token in an MSAL token cache and flow dict, and every widget's state;
 * **logs** captured at DEBUG from every logger (MSAL, urllib3, grooper_nb) while every flow runs here,
   including the authorization codes, PKCE verifiers and device codes MSAL logs with each token event;
 * the errors for a secret pasted into the wrong setting (client ID, tenant, certificate path, redirect
@@ -18,6 +18,9 @@ Where it must not appear:
 * the ``repr``/``str``/HTML/summary of every public object: profiles, credentials, token results, flows in
   progress, errors, token reports and comparisons, token caches and their account listings, the
   stand-in person, and the widgets (their repr and every child's state).
+
+The scan itself (what counts as secret, where it looks) is ``tests/leak_scan.py``, shared with
+``tests/auth/test_no_leaks.py``.
 """
 
 from __future__ import annotations
@@ -26,13 +29,10 @@ import json
 import logging
 import re
 import warnings
-from collections.abc import Iterable
 from pathlib import Path
 
-import ipywidgets
 import pytest
 
-from grooper_nb._redact import JWT_RE, Secret
 from grooper_nb.auth import cache as token_cache
 from grooper_nb.auth import flows
 from grooper_nb.auth.person import redirect_params, sandbox_person
@@ -41,77 +41,12 @@ from grooper_nb.profile import ProfileError, connect
 from grooper_nb.tokens import TokenError, compare_tokens, inspect_token
 from grooper_nb.widgets import LoginPanel
 from grooper_nb.widgets.token_inspector import TokenInspector
+from tests.leak_scan import JWT_RE, displays, leaked, sandbox_secrets, scan, tokens_of, widget_states
+from tests.notebook_runs import NOTEBOOKS, execute_and_harvest
 
-NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("[0-9]*.ipynb"))
-MIN_LEN = 8  # shorter values could match ordinary text by chance
 WRONG_SECRET = "Leak~check-wrong-secret-9f8e7d6c5b4a"
 WRONG_PASSWORD = "Leak-check-wrong-password-31415"
 EWS = "https://outlook.office365.com/EWS.AccessAsUser.All"
-
-# Run last in each kernel (and dropped before scanning): everything secret the kernel holds.
-HARVEST = """
-import gc as _gc, json as _json, msal as _msal
-from grooper_nb._redact import Secret as _Secret
-_found = set()
-for _o in _gc.get_objects():
-    if isinstance(_o, _Secret):
-        _found.add(_o.reveal())
-    elif isinstance(_o, _msal.TokenCache):
-        _types = _o.CredentialType
-        for _kind in (_types.ACCESS_TOKEN, _types.REFRESH_TOKEN, _types.ID_TOKEN):
-            _found.update(_e.get("secret") for _e in _o.search(_kind))
-    elif isinstance(_o, dict) and ("device_code" in _o or "code_verifier" in _o):
-        _found.update(_o.get(_k) for _k in ("device_code", "code_verifier", "access_token", "refresh_token"))
-with open(__HARVEST_PATH__, "w") as _f:
-    _json.dump(sorted(v for v in _found if isinstance(v, str)), _f)
-"""
-
-
-# --------------------------------------------------------------------------------------------------
-# what counts as secret
-
-
-def sandbox_secrets(sandbox: dict) -> set[str]:
-    """Passwords, client secrets, expired secrets, and 40-char pieces of every seeded private key."""
-    found = {u["password"] for u in sandbox["users"] if u.get("password")}
-    for app in sandbox["apps"]:
-        found |= {app[k] for k in ("client_secret", "expired_client_secret") if app.get(k)}
-        if app.get("private_key_pem"):
-            pem = Path(app["private_key_pem"]).read_text()
-            body = "".join(line for line in pem.splitlines() if not line.startswith("-----"))
-            found |= {body[i : i + 40] for i in range(0, len(body) - 40, 40)}
-    return found
-
-
-def leaked(issued: Iterable[str], haystack: str) -> list[str]:
-    """The issued values found in ``haystack``, masked for the failure message."""
-    hits = sorted({v for v in issued if v and len(v) >= MIN_LEN and v in haystack})
-    return [repr(Secret(v, label="leaked")) for v in hits]
-
-
-def tokens_of(result: flows.TokenResult) -> set[str]:
-    return {s.reveal() for s in (result.access_token, result.refresh_token, result.id_token) if s}
-
-
-def displays(obj) -> list[str]:
-    """Every way a notebook or a log shows an object."""
-    out = [repr(obj), str(obj)]
-    for attr in ("_repr_html_", "summary", "to_dict", "accounts"):
-        fn = getattr(obj, attr, None)
-        if callable(fn):
-            out.append(repr(fn()))
-    if isinstance(obj, BaseException):
-        out += [str(a) for a in obj.args]
-    return out
-
-
-def widget_states(widget) -> list[str]:
-    """The state a frontend (or a saved notebook) gets for ``widget`` and all its descendants."""
-    out = [json.dumps(widget.get_state(), default=str)]
-    for child in getattr(widget, "children", ()):
-        if isinstance(child, ipywidgets.Widget):
-            out += widget_states(child)
-    return out
 
 
 # --------------------------------------------------------------------------------------------------
@@ -140,44 +75,24 @@ def test_committed_notebook_has_no_outputs_and_no_secrets(path: Path, sandbox):
 # executed notebooks
 
 
-def execute_and_harvest(nb, path: Path, harvest_file: Path, env: dict | None = None) -> set[str]:
-    """Execute ``nb`` (as if it lived at ``path``) with nbclient, recording widget state; return what its
-    kernel was issued. The harvest cell is removed again afterwards. ``env``: the kernel's environment
-    (default: this process's)."""
-    import nbformat
-    from nbclient import NotebookClient
-
-    nb.cells.append(nbformat.v4.new_code_cell(HARVEST.replace("__HARVEST_PATH__", repr(str(harvest_file)))))
-    client = NotebookClient(
-        nb,
-        timeout=300,
-        kernel_name="python3",
-        resources={"metadata": {"path": str(path.parent)}},
-        store_widget_state=True,
-    )
-    try:
-        client.execute(**({"env": env} if env is not None else {}))
-    finally:
-        nb.cells.pop()  # the harvest cell printed nothing, and it is not part of the notebook
-    return set(json.loads(harvest_file.read_text()))
-
-
-def scan(nb, issued: set[str]) -> list[str]:
-    """What an executed notebook shows that it must not: JWT-looking strings and issued values."""
-    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
-    shown = json.dumps(outputs) + json.dumps(nb.metadata)
-    return [f"JWT-looking string {m[:12]}…" for m in JWT_RE.findall(shown)] + leaked(issued, shown)
-
-
 @pytest.fixture(scope="module", params=NOTEBOOKS, ids=lambda p: p.stem)
-def executed(request, sandbox, tmp_path_factory):
+def executed(request, executed_notebook):
     """(notebook executed against the run's sandbox, the values its kernel was issued)."""
-    import nbformat
+    run = executed_notebook(request.param)
+    return run.nb, run.issued
 
-    path: Path = request.param
-    nb = nbformat.read(path, as_version=4)
-    harvested = execute_and_harvest(nb, path, tmp_path_factory.mktemp("harvest") / f"{path.stem}.json")
-    return nb, harvested
+
+def test_the_scanned_execution_is_nbvals_when_nbval_ran_the_notebook(executed, request):
+    """One execution per notebook per run: when ``pytest`` also collected the notebook (``--nbval-lax``),
+    what is scanned here is nbval's own run, not a second one."""
+    from tests.notebook_runs import RUNS
+
+    path = request.node.callspec.params["executed"].resolve()
+    collected_by_nbval = any(
+        Path(str(item.path)).resolve() == path and type(item).__name__ == "IPyNbCell"
+        for item in request.session.items
+    )
+    assert RUNS[path].by == ("nbval" if collected_by_nbval else "nbclient")
 
 
 def test_no_issued_value_in_an_executed_notebooks_outputs_or_widget_state(executed, sandbox):

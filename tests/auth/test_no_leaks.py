@@ -1,46 +1,24 @@
 """No token, secret, password or private key issued by the sandbox appears in the repr/str/HTML of any
-public object, in an exception message, or in captured logs (DEBUG, every logger: msal, urllib3, ours)."""
+public object, in an exception message, or in captured logs (DEBUG, every logger: msal, urllib3, ours).
+
+The scan (what counts as secret, how a hit is reported) is ``tests/leak_scan.py``, shared with the
+notebook-wide ``tests/test_no_secret_leaks.py``."""
 
 from __future__ import annotations
 
 import logging
 import warnings
-from pathlib import Path
 
 import pytest
 
-from grooper_nb._redact import Secret
 from grooper_nb.auth import cache as token_cache
 from grooper_nb.auth import flows
 from grooper_nb.auth.person import sandbox_person
 from grooper_nb.errors.aadsts import AuthError
 from grooper_nb.profile import connect
+from tests.leak_scan import displays, leaked, sandbox_secrets, tokens_of
 
 WRONG_SECRET = "Leak~test-wrong-secret-0123456789abcdefg"
-
-
-def displays(obj) -> list[str]:
-    out = [repr(obj), str(obj)]
-    for attr in ("_repr_html_", "summary", "to_dict"):
-        fn = getattr(obj, attr, None)
-        if callable(fn):
-            out.append(repr(fn()))
-    return out
-
-
-def sandbox_secrets(sandbox: dict) -> set[str]:
-    found = {u["password"] for u in sandbox["users"]}
-    for app in sandbox["apps"]:
-        found |= {app[k] for k in ("client_secret", "expired_client_secret") if app.get(k)}
-        if app.get("private_key_pem"):
-            pem = Path(app["private_key_pem"]).read_text()
-            body = "".join(line for line in pem.splitlines() if not line.startswith("-----"))
-            found |= {body[i : i + 40] for i in range(0, len(body) - 40, 40)}  # any 40-char piece
-    return found
-
-
-def tokens_of(result: flows.TokenResult) -> set[str]:
-    return {s.reveal() for s in (result.access_token, result.refresh_token, result.id_token) if s is not None}
 
 
 def test_nothing_secret_is_displayed_or_logged(sandbox, plain_user, mfa_user, tmp_path, caplog):
@@ -102,8 +80,7 @@ def test_nothing_secret_is_displayed_or_logged(sandbox, plain_user, mfa_user, tm
 
     assert len(issued) > 20  # the scan is meaningful: tokens, secrets, passwords and key pieces
     haystack = "\n".join(shown)
-    leaked = sorted(s for s in issued if s and s in haystack)
-    assert leaked == [], f"{len(leaked)} secret value(s) leaked, e.g. {Secret(leaked[0])!r}"
+    assert leaked(issued, haystack) == []
 
 
 def test_msal_log_redaction_is_installed_once_on_every_msal_logger(sandbox):

@@ -1,8 +1,8 @@
 """notebooks/03_token_claims.ipynb: committed stripped, and no token or secret in its executed outputs.
 
-The notebook's own assertions run under ``pytest notebooks/`` (nbval-lax). Here it is executed once more
-with nbclient, which — like a frontend saving widget state — also records every widget's state in the
-notebook metadata; the whole executed document is then scanned.
+The notebook's own checks run under ``pytest notebooks/`` (nbval-lax). Here the same execution (the
+``executed_notebook`` fixture, ``tests/notebook_runs.py``: nbval's run when there was one), with every
+widget's state in its metadata as a frontend would save it, is scanned whole.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from grooper_nb._redact import JWT_RE
+from tests.leak_scan import JWT_RE, sandbox_secrets, scan
 
 NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "03_token_claims.ipynb"
 
@@ -34,38 +34,15 @@ def test_the_first_code_cell_is_the_parameters_cell_then_connect():
     assert nb.cells[0].cell_type == "markdown"
 
 
-def _secrets(sandbox: dict) -> list[str]:
-    values = []
-    for app in sandbox["apps"]:
-        values += [app.get("client_secret"), app.get("expired_client_secret")]
-    values += [u.get("password") for u in sandbox["users"]]
-    return [v for v in values if isinstance(v, str) and len(v) >= 6]
-
-
 @pytest.fixture(scope="module")
-def executed(sandbox):  # the sandbox fixture makes sure it is running for the kernel's connect()
-    from nbclient import NotebookClient
-
-    nb = nbformat.read(NOTEBOOK, as_version=4)
-    client = NotebookClient(
-        nb,
-        timeout=300,
-        kernel_name="python3",
-        resources={"metadata": {"path": str(NOTEBOOK.parent)}},
-        store_widget_state=True,
-    )
-    client.execute()
-    return nb
+def executed(executed_notebook):
+    return executed_notebook(NOTEBOOK).nb
 
 
 def test_no_token_or_secret_appears_in_the_executed_notebook(executed, sandbox):
     outputs = [o for c in executed.cells if c.cell_type == "code" for o in c.outputs]
     assert outputs, "the notebook produced no output at all"
-    text = json.dumps(outputs) + json.dumps(executed.metadata)
-    found = JWT_RE.findall(text)
-    assert not found, f"{len(found)} JWT-looking strings in outputs (first starts {found[0][:12]}…)"
-    leaked = [s[:3] + "…" for s in _secrets(sandbox) if s in text]
-    assert not leaked, f"sandbox secrets/passwords in outputs: {leaked}"
+    assert scan(executed, sandbox_secrets(sandbox)) == []
 
 
 def test_the_executed_notebook_shows_verdicts_and_explanations(executed):

@@ -1,0 +1,152 @@
+"""Helpers that notebooks call, so a runbook cell stays a few lines and its logic is tested here.
+
+A notebook is followed as a procedure, often while a customer's import is failing. Three things recur in
+every runbook and live here instead of in cells:
+
+* **which app**: :func:`app_profile` gives the profile of one of the apps a notebook works with, the same
+  call for the sandbox (a seeded app by name) and a real tenant (the app's ``.env`` file);
+* **what happened**: :func:`outcome_table` turns the outcome of every step (a token, an explained error,
+  or a short text) into one DataFrame;
+* **whether to go on**: :func:`check` ends a section. When it fails, the reader gets one sentence that says
+  what is wrong and what to do, not a bare ``AssertionError`` with a line of code::
+
+      from grooper_nb import check
+      check(report.verdict("exchange_ews_delegated").ok,
+            "The token will not work for Grooper's Exchange connection: read its verdict above and request "
+            "the scope it names.")
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from grooper_nb.profile import Profile
+
+__all__ = ["NONE", "CheckFailed", "app_profile", "check", "outcome_table", "token_table"]
+
+NONE = "—"
+"""What a table shows where a value does not apply (pandas would show ``NaN``)."""
+
+
+# --------------------------------------------------------------------------------------------------
+# checks
+
+
+class CheckFailed(AssertionError):
+    """A notebook's check did not hold. Its message says what that means and what to do.
+
+    An ``AssertionError`` so that pytest, nbval and a reader's habits treat it as a failed check; in
+    Jupyter it shows as that message alone, without a stack of the package's frames.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def _render_traceback_(self) -> list[str]:
+        # IPython calls this instead of formatting a traceback: the reader needs the sentence, not frames.
+        return [f"\x1b[1;31mCheck failed:\x1b[0m {self.message}"]
+
+    def _repr_html_(self) -> str:
+        import html
+
+        return f'<div style="color:#b00020"><b>Check failed:</b> {html.escape(self.message)}</div>'
+
+
+def check(condition: object, message: str, detail: object = None) -> None:
+    """End a notebook section: do nothing if ``condition`` holds, else raise :class:`CheckFailed`.
+
+    ``message`` says what a failure means and what to do about it. ``detail`` (optional) is shown after
+    it, e.g. the rows of a table that differ; it must be something safe to display (reports, verdicts and
+    tables are: they never hold a token).
+    """
+    if condition:
+        return
+    text = message if detail is None else f"{message}\n{detail}"
+    raise CheckFailed(text)
+
+
+# --------------------------------------------------------------------------------------------------
+# which app
+
+
+def app_profile(sandbox: bool | Profile, app: str | Path | None, **options: Any) -> Profile | None:
+    """The profile of one app a notebook works with.
+
+    ``sandbox`` is a notebook's ``sandbox`` parameter, or a profile whose kind (sandbox or real tenant)
+    decides. In the sandbox, ``app`` is a seeded app's name (``None``: the Grooper connector app). Against a
+    real tenant, ``app`` is the path of a ``.env`` file holding that app's ``GROOPER_NB_*`` settings;
+    without such a file the answer is ``None`` (the notebook then skips what needs the app), never a
+    sandbox app mixed into a real tenant's results. ``options`` go to :func:`grooper_nb.connect`
+    (``credential="certificate"``, ``token_cache=...``).
+    """
+    from grooper_nb.profile import connect
+
+    is_sandbox = sandbox if isinstance(sandbox, bool) else sandbox.is_sandbox
+    if is_sandbox:
+        return connect(app, sandbox=True, **options)
+    if app is not None and Path(app).is_file():
+        return connect(sandbox=False, env_file=app, **options)
+    return None
+
+
+# --------------------------------------------------------------------------------------------------
+# what happened
+
+OUTCOME_COLUMNS = ("expected", "outcome", "audience", "permissions", "user", "source", "meaning")
+
+
+def _outcome_row(outcome: Any) -> dict[str, Any]:
+    from grooper_nb.auth.aadsts import AuthError
+    from grooper_nb.auth.result import TokenResult
+
+    if isinstance(outcome, TokenResult):
+        s = outcome.summary()
+        return {
+            "outcome": "token",
+            "audience": s["audience"],
+            "permissions": s["scp"] or s["roles"],  # scp for a user, roles for an app
+            "user": s["user"],
+            "source": s["source"],
+        }
+    if isinstance(outcome, AuthError):
+        return {"outcome": f"AADSTS{outcome.code}", "meaning": outcome.meaning}
+    return {"outcome": str(outcome)}
+
+
+def outcome_table(outcomes: Iterable[tuple[str, Any, str]]) -> pd.DataFrame:
+    """One row per step of a runbook: what was expected, what happened, and for tokens the audience, the
+    permissions (``scp`` for a user, ``roles`` for an app), the user and where the token came from.
+
+    ``outcomes``: ``(step, outcome, expected)`` triples; an outcome is a
+    :class:`~grooper_nb.auth.result.TokenResult` (shown as ``"token"``), an
+    :class:`~grooper_nb.auth.aadsts.AuthError` (``"AADSTS<code>"`` and its meaning) or a short text.
+    Cells that do not apply show ``"—"``. Indexed by step.
+    """
+    import pandas as pd
+
+    rows = []
+    for step, outcome, expected in outcomes:
+        row = {"step": step, "expected": expected, **_outcome_row(outcome)}
+        rows.append({"step": step, **{c: _shown(row.get(c)) for c in OUTCOME_COLUMNS}})
+    frame = pd.DataFrame(rows, columns=["step", *OUTCOME_COLUMNS], dtype=object)
+    return frame.set_index("step")
+
+
+def token_table(results: Mapping[str, Any]) -> pd.DataFrame:
+    """Token results side by side, one row per label: :meth:`TokenResult.summary` (masked tokens, never
+    the raw value), with ``"—"`` where a token has no such value (``roles`` of a user's token, the
+    refresh token of one served from the cache)."""
+    import pandas as pd
+
+    rows = [{k: _shown(v) for k, v in result.summary().items()} for result in results.values()]
+    return pd.DataFrame(rows, index=list(results), dtype=object)
+
+
+def _shown(value: Any) -> Any:
+    return NONE if value is None or value == "" else value
