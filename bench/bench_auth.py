@@ -4,7 +4,7 @@ Run:  python bench/bench_auth.py [--rounds N]
 
 What it reports (no assertions; tests never time anything):
 * ``start`` on a new state dir vs. ``start`` that reuses the running service, against the 10 s budget
-  issue 2 sets for a cold start on a 2-core machine;
+  the sandbox allows itself for a cold start on a 2-core machine;
 * a client-credentials token fetched from the sandbox every time vs. served from the in-memory app-only
   cache (what a notebook re-running a cell pays);
 * ``inspect_token`` with signature verification (keys cached after the first call) vs. decode-only, i.e.

@@ -102,7 +102,7 @@ OUTCOME_COLUMNS = ("expected", "outcome", "audience", "permissions", "user", "so
 
 
 def _outcome_row(outcome: Any) -> dict[str, Any]:
-    from grooper_nb.auth.aadsts import AuthError
+    from grooper_nb.errors.aadsts import AuthError
     from grooper_nb.auth.result import TokenResult
 
     if isinstance(outcome, TokenResult):
@@ -125,7 +125,7 @@ def outcome_table(outcomes: Iterable[tuple[str, Any, str]]) -> pd.DataFrame:
 
     ``outcomes``: ``(step, outcome, expected)`` triples; an outcome is a
     :class:`~grooper_nb.auth.result.TokenResult` (shown as ``"token"``), an
-    :class:`~grooper_nb.auth.aadsts.AuthError` (``"AADSTS<code>"`` and its meaning) or a short text.
+    :class:`~grooper_nb.errors.aadsts.AuthError` (``"AADSTS<code>"`` and its meaning) or a short text.
     Cells that do not apply show ``"—"``. Indexed by step.
     """
     import pandas as pd

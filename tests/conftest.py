@@ -22,6 +22,9 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
+from tests import helpers
+from tests.helpers import run_cli, seeded_app, seeded_user, use_env
+
 # A plugin, not conftest hooks: its teardown hook must also see nbval's items under notebooks/.
 pytest_plugins = ["tests.notebook_runs"]
 
@@ -36,9 +39,6 @@ settings.register_profile("thorough", max_examples=2000, **_HYPOTHESIS_COMMON)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 BROWSER_TIMEOUT = 600  # seconds: JupyterLab's first load and Chromium start
-
-from tests import helpers
-from tests.helpers import run_cli, seeded_app, seeded_user, use_env
 
 _STATE: dict[str, object] = {}
 

@@ -1,6 +1,6 @@
 """Real-browser harness: an isolated JupyterLab driven by Playwright in headless Chromium.
 
-Recipe: /work/shared/reference/jupyterlab-browser-testing.md. One JupyterLab server and one Chromium
+One JupyterLab server (https://jupyterlab.readthedocs.io) and one Chromium (https://playwright.dev/python)
 per session; every test gets a fresh browser context and its own notebook file::
 
     @pytest.mark.browser
@@ -111,7 +111,8 @@ def _free_port() -> int:
 
 
 def _write_settings(settings_dir: Path) -> None:
-    """User settings that keep the UI quiet and deterministic (reference §2)."""
+    """User settings that keep the UI quiet and deterministic (JupyterLab reads them from
+    ``$JUPYTERLAB_SETTINGS_DIR``: https://jupyterlab.readthedocs.io/en/stable/user/directories.html)."""
     files = {
         # Without this the "official Jupyter news?" toast appears (news_url=None alone is not enough).
         "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {

@@ -71,7 +71,8 @@ def test_run_against_a_real_tenant_the_notebook_never_starts_the_sandbox(
     from nbclient import NotebookClient
 
     from grooper_nb.auth import flows
-    from grooper_nb.profile import connect, sandbox_session
+    from grooper_nb.http import sandbox_session
+    from grooper_nb.profile import connect
 
     cache = tmp_path / "token-cache.json"
     settings = {
