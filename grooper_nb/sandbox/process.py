@@ -29,11 +29,14 @@ from typing import Any
 
 from ._files import touch_private, write_private
 from .launcher import (
+    BUNDLE_FILE,
     CA_DIR,
     DEFAULT_SCALE,
     DEFAULT_SEED,
     LOG_FILE,
     SERVICE_JSON,
+    SandboxError,
+    check_state_dir,
     read_meta,
     resolve_state_dir,
 )
@@ -201,6 +204,11 @@ def serve(
 
     say(pid=os.getpid())
     d = resolve_state_dir(state_dir)
+    try:
+        check_state_dir(d)  # the launcher checked too; a hand-run `serve` must not skip it
+    except SandboxError as exc:
+        say(ok=False, error=str(exc))
+        return 1
     _setup_logging(d)
     stopping = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -242,7 +250,9 @@ def serve(
         server.server_close()
     with contextlib.suppress(Exception):
         store.close()
-    current = read_meta(d)
+    current = None
+    with contextlib.suppress(SandboxError):
+        current = read_meta(d)
     if current is not None and current.get("pid") == os.getpid():
         with contextlib.suppress(FileNotFoundError):
             (d / SERVICE_JSON).unlink()
@@ -269,7 +279,7 @@ def _start(d: Path, seed: int, scale: str) -> tuple[Any, dict, dict]:
         hosts = host_names(store.directory.tenant)
         ca = tls.ensure_ca(d / CA_DIR)
         cert, key = tls.ensure_server_cert(ca, [*hosts, "localhost", "127.0.0.1"])
-        bundle = tls.write_bundle(ca, d / CA_DIR / "bundle.pem")
+        bundle = tls.write_bundle(ca, d / CA_DIR / BUNDLE_FILE)
         ctx = tls.server_context(cert, key)
 
         handler = _handler_class()

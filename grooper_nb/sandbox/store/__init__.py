@@ -15,6 +15,7 @@ Modules: :mod:`.db` (the file, schema, connections), :mod:`.directory`, :mod:`.a
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -43,7 +44,10 @@ class Store:
     @classmethod
     def open(cls, state_dir: Path, seed: int = 42, scale: str = "small") -> Store:
         state_dir = Path(state_dir)
-        state_dir.mkdir(parents=True, exist_ok=True)
+        state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        apps = state_dir / "apps"  # the seeded apps' private keys: 0700 like every folder of the state dir
+        apps.mkdir(exist_ok=True, mode=0o700)
+        os.chmod(apps, 0o700)
         touch_private(state_dir / "tenant.db")  # 0600 before SQLite writes a byte of it
         store = cls(state_dir)
         store.db.create_schema()
