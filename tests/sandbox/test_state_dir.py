@@ -120,7 +120,7 @@ def test_a_service_json_of_another_owner_or_readable_by_others_is_not_trusted(
     else:
         os.chmod(path, 0o644)
     try:
-        with pytest.raises(launcher.SandboxError, match="service.json"):
+        with pytest.raises(launcher.SandboxError, match=r"service\.json"):
             launcher.status(own_state_dir)
     finally:
         os.chown(path, os.geteuid(), -1)
