@@ -46,6 +46,7 @@ __all__ = ["redact_target", "serve"]
 log = logging.getLogger("grooper_nb.sandbox.process")
 
 _HANDSHAKE_TIMEOUT = 10.0
+_LOOPBACK_NAMES = ("localhost", "127.0.0.1")  # on the server certificate: a direct request to the TLS port
 _IDLE_TIMEOUT = 120
 
 # Parameters whose values never reach the log. With PKCE "plain" the code_challenge *is* the verifier.
@@ -266,7 +267,7 @@ def _start(d: Path, seed: int, scale: str) -> tuple[Any, dict, dict]:
 
     from grooper_nb.sandbox import tls
     from grooper_nb.sandbox.admin import ServiceRoutes
-    from grooper_nb.sandbox.hosts import create_browser_app, create_tls_app, host_names
+    from grooper_nb.sandbox.hosts import ca_permitted_names, create_browser_app, create_tls_app, host_names
     from grooper_nb.sandbox.proxy import ConnectProxy
     from grooper_nb.sandbox.store import Store
 
@@ -276,9 +277,10 @@ def _start(d: Path, seed: int, scale: str) -> tuple[Any, dict, dict]:
     made_with = store.meta("seed") or {}
     seed, scale = made_with.get("seed", seed), made_with.get("scale", scale)
     try:
-        hosts = host_names(store.directory.tenant)
-        ca = tls.ensure_ca(d / CA_DIR)
-        cert, key = tls.ensure_server_cert(ca, [*hosts, "localhost", "127.0.0.1"])
+        tenant = store.directory.tenant
+        hosts = host_names(tenant)
+        ca = tls.ensure_ca(d / CA_DIR, [*ca_permitted_names(tenant), *_LOOPBACK_NAMES])
+        cert, key = tls.ensure_server_cert(ca, [*hosts, *_LOOPBACK_NAMES])
         bundle = tls.write_bundle(ca, d / CA_DIR / BUNDLE_FILE)
         ctx = tls.server_context(cert, key)
 
