@@ -86,8 +86,9 @@ def create_tls_app(store: Any, *, browser_url: str):
     return app
 
 
-def create_browser_app(store: Any, *, browser_url: str) -> Flask:
-    """The plain-http loopback side: person-facing pages and ``/_sandbox/`` admin endpoints."""
+def create_browser_app(store: Any, *, browser_url: str, admin_key: str | None = None) -> Flask:
+    """The plain-http loopback side: person-facing pages and ``/_sandbox/`` admin endpoints (their
+    state-changing routes need ``admin_key``; without one they refuse every such request)."""
     app = login.create_app(store, browser_url=browser_url, person_pages_only=True)
-    admin.mount(app)
+    admin.mount(app, admin_key)
     return app

@@ -49,6 +49,8 @@ __all__ = [
     "DEFAULT_SCALE",
     "DEFAULT_SEED",
     "SandboxError",
+    "admin_headers",
+    "admin_post",
     "check_state_dir",
     "default_state_dir",
     "ensure_running",
@@ -373,6 +375,46 @@ def _start_json(meta: dict, described: dict) -> dict:
         "state_dir": meta["state_dir"],
         "pid": meta["pid"],
     }
+
+
+def admin_headers(state_dir: str | os.PathLike[str] | None = None) -> dict[str, str]:
+    """The header a state-changing ``/_sandbox/`` request needs: the admin key from ``service.json``.
+
+    Only the user who owns the state dir can read it (0600); raises :class:`SandboxError` when no
+    service runs there.
+    """
+    d = resolve_state_dir(state_dir)
+    if d.exists():
+        check_state_dir(d)
+    meta = read_meta(d)
+    if meta is None or not isinstance(meta.get("admin_key"), str):
+        raise SandboxError(f"no sandbox service runs for {d}; start it first")
+    return {KEY_HEADER: meta["admin_key"]}
+
+
+def admin_post(
+    path: str, payload: dict | None = None, *, state_dir: str | os.PathLike[str] | None = None
+) -> dict:
+    """POST ``payload`` to ``{browser_url}/_sandbox/{path}`` with the admin key; the JSON answer.
+
+    ``admin_post("clock/advance", {"seconds": 3600})``,
+    ``admin_post(f"users/{upn}/revoke-sessions")`` (docs/sandbox.md, "Admin endpoints"). Raises
+    :class:`SandboxError` with the service's answer when it is not a 200.
+    """
+    d = resolve_state_dir(state_dir)
+    headers = {**admin_headers(d), "Content-Type": "application/json"}
+    meta = read_meta(d) or {}
+    url = f"http://127.0.0.1:{int(meta['browser_port'])}/_sandbox/{path.lstrip('/')}"  # loopback http
+    body = json.dumps(payload or {}).encode()
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback: never via a proxy
+    try:
+        with opener.open(request, timeout=30) as response:
+            return json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        raise SandboxError(f"POST /_sandbox/{path} answered {exc.code}: {exc.read()[:500]!r}") from None
+    except (OSError, ValueError) as exc:
+        raise SandboxError(f"POST /_sandbox/{path} failed: {exc}") from None
 
 
 def _warn_if_different(d: Path, seed: int | None, scale: str | None) -> None:

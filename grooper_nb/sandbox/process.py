@@ -295,7 +295,7 @@ def _start(d: Path, seed: int, scale: str) -> tuple[Any, dict, dict]:
         identity = {"pid": os.getpid(), "state_dir": str(d)}
         tls_app.app = create_tls_app(store, browser_url=browser_url)
         browser_app.app = ServiceRoutes(
-            create_browser_app(store, browser_url=browser_url),
+            create_browser_app(store, browser_url=browser_url, admin_key=admin_key),
             admin_key,
             store.directory.describe,
             identity,
