@@ -76,6 +76,15 @@ def test_the_launcher_gives_its_own_user_the_admin_headers(private_sandbox: dict
     assert "aged" in answer
 
 
+def test_the_cli_admin_command_sends_the_admin_key(private_sandbox: dict, sandbox_cli) -> None:
+    state_dir = private_sandbox["state_dir"]
+    proc = sandbox_cli("admin", "--state-dir", state_dir, "clock/advance", '{"seconds": 0}')
+    assert proc.returncode == 0, proc.stderr
+    assert "aged" in json.loads(proc.stdout)
+    refused = sandbox_cli("admin", "--state-dir", state_dir, "clock/advance", '{"seconds": -1}')
+    assert refused.returncode == 1 and "400" in refused.stderr
+
+
 @pytest.mark.parametrize("path", ["health", "describe", "service/describe"])
 def test_admin_endpoints_refuse_a_foreign_host_header(sandbox: dict, path: str) -> None:
     """DNS rebinding: a page on evil.example resolving to 127.0.0.1 sends Host: evil.example:PORT."""
