@@ -3,6 +3,7 @@
     python -m grooper_nb.sandbox start              # prints the start JSON (proxy, CA bundle, tenant, ...)
     eval "$(python -m grooper_nb.sandbox env)"      # this shell now reaches the sandbox
     curl -i https://graph.microsoft.com/v1.0/me     # through the proxy, the sandbox CA trusted
+    python -m grooper_nb.sandbox admin clock/advance '{"seconds": 3600}'   # with the admin key
     python -m grooper_nb.sandbox stop
 
 The state dir is ``--state-dir``, else ``$GROOPER_NB_SANDBOX_DIR``, else ``~/.cache/grooper-nb/sandbox``.
@@ -62,12 +63,29 @@ def _parser() -> argparse.ArgumentParser:
         help="stop, wipe the tenant, start fresh (keeps the previous seed unless --seed)",
     )
     sub.add_parser("env", parents=[common, seeding], help="print `export` lines for a shell (starts it)")
+    admin = sub.add_parser(
+        "admin",
+        parents=[common],
+        help="POST to a /_sandbox/ admin endpoint with the admin key; print the answer",
+    )
+    admin.add_argument("path", help="e.g. clock/advance or users/UPN/revoke-sessions")
+    admin.add_argument("body", nargs="?", default="{}", help="a JSON object (default {})")
     serve = sub.add_parser("serve", parents=[common], help=argparse.SUPPRESS)
     serve.add_argument("--seed", type=int, default=launcher.DEFAULT_SEED)
     serve.add_argument("--scale", type=_scale, default=launcher.DEFAULT_SCALE)
     serve.add_argument("--ready-fd", type=int)
     serve.add_argument("--detach", action="store_true")
     return parser
+
+
+def _admin(args: argparse.Namespace) -> int:
+    try:
+        body = json.loads(args.body)
+    except ValueError as exc:
+        print(f"error: the body is not JSON: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(launcher.admin_post(args.path, body, state_dir=args.state_dir), indent=2))
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -90,6 +108,8 @@ def main(argv: list[str] | None = None) -> int:
             launcher.stop(args.state_dir)
         elif args.command == "reset":
             print(json.dumps(launcher.reset(args.state_dir, args.seed, args.scale), indent=2))
+        elif args.command == "admin":
+            return _admin(args)
         elif args.command == "env":
             info = launcher.ensure_running(args.state_dir, args.seed, args.scale)
             for key, value in info["env"].items():

@@ -13,15 +13,54 @@ RSA 2048 keeps a cold start on a 2-core machine well under a second.
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
+from collections.abc import Sequence
+from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
-__all__ = ["builder", "cert_pem", "key_pem", "name", "new_key", "self_signed", "server_certificate"]
+__all__ = [
+    "BrokenFile",
+    "builder",
+    "ca_certificate",
+    "cert_pem",
+    "key_pem",
+    "load_cert",
+    "load_key",
+    "name",
+    "new_key",
+    "permitted_subtrees",
+    "self_signed",
+    "server_certificate",
+]
 
 KEY_BITS = 2048
+
+
+class BrokenFile(ValueError):
+    """A key or certificate file of the state dir that cannot be read; the message names it and the fix."""
+
+
+def load_cert(path: Path, fix: str) -> x509.Certificate:
+    """The PEM certificate in ``path``; :class:`BrokenFile` naming ``path`` and ``fix`` if it is not one."""
+    try:
+        return x509.load_pem_x509_certificate(Path(path).read_bytes())
+    except ValueError as exc:
+        raise BrokenFile(f"{path} is not a PEM certificate ({exc}); {fix}") from None
+
+
+def load_key(path: Path, fix: str) -> rsa.RSAPrivateKey:
+    """The unencrypted PEM RSA key in ``path``; :class:`BrokenFile` naming ``path`` and ``fix`` if not."""
+    try:
+        key = serialization.load_pem_private_key(Path(path).read_bytes(), password=None)
+    except (ValueError, TypeError) as exc:
+        raise BrokenFile(f"{path} is not an unencrypted PEM private key ({exc}); {fix}") from None
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise BrokenFile(f"{path} holds a {type(key).__name__}, not an RSA key; {fix}")
+    return key
 
 
 def new_key() -> rsa.RSAPrivateKey:
@@ -89,6 +128,43 @@ def self_signed(
             )
         )
     return key, cert.sign(key, hashes.SHA256())
+
+
+def permitted_subtrees(permitted: Sequence[str]) -> list[x509.GeneralName]:
+    """``permitted`` (DNS subtrees and IP addresses, as text) as NameConstraints subtrees."""
+    subtrees: list[x509.GeneralName] = []
+    for entry in dict.fromkeys(p.lower() for p in permitted):
+        try:
+            subtrees.append(x509.IPAddress(ipaddress.ip_network(entry)))
+        except ValueError:
+            subtrees.append(x509.DNSName(entry))
+    return subtrees
+
+
+def ca_certificate(
+    key: rsa.RSAPrivateKey, subject: x509.Name, permitted: Sequence[str], *, days: int
+) -> x509.Certificate:
+    """A self-signed CA certificate for ``key`` that may vouch only for the names in ``permitted``.
+
+    ``permitted`` holds DNS subtrees (``"sharepoint.com"`` covers every name ending in
+    ``.sharepoint.com``) and IP addresses. NameConstraints is marked critical, as RFC 5280 section
+    4.2.1.10 requires of a conforming CA, so a client that does not understand it refuses the chain
+    rather than ignoring the limit; once an IP subtree is given, every other IP is outside it.
+    """
+    subtrees = permitted_subtrees(permitted)
+    ski = x509.SubjectKeyIdentifier.from_public_key(key.public_key())
+    cert = (
+        builder(subject, key.public_key(), days=days)
+        .issuer_name(subject)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(_key_usage(ca=True), critical=True)
+        .add_extension(
+            x509.NameConstraints(permitted_subtrees=subtrees, excluded_subtrees=None), critical=True
+        )
+        .add_extension(ski, critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski), critical=False)
+    )
+    return cert.sign(key, hashes.SHA256())
 
 
 def server_certificate(

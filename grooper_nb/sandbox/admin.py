@@ -1,7 +1,10 @@
 """The ``/_sandbox/`` admin endpoints on the browser surface, and the guard in front of them.
 
 They answer only requests addressed to the browser_url and, when they change something, coming from it
-(:func:`admin_refusal`: no DNS rebinding, no cross-site requests from a page in the same browser):
+(:func:`admin_refusal`: no DNS rebinding, no cross-site requests from a page in the same browser) and
+carrying the admin key from ``service.json`` (``X-Grooper-Sandbox-Key``): any local user can reach the
+loopback port, only the service's own user can read that file. The launcher's :func:`.launcher.admin_post`
+sends it; a person's browser never calls these routes:
 
 ======================================  =================================================================
 ``GET  /_sandbox/health``               ``{"status": "ok", "tenant": ...}``
@@ -22,7 +25,6 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 import json
-import math
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -30,13 +32,28 @@ from flask import Blueprint, Flask, Response, current_app, request
 
 from .launcher import DESCRIBE_PATH, KEY_HEADER
 
-__all__ = ["ServiceRoutes", "admin_refusal", "mount"]
+__all__ = ["MAX_ADVANCE_SECONDS", "ServiceRoutes", "admin_refusal", "mount"]
+
+# How far one clock/advance may go: 100 years. More is never a test's need, and a float of seconds
+# that large would age stored times past what a date can hold.
+MAX_ADVANCE_SECONDS = 100 * 365 * 24 * 3600
+_READ_ONLY = ("GET", "HEAD", "OPTIONS")
 
 
-def mount(app: Flask) -> None:
-    """Add the admin endpoints, and the guard in front of them, to the browser surface's ``app``."""
+def mount(app: Flask, admin_key: str | None) -> None:
+    """Add the admin endpoints, and the guard in front of them, to the browser surface's ``app``.
+
+    ``admin_key``: what a state-changing request must send in ``X-Grooper-Sandbox-Key``; with None,
+    every state-changing admin request is refused.
+    """
+    app.config["SANDBOX_ADMIN_KEY"] = admin_key
     app.register_blueprint(_admin)
     app.before_request(_guard_admin)
+
+
+def key_matches(given: str | None, key: str | None) -> bool:
+    """Whether ``given`` is the admin ``key``, compared in constant time (no key: nothing matches)."""
+    return bool(key) and hmac.compare_digest((given or "").encode(), key.encode())
 
 
 def admin_refusal(browser_url: str, host: str, method: str, origin: str | None) -> str | None:
@@ -51,7 +68,7 @@ def admin_refusal(browser_url: str, host: str, method: str, origin: str | None) 
     own = urlsplit(browser_url)
     if host.lower() != own.netloc.lower():
         return f"refused: Host {host!r} is not this sandbox's {own.netloc}"
-    if method not in ("GET", "HEAD", "OPTIONS") and origin is not None:
+    if method not in _READ_ONLY and origin is not None:
         if origin.rstrip("/").lower() != f"{own.scheme}://{own.netloc}".lower():
             return f"refused: a {method} from origin {origin!r}; only {own.scheme}://{own.netloc} may"
     return None
@@ -63,6 +80,12 @@ def _guard_admin() -> Response | None:
     refusal = admin_refusal(
         current_app.config["BROWSER_URL"], request.host, request.method, request.headers.get("Origin")
     )
+    if refusal is None and request.method not in _READ_ONLY:
+        if not key_matches(request.headers.get(KEY_HEADER), current_app.config.get("SANDBOX_ADMIN_KEY")):
+            refusal = (
+                f"refused: a {request.method} to an admin endpoint needs the {KEY_HEADER} header, whose "
+                "value is admin_key in the state dir's service.json"
+            )
     return _json({"error": refusal}, 403) if refusal else None
 
 
@@ -104,8 +127,16 @@ def clock_advance() -> Response:
     if not isinstance(body, dict):
         return _json({"error": 'body must be a JSON object {"seconds": N}'}, 400)
     seconds = body.get("seconds")
-    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not 0 <= seconds < math.inf:
-        return _json({"error": '"seconds" must be a finite number of seconds, 0 or more'}, 400)
+    # Compared before any float(): a JSON integer such as 10**400 has no float (OverflowError).
+    if (
+        isinstance(seconds, bool)
+        or not isinstance(seconds, (int, float))
+        or not 0 <= seconds <= MAX_ADVANCE_SECONDS
+    ):
+        return _json(
+            {"error": f'"seconds" must be a number of seconds from 0 to {MAX_ADVANCE_SECONDS} (100 years)'},
+            400,
+        )
     upn, user_code = body.get("upn"), body.get("user_code")
     if not isinstance(upn, (str, type(None))) or not isinstance(user_code, (str, type(None))):
         return _json({"error": '"upn" and "user_code" must be strings'}, 400)
@@ -155,7 +186,7 @@ class ServiceRoutes:
         if refusal:
             return _plain(start_response, "403 Forbidden", refusal + "\n")
         given = environ.get("HTTP_" + KEY_HEADER.upper().replace("-", "_"), "")
-        if not hmac.compare_digest(given.encode(), self.key.encode()):
+        if not key_matches(given, self.key):
             return _plain(start_response, "403 Forbidden", "missing or wrong sandbox admin key\n")
         body = json.dumps({**self.identity, **self.describe()}).encode()
         start_response(

@@ -5,7 +5,8 @@ drives everything that depends on the list of hosts:
 
 * dispatch by ``Host`` header on the TLS side (:func:`create_tls_app`);
 * the CONNECT proxy's allow-list and the server certificate's names (:func:`host_names`, used by
-  :mod:`.process`).
+  :mod:`.process`);
+* the sandbox CA's NameConstraints (:func:`ca_permitted_names`).
 
 To add a host: write a package with ``create_app(store, *, browser_url)`` (see :mod:`.graph`), add one
 ``Host`` entry here. Nothing else keeps a list of hosts.
@@ -24,7 +25,7 @@ from flask import Flask
 
 from . import admin, ews, graph, login, sharepoint
 
-__all__ = ["HOSTS", "Host", "create_browser_app", "create_tls_app", "host_names"]
+__all__ = ["HOSTS", "Host", "ca_permitted_names", "create_browser_app", "create_tls_app", "host_names"]
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,19 @@ def host_names(tenant: dict[str, Any]) -> list[str]:
     return [name for host in HOSTS for name in host.names(tenant)]
 
 
+def ca_permitted_names(tenant: dict[str, Any]) -> list[str]:
+    """The DNS subtrees the sandbox CA may vouch for (RFC 5280 section 4.2.1.10): each host's names,
+    or for a host serving a suffix, that suffix's domain, which covers every tenant's sites (the CA
+    outlives a ``reset`` to another tenant).
+
+    >>> ca_permitted_names({"sharepoint_host": "contoso.sharepoint.com"})[-1]
+    'sharepoint.com'
+    """
+    return [
+        name for host in HOSTS for name in ([host.suffix.lstrip(".")] if host.suffix else host.names(tenant))
+    ]
+
+
 def create_tls_app(store: Any, *, browser_url: str):
     """The HTTPS side: dispatch on the ``Host`` header to the app of the matching :class:`Host`."""
     apps = {host.name: host.create_app(store, browser_url=browser_url) for host in HOSTS}
@@ -72,8 +86,9 @@ def create_tls_app(store: Any, *, browser_url: str):
     return app
 
 
-def create_browser_app(store: Any, *, browser_url: str) -> Flask:
-    """The plain-http loopback side: person-facing pages and ``/_sandbox/`` admin endpoints."""
+def create_browser_app(store: Any, *, browser_url: str, admin_key: str | None = None) -> Flask:
+    """The plain-http loopback side: person-facing pages and ``/_sandbox/`` admin endpoints (their
+    state-changing routes need ``admin_key``; without one they refuse every such request)."""
     app = login.create_app(store, browser_url=browser_url, person_pages_only=True)
-    admin.mount(app)
+    admin.mount(app, admin_key)
     return app

@@ -116,8 +116,8 @@ class SigningKeys:
                 key_pem, cert_pem = make_self_signed(f"sandbox token signing key {n}")
                 write_private(key_path, key_pem)
                 write_public(cert_path, cert_pem)
-            private_key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
-            keys.append(SigningKey(private_key, x509.load_pem_x509_certificate(cert_path.read_bytes())))
+            fix = f"run `python -m grooper_nb.sandbox reset --state-dir {Path(state_dir)}` for new keys"
+            keys.append(SigningKey(_x509.load_key(key_path, fix), _x509.load_cert(cert_path, fix)))
         return cls(keys)
 
     def jwks(self, issuer: str) -> dict[str, Any]:

@@ -15,6 +15,12 @@ spawns it (``python -m grooper_nb.sandbox serve``) and never imports it.
 State dir layout (the service's part): ``ca/`` (CA, server cert, bundle), ``service.json`` (ports,
 pid, seed and scale of the tenant, admin key; 0600), ``service.lock`` (serialises start/stop/reset
 across processes), ``service.log`` (access and error log; never secrets).
+
+The state dir belongs to its user: one that another user owns, or that group or others may write, is
+refused (:func:`check_state_dir`), because whoever may write it could plant a ``service.json`` that
+sends every secret through their own proxy and CA. ``service.json`` itself is trusted only as the
+service writes it (:func:`read_meta`): the user's own, mode 0600, its CA files in the state dir and
+its proxy and browser server on 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -23,8 +29,11 @@ import contextlib
 import json
 import logging
 import os
+import re
 import select
+import shutil
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -34,10 +43,15 @@ import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
+from ._files import open_private
+
 __all__ = [
     "DEFAULT_SCALE",
     "DEFAULT_SEED",
     "SandboxError",
+    "admin_headers",
+    "admin_post",
+    "check_state_dir",
     "default_state_dir",
     "ensure_running",
     "reset",
@@ -57,6 +71,12 @@ SERVICE_JSON = "service.json"
 LOCK_FILE = "service.lock"
 LOG_FILE = "service.log"
 CA_DIR = "ca"
+BUNDLE_FILE = "bundle.pem"
+CA_CERT_FILE = "ca.pem"
+# Where a sandbox profile keeps its client token cache (``Profile.cache_path``); ``reset`` empties it,
+# because the tokens in it were signed by the keys the reset wipes.
+CLIENT_TOKEN_CACHE_DIR = "client-token-cache"
+_LOOPBACK_URL = re.compile(r"http://127\.0\.0\.1:[0-9]{1,5}")
 
 DESCRIBE_PATH = "/_sandbox/service/describe"  # key-guarded route the server mounts for the launcher
 KEY_HEADER = "X-Grooper-Sandbox-Key"
@@ -82,6 +102,32 @@ def default_state_dir() -> Path:
 def resolve_state_dir(state_dir: str | os.PathLike[str] | None = None) -> Path:
     """The absolute state dir for ``state_dir`` (or the default), without creating it."""
     return Path(os.path.realpath(Path(state_dir).expanduser() if state_dir else default_state_dir()))
+
+
+def check_state_dir(d: Path) -> None:
+    """Refuse a state dir that is not a directory of this user's that only this user may write.
+
+    Whoever may write it could plant ``service.json`` or a ``service.log`` symlink; the same rule
+    OpenSSH applies to ``~/.ssh`` (sshd(8), "StrictModes").
+    """
+    try:
+        st = os.lstat(d)
+    except OSError as exc:
+        raise SandboxError(f"the sandbox state dir {d} cannot be read: {exc.strerror}") from None
+    way_out = "or use a directory of your own (--state-dir or $GROOPER_NB_SANDBOX_DIR)"
+    if not stat.S_ISDIR(st.st_mode):
+        raise SandboxError(f"the sandbox state dir {d} is not a directory; remove it {way_out}")
+    if st.st_uid != os.geteuid():
+        raise SandboxError(
+            f"the sandbox state dir {d} is owned by uid {st.st_uid}, not by you (uid {os.geteuid()}): "
+            f"its owner could plant the files the sandbox trusts. `chown` it to yourself {way_out}."
+        )
+    if st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        raise SandboxError(
+            f"the sandbox state dir {d} may be written by group or others (mode "
+            f"{stat.S_IMODE(st.st_mode):o}), who could plant the files the sandbox trusts. "
+            f"Run `chmod 700 {d}` {way_out}."
+        )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -117,16 +163,18 @@ def ensure_running(
 def status(state_dir: str | os.PathLike[str] | None = None) -> dict | None:
     """The start JSON of the service running for ``state_dir``, or None if none answers."""
     d = resolve_state_dir(state_dir)
-    if not d.is_dir():
+    if not d.exists():
         return None
+    check_state_dir(d)
     return _live_info(d, attempts=2)
 
 
 def stop(state_dir: str | os.PathLike[str] | None = None, timeout: float = STOP_TIMEOUT) -> bool:
     """Stop the service for ``state_dir``. True if one was running; never fails when none is."""
     d = resolve_state_dir(state_dir)
-    if not d.is_dir():
+    if not d.exists():
         return False
+    check_state_dir(d)
     with _locked(d):
         return _stop_locked(d, timeout)
 
@@ -138,10 +186,12 @@ def reset(
     *,
     timeout: float = START_TIMEOUT,
 ) -> dict:
-    """Stop, wipe the tenant (database, per-app certificates), start fresh; return the start JSON.
+    """Stop, wipe the tenant (database, signing keys, per-app certificates), start fresh; return the
+    start JSON.
 
-    The CA is kept, so CA bundles handed out before stay valid. Without ``seed``/``scale`` the
-    previous tenant's values are reused (as recorded in ``service.json``; else the defaults).
+    The client token cache of sandbox profiles in this dir goes too (its tokens were signed by the
+    wiped keys). The CA is kept, so CA bundles handed out before stay valid. Without ``seed``/``scale``
+    the previous tenant's values are reused (as recorded in ``service.json``; else the defaults).
     """
     d = resolve_state_dir(state_dir)
     _make_state_dir(d)
@@ -151,6 +201,7 @@ def reset(
         scale = meta.get("scale") if scale is None else scale
         _stop_locked(d)
         _wipe_tenant(d)
+        shutil.rmtree(d / CLIENT_TOKEN_CACHE_DIR, ignore_errors=True)
         return _spawn_locked(d, seed, scale, timeout)
 
 
@@ -159,6 +210,7 @@ def _make_state_dir(d: Path) -> None:
     d.mkdir(parents=True, exist_ok=True, mode=0o700)
     if not existed:
         os.chmod(d, 0o700)
+    check_state_dir(d)
 
 
 @contextlib.contextmanager
@@ -166,7 +218,7 @@ def _locked(d: Path, timeout: float = 2 * START_TIMEOUT) -> Iterator[None]:
     """Hold the state dir's lock file (``flock``), so start/stop/reset never interleave."""
     import fcntl  # POSIX only; imported here so merely importing this module works everywhere
 
-    fd = os.open(d / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+    fd = _open_in_state_dir(d / LOCK_FILE, os.O_RDWR)
     try:
         deadline = time.monotonic() + timeout
         while True:
@@ -185,12 +237,69 @@ def _locked(d: Path, timeout: float = 2 * START_TIMEOUT) -> Iterator[None]:
         os.close(fd)
 
 
-def read_meta(d: Path) -> dict | None:
+def _open_in_state_dir(path: Path, flags: int) -> int:
     try:
-        meta = json.loads((d / SERVICE_JSON).read_text())
-    except (OSError, ValueError):
+        return open_private(path, flags)
+    except OSError as exc:
+        raise SandboxError(
+            f"cannot open {path}: {exc.strerror}. If it is a symlink, nothing the sandbox made: remove it."
+        ) from None
+
+
+def read_meta(d: Path) -> dict | None:
+    """``service.json`` of ``d`` if there is one, None if there is none (or it is not JSON).
+
+    Raises :class:`SandboxError` when it is not as the service writes it: another user's, readable
+    by others, a symlink, or pointing anywhere but this state dir's CA files and 127.0.0.1.
+    """
+    path = d / SERVICE_JSON
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except FileNotFoundError:
         return None
-    return meta if isinstance(meta, dict) and isinstance(meta.get("pid"), int) else None
+    except OSError as exc:
+        raise SandboxError(f"{path} cannot be read ({exc.strerror}); remove it") from None
+    with os.fdopen(fd, "rb") as f:
+        _check_meta_file(path, os.fstat(f.fileno()))
+        text = f.read()
+    try:
+        meta = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(meta, dict) or not isinstance(meta.get("pid"), int):
+        return None
+    _check_meta_points_home(d, meta)
+    return meta
+
+
+def _untrusted(path: Path, why: str) -> SandboxError:
+    return SandboxError(
+        f"{path} is not trusted: {why}. The sandbox service writes it 0600, for its own user, pointing "
+        "at its own state dir and 127.0.0.1; another user may have planted it. Remove it (and stop the "
+        "process it names yourself if one still runs), then start again."
+    )
+
+
+def _check_meta_file(path: Path, st: os.stat_result) -> None:
+    if not stat.S_ISREG(st.st_mode) or st.st_uid != os.geteuid():
+        raise _untrusted(path, f"it is owned by uid {st.st_uid}, not by you")
+    if st.st_mode & 0o077:
+        raise _untrusted(path, f"its mode is {stat.S_IMODE(st.st_mode):o}, not 600")
+
+
+def _check_meta_points_home(d: Path, meta: dict) -> None:
+    path = d / SERVICE_JSON
+    expected = {
+        "state_dir": str(d),
+        "ca_bundle": str(d / CA_DIR / BUNDLE_FILE),
+        "ca_cert": str(d / CA_DIR / CA_CERT_FILE),
+    }
+    for key, value in expected.items():
+        if meta.get(key) != value:
+            raise _untrusted(path, f"its {key} is not {value}")  # never echo what was planted
+    for key in ("proxy", "browser_url"):
+        if not isinstance(meta.get(key), str) or not _LOOPBACK_URL.fullmatch(meta[key]):
+            raise _untrusted(path, f"its {key} is not an http://127.0.0.1:PORT address")
 
 
 def _pid_alive(pid: int) -> bool:
@@ -268,6 +377,46 @@ def _start_json(meta: dict, described: dict) -> dict:
     }
 
 
+def admin_headers(state_dir: str | os.PathLike[str] | None = None) -> dict[str, str]:
+    """The header a state-changing ``/_sandbox/`` request needs: the admin key from ``service.json``.
+
+    Only the user who owns the state dir can read it (0600); raises :class:`SandboxError` when no
+    service runs there.
+    """
+    d = resolve_state_dir(state_dir)
+    if d.exists():
+        check_state_dir(d)
+    meta = read_meta(d)
+    if meta is None or not isinstance(meta.get("admin_key"), str):
+        raise SandboxError(f"no sandbox service runs for {d}; start it first")
+    return {KEY_HEADER: meta["admin_key"]}
+
+
+def admin_post(
+    path: str, payload: dict | None = None, *, state_dir: str | os.PathLike[str] | None = None
+) -> dict:
+    """POST ``payload`` to ``{browser_url}/_sandbox/{path}`` with the admin key; the JSON answer.
+
+    ``admin_post("clock/advance", {"seconds": 3600})``,
+    ``admin_post(f"users/{upn}/revoke-sessions")`` (docs/sandbox.md, "Admin endpoints"). Raises
+    :class:`SandboxError` with the service's answer when it is not a 200.
+    """
+    d = resolve_state_dir(state_dir)
+    headers = {**admin_headers(d), "Content-Type": "application/json"}
+    meta = read_meta(d) or {}
+    url = f"http://127.0.0.1:{int(meta['browser_port'])}/_sandbox/{path.lstrip('/')}"  # loopback http
+    body = json.dumps(payload or {}).encode()
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback: never via a proxy
+    try:
+        with opener.open(request, timeout=30) as response:
+            return json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        raise SandboxError(f"POST /_sandbox/{path} answered {exc.code}: {exc.read()[:500]!r}") from None
+    except (OSError, ValueError) as exc:
+        raise SandboxError(f"POST /_sandbox/{path} failed: {exc}") from None
+
+
 def _warn_if_different(d: Path, seed: int | None, scale: str | None) -> None:
     """Say so when the tenant in ``d`` was made with another seed/scale than the caller asked for.
 
@@ -335,7 +484,7 @@ def _spawn_locked(d: Path, seed: int | None, scale: str | None, timeout: float) 
     argv = [sys.executable, "-m", "grooper_nb.sandbox", "serve", "--state-dir", str(d)]
     argv += ["--seed", str(seed), "--scale", scale, "--detach"]
     read_fd, write_fd = os.pipe()
-    log_fd = os.open(d / LOG_FILE, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    log_fd = _open_in_state_dir(d / LOG_FILE, os.O_WRONLY | os.O_APPEND)
     try:
         launcher = subprocess.Popen(
             [*argv, "--ready-fd", str(write_fd)],

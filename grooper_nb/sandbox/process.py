@@ -6,6 +6,9 @@
   exactly the registry's host names;
 * the plain-HTTP **browser server** for pages a person opens (``hosts.create_browser_app``).
 
+Each listener is bounded by :mod:`.limits` (backlog, connections at once, request body; the proxy
+also a deadline for a request head), read from ``GROOPER_NB_SANDBOX_*`` variables of the environment.
+
 The launcher (:mod:`.launcher`) starts this process detached and waits on its ready pipe; nothing else
 imports it. It writes ``service.json`` (ports, pid, admin key; 0600) once every listener is up, and
 logs requests to ``service.log`` with secrets masked (:func:`redact_target`).
@@ -29,11 +32,14 @@ from typing import Any
 
 from ._files import touch_private, write_private
 from .launcher import (
+    BUNDLE_FILE,
     CA_DIR,
     DEFAULT_SCALE,
     DEFAULT_SEED,
     LOG_FILE,
     SERVICE_JSON,
+    SandboxError,
+    check_state_dir,
     read_meta,
     resolve_state_dir,
 )
@@ -43,6 +49,7 @@ __all__ = ["redact_target", "serve"]
 log = logging.getLogger("grooper_nb.sandbox.process")
 
 _HANDSHAKE_TIMEOUT = 10.0
+_LOOPBACK_NAMES = ("localhost", "127.0.0.1")  # on the server certificate: a direct request to the TLS port
 _IDLE_TIMEOUT = 120
 
 # Parameters whose values never reach the log. With PKCE "plain" the code_challenge *is* the verifier.
@@ -120,7 +127,20 @@ def _handler_class():
     return Handler
 
 
-def _tls_server(app: Any, ctx: ssl.SSLContext, handler: type):
+def _browser_server(app: Any, handler: type, limits: Any):
+    """werkzeug's threaded server on 127.0.0.1 (plain http), holding at most ``limits.max_connections``."""
+    from werkzeug.serving import ThreadedWSGIServer
+
+    from .limits import ConnectionCap, busy_reply
+
+    class BrowserServer(ConnectionCap, ThreadedWSGIServer):
+        max_connections = limits.max_connections
+        full_reply = busy_reply("browser server")
+
+    return BrowserServer("127.0.0.1", 0, app, handler=handler)
+
+
+def _tls_server(app: Any, ctx: ssl.SSLContext, handler: type, limits: Any):
     """A threaded werkzeug server on 127.0.0.1 that does each TLS handshake in the request thread.
 
     werkzeug's own ``ssl_context=`` wraps the listening socket, so handshakes run in the accept loop
@@ -130,7 +150,11 @@ def _tls_server(app: Any, ctx: ssl.SSLContext, handler: type):
     """
     from werkzeug.serving import ThreadedWSGIServer
 
-    class TLSServer(ThreadedWSGIServer):
+    from .limits import ConnectionCap
+
+    class TLSServer(ConnectionCap, ThreadedWSGIServer):
+        max_connections = limits.max_connections  # past it: closed (a plain-text 503 is no TLS)
+
         def finish_request(self, request, client_address) -> None:  # type: ignore[override]
             request.settimeout(_HANDSHAKE_TIMEOUT)
             try:
@@ -201,6 +225,11 @@ def serve(
 
     say(pid=os.getpid())
     d = resolve_state_dir(state_dir)
+    try:
+        check_state_dir(d)  # the launcher checked too; a hand-run `serve` must not skip it
+    except SandboxError as exc:
+        say(ok=False, error=str(exc))
+        return 1
     _setup_logging(d)
     stopping = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -242,7 +271,9 @@ def serve(
         server.server_close()
     with contextlib.suppress(Exception):
         store.close()
-    current = read_meta(d)
+    current = None
+    with contextlib.suppress(SandboxError):
+        current = read_meta(d)
     if current is not None and current.get("pid") == os.getpid():
         with contextlib.suppress(FileNotFoundError):
             (d / SERVICE_JSON).unlink()
@@ -252,38 +283,39 @@ def serve(
 
 def _start(d: Path, seed: int, scale: str) -> tuple[Any, dict, dict]:
     """Open the store, make TLS material, bind all three listeners; nothing serves yet."""
-    from werkzeug.serving import make_server
-
     from grooper_nb.sandbox import tls
     from grooper_nb.sandbox.admin import ServiceRoutes
-    from grooper_nb.sandbox.hosts import create_browser_app, create_tls_app, host_names
+    from grooper_nb.sandbox.hosts import ca_permitted_names, create_browser_app, create_tls_app, host_names
+    from grooper_nb.sandbox.limits import Limits, limit_body
     from grooper_nb.sandbox.proxy import ConnectProxy
     from grooper_nb.sandbox.store import Store
 
+    limits = Limits.from_env()
     store = Store.open(d, seed=seed, scale=scale)
     # An existing tenant keeps the seed it was made with, whatever this start was asked for: report
     # that one, or a later `reset` without --seed would silently switch to another tenant.
     made_with = store.meta("seed") or {}
     seed, scale = made_with.get("seed", seed), made_with.get("scale", scale)
     try:
-        hosts = host_names(store.directory.tenant)
-        ca = tls.ensure_ca(d / CA_DIR)
-        cert, key = tls.ensure_server_cert(ca, [*hosts, "localhost", "127.0.0.1"])
-        bundle = tls.write_bundle(ca, d / CA_DIR / "bundle.pem")
+        tenant = store.directory.tenant
+        hosts = host_names(tenant)
+        ca = tls.ensure_ca(d / CA_DIR, [*ca_permitted_names(tenant), *_LOOPBACK_NAMES])
+        cert, key = tls.ensure_server_cert(ca, [*hosts, *_LOOPBACK_NAMES])
+        bundle = tls.write_bundle(ca, d / CA_DIR / BUNDLE_FILE)
         ctx = tls.server_context(cert, key)
 
         handler = _handler_class()
         browser_app, tls_app = _LateApp(), _LateApp()
-        browser = make_server("127.0.0.1", 0, browser_app, threaded=True, request_handler=handler)
+        browser = _browser_server(limit_body(browser_app, limits.max_body), handler, limits)
         browser_url = f"http://127.0.0.1:{browser.port}"
-        tls_server = _tls_server(tls_app, ctx, handler)
-        proxy = ConnectProxy(upstream=("127.0.0.1", tls_server.port), allowed_hosts=hosts)
+        tls_server = _tls_server(limit_body(tls_app, limits.max_body), ctx, handler, limits)
+        proxy = ConnectProxy(upstream=("127.0.0.1", tls_server.port), allowed_hosts=hosts, limits=limits)
 
         admin_key = secrets.token_urlsafe(32)
         identity = {"pid": os.getpid(), "state_dir": str(d)}
         tls_app.app = create_tls_app(store, browser_url=browser_url)
         browser_app.app = ServiceRoutes(
-            create_browser_app(store, browser_url=browser_url),
+            create_browser_app(store, browser_url=browser_url, admin_key=admin_key),
             admin_key,
             store.directory.describe,
             identity,

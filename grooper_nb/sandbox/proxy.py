@@ -6,7 +6,9 @@ socket to the sandbox's TLS server, which presents a certificate for that name. 
 is refused with ``403`` and a plain-text body naming what was refused: other hosts, other ports, and
 plain-HTTP proxying (``GET http://...``), so a misconfigured client fails loudly instead of leaking
 to the internet. The host list comes from :func:`.hosts.host_names`; docs/sandbox.md has the whole
-picture::
+picture. Its limits (:mod:`.limits`): a backlog of 128, at most ``max_connections`` at once (past that a
+``503``), and ``head_timeout`` seconds for the whole request head, after which it answers ``408`` and
+closes (RFC 9110 section 15.5.9), however slowly the head trickles in::
 
     proxy = ConnectProxy(upstream=("127.0.0.1", tls_port),
                          allowed_hosts={"login.microsoftonline.com", "graph.microsoft.com"})
@@ -20,15 +22,17 @@ import logging
 import selectors
 import socket
 import socketserver
+import time
 from collections.abc import Iterable
 from urllib.parse import urlsplit
+
+from .limits import ConnectionCap, Limits, busy_reply
 
 __all__ = ["ConnectProxy"]
 
 log = logging.getLogger("grooper_nb.sandbox.proxy")
 
 _MAX_HEAD = 16 * 1024
-_HEAD_TIMEOUT = 30.0
 _IDLE_TIMEOUT = 300.0
 _CHUNK = 64 * 1024
 
@@ -62,9 +66,8 @@ class _Handler(socketserver.BaseRequestHandler):
 
     def handle(self) -> None:
         conn: socket.socket = self.request
-        conn.settimeout(_HEAD_TIMEOUT)
         try:
-            head, early = self._read_head(conn)
+            head, early = self._read_head(conn, time.monotonic() + self.server.head_timeout)
             host, port = self._authorize(head)
         except _Refusal as refusal:
             log.info("refused %s (%s)", refusal.what, refusal.status)
@@ -91,12 +94,23 @@ class _Handler(socketserver.BaseRequestHandler):
                 log.debug("tunnel to %s closed: %s", host, exc)
 
     @staticmethod
-    def _read_head(conn: socket.socket) -> tuple[bytes, bytes]:
+    def _read_head(conn: socket.socket, deadline: float) -> tuple[bytes, bytes]:
+        """The request head and any bytes after it, by ``deadline`` (one for the whole head: a
+        timeout per read would let one byte every few seconds hold the connection forever)."""
         buf = b""
         while b"\r\n\r\n" not in buf:
             if len(buf) > _MAX_HEAD:
                 raise _Refusal("431 Request Header Fields Too Large", "request head too large")
-            data = conn.recv(4096)
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise _Refusal(
+                    "408 Request Timeout", "grooper-nb sandbox proxy: the request head took too long."
+                )
+            conn.settimeout(remaining)
+            try:
+                data = conn.recv(4096)
+            except TimeoutError:
+                continue  # the deadline check above answers
             if not data:
                 raise ValueError("EOF before the end of the request head")
             buf += data
@@ -173,25 +187,31 @@ class _Handler(socketserver.BaseRequestHandler):
                         return
 
 
-class ConnectProxy(socketserver.ThreadingTCPServer):
+class ConnectProxy(ConnectionCap, socketserver.ThreadingTCPServer):
     """A CONNECT-only proxy on 127.0.0.1 that tunnels allow-listed ``host:443`` to ``upstream``.
 
     ``allowed_hosts`` are matched exactly (case-insensitive, trailing dot ignored). Bind port 0
-    (the default) to get a free port; read it back from :attr:`port` or :attr:`url`.
+    (the default) to get a free port; read it back from :attr:`port` or :attr:`url`. ``limits``
+    (default :class:`.limits.Limits`) bounds connections and the time for a request head.
     """
 
     daemon_threads = True
     allow_reuse_address = True
     block_on_close = False
+    full_reply = busy_reply("proxy")
 
     def __init__(
         self,
         upstream: tuple[str, int],
         allowed_hosts: Iterable[str],
         address: tuple[str, int] = ("127.0.0.1", 0),
+        limits: Limits | None = None,
     ) -> None:
+        limits = limits or Limits()
         self.upstream = upstream
         self.allowed_hosts = frozenset(h.lower().rstrip(".") for h in allowed_hosts)
+        self.head_timeout = limits.head_timeout
+        self.max_connections = limits.max_connections
         super().__init__(address, _Handler)
 
     @property

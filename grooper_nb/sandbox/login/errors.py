@@ -255,8 +255,19 @@ class AADSTSError(Exception):
         self.error = error or entry.error
         self.suberror = entry.suberror
         self.status = 401 if self.error == "invalid_client" else 400
-        self.message = entry.message.format_map(_Params(params))
+        self.message = entry.message.format_map(_Params({k: _capped(v) for k, v in params.items()}))
         super().__init__(f"AADSTS{code}: {self.message}")
+
+
+_MAX_ECHO = 512  # characters of one echoed value (a client_id, a redirect URI, a scope list)
+
+
+def _capped(value: Any) -> Any:
+    """``value`` as echoed in a message: a request's own text cut to :data:`_MAX_ECHO` characters, so a
+    megabyte ``client_id`` does not come back as a megabyte error."""
+    if isinstance(value, str) and len(value) > _MAX_ECHO:
+        return value[:_MAX_ECHO] + "..."
+    return value
 
 
 def _correlation_id(client_request_id: str | None) -> str:

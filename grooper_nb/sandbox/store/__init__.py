@@ -15,7 +15,9 @@ Modules: :mod:`.db` (the file, schema, connections), :mod:`.directory`, :mod:`.a
 
 from __future__ import annotations
 
+import os
 import shutil
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +28,11 @@ from .clock import Clock
 from .db import Database, hash_secret
 from .directory import OIDC_SCOPES, Directory, redirect_uris, resource_uri
 
-__all__ = ["OIDC_SCOPES", "Store", "hash_secret", "redirect_uris", "resource_uri"]
+__all__ = ["OIDC_SCOPES", "CorruptTenant", "Store", "hash_secret", "redirect_uris", "resource_uri"]
+
+
+class CorruptTenant(RuntimeError):
+    """``tenant.db`` is not a readable SQLite database; the message says to run ``reset``."""
 
 
 class Store:
@@ -43,11 +49,22 @@ class Store:
     @classmethod
     def open(cls, state_dir: Path, seed: int = 42, scale: str = "small") -> Store:
         state_dir = Path(state_dir)
-        state_dir.mkdir(parents=True, exist_ok=True)
+        state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        apps = state_dir / "apps"  # the seeded apps' private keys: 0700 like every folder of the state dir
+        apps.mkdir(exist_ok=True, mode=0o700)
+        os.chmod(apps, 0o700)
         touch_private(state_dir / "tenant.db")  # 0600 before SQLite writes a byte of it
         store = cls(state_dir)
-        store.db.create_schema()
-        if store.db.meta("tenant") is None:
+        try:
+            store.db.create_schema()
+            seeded = store.db.meta("tenant") is not None
+        except sqlite3.DatabaseError as exc:  # "file is not a database", "database disk image is malformed"
+            store.close()
+            raise CorruptTenant(
+                f"the tenant database {store.db.path} cannot be read ({exc}); run "
+                f"`python -m grooper_nb.sandbox reset --state-dir {state_dir}` to make a new tenant"
+            ) from None
+        if not seeded:
             from .seed import seed_tenant  # deferred: seed builds on this module
 
             seed_tenant(store, seed=seed, scale=scale)

@@ -37,17 +37,19 @@ class Clock:
         and sessions (and lockout, revocation instant); with ``user_code`` only that one device code.
         Scoping keeps a test that ages one thing from changing what every other user of a shared sandbox
         sees. An active lockout is shortened by the same amount, so a locked test account unlocks "later".
+        No time goes back past 1970-01-01 (0): however often the clock is advanced, every stored time
+        stays one a date can hold.
         """
         counts: dict[str, int] = {}
         params = {"s": seconds, "u": user_id, "c": user_code}
         with self.db.transaction() as conn:
             if user_code is not None:
                 params["c"] = user_code.strip().upper().replace("-", "")
-                sql = "UPDATE device_codes SET created = created - :s WHERE user_code = :c"
+                sql = "UPDATE device_codes SET created = MAX(created - :s, 0) WHERE user_code = :c"
                 cur = conn.execute(sql, params)
                 return {"device_codes": cur.rowcount}
             for table, columns in _AGED.items():
-                sets = ", ".join(f"{c} = {c} - :s" for c in columns)
+                sets = ", ".join(f"{c} = MAX({c} - :s, 0)" for c in columns)
                 where = ""
                 if user_id and table in ("refresh_tokens", "access_tokens", "device_codes", "sessions"):
                     where = " WHERE user_id = :u"
@@ -58,6 +60,6 @@ class Clock:
                 counts[table] = cur.rowcount
             # A revocation instant and a lockout are times too: they age with the grants they judge.
             for column in ("locked_until", "tokens_valid_from"):
-                sql = f"UPDATE users SET {column} = {column} - :s WHERE {column} > 0"  # noqa: S608
+                sql = f"UPDATE users SET {column} = MAX({column} - :s, 0) WHERE {column} > 0"  # noqa: S608
                 conn.execute(sql + (" AND id = :u" if user_id else ""), params)
         return counts

@@ -19,6 +19,7 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 import msal
 import requests
 
+from grooper_nb.sandbox import launcher
 from tests.helpers import seeded_app as app
 from tests.helpers import seeded_user as user  # noqa: F401
 
@@ -37,7 +38,12 @@ def token_url(sandbox: dict, tenant: str | None = None) -> str:
 
 def admin(sandbox: dict, path: str, payload: dict | None = None) -> dict:
     """POST an admin call to ``{browser_url}/_sandbox/{path}`` (plain http on loopback, no proxy)."""
-    resp = requests.post(f"{sandbox['browser_url']}/_sandbox/{path}", json=payload or {}, timeout=30)
+    resp = requests.post(
+        f"{sandbox['browser_url']}/_sandbox/{path}",
+        json=payload or {},
+        headers=launcher.admin_headers(sandbox["state_dir"]),  # state-changing routes need the admin key
+        timeout=30,
+    )
     assert resp.status_code == 200, resp.text
     return resp.json()
 
