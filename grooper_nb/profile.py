@@ -43,6 +43,7 @@ from grooper_nb._redact import Secret
 from grooper_nb.clouds import Cloud, get_cloud
 from grooper_nb.credentials import CertificateCredential, Credential, ProfileError, SecretCredential
 from grooper_nb.http import ProfileSession, sandbox_session
+from grooper_nb.sandbox.launcher import CLIENT_TOKEN_CACHE_DIR as SANDBOX_CACHE_DIR  # `reset` wipes it
 from grooper_nb.sandbox_info import SandboxApp, SandboxInfo, SandboxUser
 from grooper_nb.settings import (
     ENV_PREFIX,
@@ -72,7 +73,6 @@ __all__ = [
 
 DEFAULT_SANDBOX_APP = "Grooper Azure AD Connector 2021"
 DEFAULT_REDIRECT_URI = "http://localhost"
-SANDBOX_CACHE_DIR = "client-token-cache"  # inside a sandbox's state dir: that sandbox's tokens
 # Initial (``*.onmicrosoft.*``) domains name the tenant's SharePoint host: contoso.onmicrosoft.com ->
 # contoso.sharepoint.com. A custom domain (contoso.com) says nothing about it.
 _INITIAL_DOMAIN = re.compile(r"^([a-z0-9-]+)\.onmicrosoft\.(com|us)$", re.IGNORECASE)

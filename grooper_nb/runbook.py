@@ -102,8 +102,8 @@ OUTCOME_COLUMNS = ("expected", "outcome", "audience", "permissions", "user", "so
 
 
 def _outcome_row(outcome: Any) -> dict[str, Any]:
-    from grooper_nb.errors.aadsts import AuthError
     from grooper_nb.auth.result import TokenResult
+    from grooper_nb.errors.aadsts import AuthError
 
     if isinstance(outcome, TokenResult):
         s = outcome.summary()
