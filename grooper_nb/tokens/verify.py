@@ -280,7 +280,9 @@ _GRAPH_AUDIENCES = frozenset({GRAPH_APP_ID, *(cloud.graph_url for cloud in CLOUD
 
 def is_graph_audience(aud: Any) -> bool:
     """Whether ``aud`` is exactly Microsoft Graph (a trailing ``/`` allowed). Only Graph's tokens may
-    carry a signature no one else can check; a look-alike (another host or path) is not Graph."""
+    carry a signature no one else can check; a look-alike (another host or path) is not Graph. Every
+    other API's token is validated in full, signature included
+    (https://learn.microsoft.com/entra/identity-platform/access-tokens#validate-tokens)."""
     return isinstance(aud, str) and aud.strip().lower().rstrip("/") in _GRAPH_AUDIENCES
 
 
