@@ -80,6 +80,7 @@ class _Loopback(ThreadingHTTPServer):
         self.received = threading.Event()
         self.state: str | None = None
         self.path = "/"
+        self.refused = 0  # requests answered 400: not this sign-in's redirect
         self.thread = threading.Thread(
             target=self.serve_forever, kwargs={"poll_interval": 0.2}, name="auth-code loopback", daemon=True
         )
@@ -108,6 +109,7 @@ class _Handler(BaseHTTPRequestHandler):
     timeout = 30  # a client that sends less than its Content-Length does not hold a thread forever
 
     def _refuse(self) -> None:
+        self.server.refused += 1
         self.send_response(400)
         self.send_header("Content-Type", "text/plain; charset=utf-8")
         self.send_header("Content-Length", str(len(_REFUSED_PAGE)))
@@ -297,7 +299,10 @@ class AuthCodeFlow:
                 raise FlowCancelled("The sign-in was cancelled.")
             raise self._fail(
                 AuthError.local(
-                    "timeout", f"No redirect reached {self.redirect_uri} within {timeout} s.", flow=self.flow
+                    "timeout",
+                    f"No redirect reached {self.redirect_uri} within {timeout} s.",
+                    flow=self.flow,
+                    hints=_refused_hints(server.refused),
                 )
             )
         if self._cancelled.is_set() and server.params is None:
@@ -333,6 +338,18 @@ class AuthCodeFlow:
         return (
             f"<div>Open <a href='{u}' target='_blank'>the sign-in page</a>, then paste the final URL.</div>"
         )
+
+
+def _refused_hints(refused: int) -> list[str]:
+    """Say that requests did arrive when the listener refused them (an older attempt's redirect, say)."""
+    if not refused:
+        return []
+    n = "1 request" if refused == 1 else f"{refused} requests"
+    return [
+        f"{n} reached the listener but {'was' if refused == 1 else 'were'} refused: not this sign-in's "
+        "redirect (another attempt's state, another path or Host). Finish the sign-in in the page this "
+        "attempt opened."
+    ]
 
 
 def _parse_redirect(text: str) -> dict[str, str]:

@@ -94,3 +94,20 @@ def test_an_unreadable_content_length_is_a_400(grooper, person, length):
         assert flow.wait(60).username == person.upn
     finally:
         flow.close()
+
+
+def test_a_sign_in_that_times_out_says_how_many_requests_were_refused(grooper):
+    """A redirect of an older attempt used to fail at once (state_mismatch); now it is refused, so the
+    timeout must say that something did arrive, and why it was not taken."""
+    from grooper_nb.errors.aadsts import AuthError
+
+    flow = flows.AuthCodeFlow(grooper, [EWS], listen=True)
+    try:
+        refused = _plain().get(flow.redirect_uri, params={"code": "old", "state": "older-attempt"})
+        assert refused.status_code == 400
+        with pytest.raises(AuthError) as info:
+            flow.wait(0.5)
+    finally:
+        flow.close()
+    assert info.value.error == "timeout"
+    assert "1 request reached the listener but was refused" in str(info.value)
