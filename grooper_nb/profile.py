@@ -48,6 +48,7 @@ from grooper_nb.sandbox_info import SandboxApp, SandboxInfo, SandboxUser
 from grooper_nb.settings import (
     ENV_PREFIX,
     load_settings,
+    refuse_half_configured_tenant,
     validate_client_id,
     validate_cloud,
     validate_redirect_uri,
@@ -340,7 +341,8 @@ def connect(
 
     Which one: ``sandbox=True/False`` decides; by default the sandbox is used when ``app`` (a seeded
     app's name) is given or when no tenant is configured (no ``tenant=``, no ``GROOPER_NB_TENANT`` in the
-    environment or ``.env``).
+    environment or ``.env``). Other real-tenant settings without ``GROOPER_NB_TENANT`` (or with its name
+    misspelled) raise a :class:`ProfileError` naming it, rather than quietly giving the sandbox.
 
     Sandbox: starts or reuses the sandbox of ``sandbox_dir`` (default ``GROOPER_NB_SANDBOX_DIR``, else
     the user cache dir) and uses the seeded ``app`` (default "Grooper Azure AD Connector 2021").
@@ -371,6 +373,8 @@ def connect(
     settings = load_settings(env_file)
     if sandbox is None:
         sandbox = app is not None or not (tenant or settings.get(ENV_PREFIX + "TENANT"))
+        if sandbox and app is None and not tenant:
+            refuse_half_configured_tenant(settings, env_file)
     if sandbox:
         info = _start_sandbox(sandbox_dir or settings.get(ENV_PREFIX + "SANDBOX_DIR"), seed)
         host = sharepoint_host or settings.get(ENV_PREFIX + "SHAREPOINT_HOST") or None

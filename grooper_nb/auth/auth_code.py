@@ -23,6 +23,7 @@ instead of leaving the person stuck on a Microsoft error page.
 
 from __future__ import annotations
 
+import hmac
 import html
 import re
 import threading
@@ -55,17 +56,48 @@ _DONE_PAGE = (
 )
 
 
+# A form_post redirect holds a code, a state and a session ID: a few KB. Anything longer is not one.
+_MAX_BODY = 64 * 1024
+_REFUSED_PAGE = b"Not the redirect of this sign-in.\n"
+
+
 class _Loopback(ThreadingHTTPServer):
+    """The redirect URI's listener on 127.0.0.1 (RFC 8252 section 7.3, loopback redirection).
+
+    Any local process can reach it, so it takes only the redirect of *its* sign-in: the right path, a
+    loopback ``Host`` with its port (RFC 8252 section 8.3; another Host is a page of another site
+    reaching it through DNS rebinding), and the ``state`` this sign-in sent (RFC 6749 section 10.12:
+    the state binds the response to the request). Everything else gets 400 and the listener keeps
+    waiting, so a stray or hostile request can neither end the sign-in nor decide its outcome. Until
+    :meth:`expect` names the state, nothing is taken.
+    """
+
     daemon_threads = True
 
     def __init__(self) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.params: dict[str, str] | None = None
         self.received = threading.Event()
+        self.state: str | None = None
+        self.path = "/"
+        self.refused = 0  # requests answered 400: not this sign-in's redirect
         self.thread = threading.Thread(
             target=self.serve_forever, kwargs={"poll_interval": 0.2}, name="auth-code loopback", daemon=True
         )
         self.thread.start()
+
+    def expect(self, redirect_uri: str, state: str | None) -> None:
+        """Take only redirects to ``redirect_uri``'s path carrying ``state``."""
+        self.path = urlsplit(redirect_uri).path or "/"
+        self.state = state
+
+    def host_ok(self, host: str | None) -> bool:
+        port = self.server_port
+        return (host or "").strip().lower() in (f"localhost:{port}", f"127.0.0.1:{port}")
+
+    def state_ok(self, params: Mapping[str, str]) -> bool:
+        state = params.get("state")
+        return bool(self.state and state) and hmac.compare_digest(str(state), str(self.state))
 
     def close(self) -> None:
         self.shutdown()
@@ -74,25 +106,49 @@ class _Loopback(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     server: _Loopback
+    timeout = 30  # a client that sends less than its Content-Length does not hold a thread forever
+
+    def _refuse(self) -> None:
+        self.server.refused += 1
+        self.send_response(400)
+        self.send_header("Content-Type", "text/plain; charset=utf-8")
+        self.send_header("Content-Length", str(len(_REFUSED_PAGE)))
+        self.end_headers()
+        self.wfile.write(_REFUSED_PAGE)
+
+    def _addressed_to_us(self) -> bool:
+        return self.server.host_ok(self.headers.get("Host")) and urlsplit(self.path).path == self.server.path
 
     def _finish(self, params: dict[str, str]) -> None:
-        if "code" in params or "error" in params:
-            if self.server.params is None:
-                self.server.params = params
-                self.server.received.set()
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.end_headers()
-            self.wfile.write(_DONE_PAGE)
-        else:
-            self.send_response(404)
-            self.end_headers()
+        if not (("code" in params or "error" in params) and self.server.state_ok(params)):
+            self._refuse()
+            return
+        if self.server.params is None:
+            self.server.params = params
+            self.server.received.set()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.end_headers()
+        self.wfile.write(_DONE_PAGE)
+
+    def _body_length(self) -> int | None:
+        """The declared body length; None when it is not a plain number up to :data:`_MAX_BODY`."""
+        declared = (self.headers.get("Content-Length") or "0").strip()
+        if not re.fullmatch(r"[0-9]{1,7}", declared) or int(declared) > _MAX_BODY:
+            return None
+        return int(declared)
 
     def do_GET(self) -> None:
+        if not self._addressed_to_us():
+            self._refuse()
+            return
         self._finish(dict(parse_qsl(urlsplit(self.path).query)))
 
     def do_POST(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
+        length = self._body_length()
+        if length is None or not self._addressed_to_us():
+            self._refuse()
+            return
         self._finish(dict(parse_qsl(self.rfile.read(length).decode("utf-8", "replace"))))
 
     def log_message(self, format: str, *args: Any) -> None:
@@ -149,6 +205,8 @@ class AuthCodeFlow:
                     prompt=prompt,
                     response_mode=mode,
                 )
+            if self._server is not None:
+                self._server.expect(self.redirect_uri, self._flow.get("state"))
             self.url = profile.person_url(self._flow["auth_uri"])
             if preflight:
                 self._preflight()
@@ -241,7 +299,10 @@ class AuthCodeFlow:
                 raise FlowCancelled("The sign-in was cancelled.")
             raise self._fail(
                 AuthError.local(
-                    "timeout", f"No redirect reached {self.redirect_uri} within {timeout} s.", flow=self.flow
+                    "timeout",
+                    f"No redirect reached {self.redirect_uri} within {timeout} s.",
+                    flow=self.flow,
+                    hints=_refused_hints(server.refused),
                 )
             )
         if self._cancelled.is_set() and server.params is None:
@@ -277,6 +338,18 @@ class AuthCodeFlow:
         return (
             f"<div>Open <a href='{u}' target='_blank'>the sign-in page</a>, then paste the final URL.</div>"
         )
+
+
+def _refused_hints(refused: int) -> list[str]:
+    """Say that requests did arrive when the listener refused them (an older attempt's redirect, say)."""
+    if not refused:
+        return []
+    n = "1 request" if refused == 1 else f"{refused} requests"
+    return [
+        f"{n} reached the listener but {'was' if refused == 1 else 'were'} refused: not this sign-in's "
+        "redirect (another attempt's state, another path or Host). Finish the sign-in in the page this "
+        "attempt opened."
+    ]
 
 
 def _parse_redirect(text: str) -> dict[str, str]:

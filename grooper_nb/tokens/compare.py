@@ -66,8 +66,8 @@ class TokenComparison:
                 Row(
                     "verdict",
                     va.target.title,
-                    "pass" if va.ok else "fail: " + ", ".join(va.codes),
-                    "pass" if vb.ok else "fail: " + ", ".join(vb.codes),
+                    va.label,
+                    vb.label,
                 )
             )
         for key in sorted(set(a.header) | set(b.header)):

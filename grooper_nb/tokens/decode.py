@@ -80,15 +80,16 @@ class TokenError(ValueError):
 
 @dataclass(frozen=True)
 class DecodedToken:
-    """The pieces of a token, undecided on trust. ``raw`` is a :class:`Secret`; nothing else is secret."""
+    """The pieces of a token, undecided on trust. ``raw`` is a :class:`Secret`; the segments, the signing
+    input and the signature are the token itself again, so its ``repr`` leaves them out."""
 
     raw: Secret
     kind: str  # "jws" | "jwe" | "opaque"
     header: dict[str, Any] = field(default_factory=dict)
     claims: dict[str, Any] | None = None
-    signing_input: bytes = b""
-    signature: bytes = b""
-    segments: tuple[str, ...] = ()
+    signing_input: bytes = field(default=b"", repr=False)
+    signature: bytes = field(default=b"", repr=False)
+    segments: tuple[str, ...] = field(default=(), repr=False)
     source: str = "str"  # what the caller passed: str | bytes | Secret | TokenResult | msal-dict
 
     @property
@@ -183,6 +184,12 @@ def _json_object(segment: str, what: str) -> dict[str, Any]:
         raise TokenError("malformed", f"The {what} is not JSON.", "This is not an Entra token.") from None
     except RecursionError:
         raise TokenError("malformed", f"The {what} JSON is nested too deeply.", "") from None
+    except ValueError:
+        # Python refuses to read integers of more than sys.get_int_max_str_digits() digits (4300 by
+        # default); no Entra claim comes near that, so the token is not one.
+        raise TokenError(
+            "malformed", f"The {what} holds a number too long to read.", "This is not an Entra token."
+        ) from None
     if not isinstance(obj, dict):
         raise TokenError("malformed", f"The {what} is JSON but not an object.", "This is not an Entra token.")
     return obj

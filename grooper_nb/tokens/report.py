@@ -29,7 +29,7 @@ from grooper_nb.clouds import Cloud
 from grooper_nb.tokens._time import relative
 from grooper_nb.tokens.claims import Audience, client_auth_method, explain, resolve_audience
 from grooper_nb.tokens.decode import DecodedToken
-from grooper_nb.tokens.verdict import TARGETS, Target, Verdict, judge
+from grooper_nb.tokens.verdict import _COLORS, _WORDS, TARGETS, Target, Verdict, judge
 from grooper_nb.tokens.verify import Validation, token_version
 
 __all__ = ["Lifetime", "TokenReport"]
@@ -321,10 +321,12 @@ class TokenReport:
             return judge(self, target or self.target)._repr_html_()
         rows = []
         for v in self.verdicts():
-            color = "#2e7d32" if v.ok else "#c62828"
+            color = _COLORS[v.status]
             first = v.reasons[0].message if v.reasons else (v.notes[0] if v.notes else "")
+            if v.status == "unverified":
+                first = f"{v.label}. {first}"
             rows.append(
-                f"<tr><td style='color:{color}'><b>{'PASS' if v.ok else 'FAIL'}</b></td>"
+                f"<tr><td style='color:{color}'><b>{_WORDS[v.status]}</b></td>"
                 f"<td>{escape(v.target.title)}</td><td>{escape(first)}</td></tr>"
             )
         return f"<table><tr><th></th><th>Grooper target</th><th>why</th></tr>{''.join(rows)}</table>"

@@ -32,6 +32,13 @@ Reason codes (``Verdict.codes``):
   ``wrong_tenant``, ``wrong_issuer``, ``bad_signature``, ``unknown_kid``, ``alg_none``, ...);
 * ``unreadable`` — an encrypted or opaque token, whose claims cannot be judged;
 * ``id_token`` — an ID token passed where an access token belongs (MSAL results carry both).
+
+**A verdict passes only for a token whose signature was verified.** Anyone can write a token with the
+right claims; only the tenant's signature makes them true (Microsoft's validation steps:
+https://learn.microsoft.com/entra/identity-platform/access-tokens#validate-tokens). When nothing else
+stands in the way but the signature was *not* verified (``verify=False``, keys out of reach, a Graph
+token no one but Graph can check), the verdict's ``status`` is ``unverified``: ``ok`` is False, its
+headline says UNVERIFIED and "would work if genuine", and ``would_work_if_genuine`` is True.
 """
 
 from __future__ import annotations
@@ -85,14 +92,23 @@ def get_target(target: str | Target) -> Target:
     return get_connection(target)
 
 
+_IF_GENUINE = "would work if genuine (signature not verified)"
+_WORDS = {"pass": "PASS", "fail": "FAIL", "unverified": "UNVERIFIED"}
+_COLORS = {"pass": "#2e7d32", "fail": "#c62828", "unverified": "#ef6c00"}
+
+
 @dataclass
 class Verdict:
-    """Pass/fail for one target, with every reason and notes worth knowing even when it passes."""
+    """Pass/fail for one target, with every reason and notes worth knowing even when it passes.
+
+    ``ok`` is True only for a token whose signature was verified. ``unverified`` marks the third case:
+    no reason against it, but the signature was not verified, so it only *would work if genuine*."""
 
     target: Target
     ok: bool
     reasons: list[Reason] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    unverified: bool = False
 
     @property
     def codes(self) -> list[str]:
@@ -102,9 +118,27 @@ class Verdict:
         return next((r for r in self.reasons if r.code == code), None)
 
     @property
+    def status(self) -> str:
+        """``pass``, ``fail``, or ``unverified`` (nothing against it but an unverified signature)."""
+        if self.ok:
+            return "pass"
+        return "unverified" if self.would_work_if_genuine else "fail"
+
+    @property
+    def would_work_if_genuine(self) -> bool:
+        return self.unverified and not self.reasons
+
+    @property
+    def label(self) -> str:
+        """One cell of a table: ``pass``, ``fail: <codes>`` or ``would work if genuine (...)``."""
+        if self.status == "unverified":
+            return _IF_GENUINE
+        return "pass" if self.ok else "fail: " + ", ".join(self.codes)
+
+    @property
     def headline(self) -> str:
-        word = "PASS" if self.ok else "FAIL"
-        return f"{word} {self.target.title}"
+        tail = f" — {_IF_GENUINE}" if self.status == "unverified" else ""
+        return f"{_WORDS[self.status]} {self.target.title}{tail}"
 
     def __bool__(self) -> bool:
         return self.ok
@@ -116,10 +150,10 @@ class Verdict:
         return "\n".join(lines)
 
     def __repr__(self) -> str:
-        return f"Verdict({self.target.name}: {'pass' if self.ok else 'fail'}, reasons={self.codes})"
+        return f"Verdict({self.target.name}: {self.status}, reasons={self.codes})"
 
     def _repr_html_(self) -> str:
-        color = "#2e7d32" if self.ok else "#c62828"
+        color = _COLORS[self.status]
         items = "".join(
             f"<li><code>{escape(r.code)}</code> {escape(r.message)}"
             + (f"<br><b>Fix:</b> {escape(r.fix)}" if r.fix else "")
@@ -127,9 +161,10 @@ class Verdict:
             for r in self.reasons
         )
         notes = "".join(f"<li><i>{escape(n)}</i></li>" for n in self.notes)
+        tail = f" — <b>{escape(_IF_GENUINE)}</b>" if self.status == "unverified" else ""
         return (
             f"<div style='border-left:4px solid {color};padding:4px 8px'>"
-            f"<b style='color:{color}'>{'PASS' if self.ok else 'FAIL'}</b> {escape(self.target.title)}"
+            f"<b style='color:{color}'>{_WORDS[self.status]}</b> {escape(self.target.title)}{tail}"
             f"<ul>{items}{notes}</ul></div>"
         )
 
@@ -153,6 +188,7 @@ _TOKEN_CODES = (
     "wrong_tenant",
     "expired",
     "not_yet_valid",
+    "bad_time_claim",
     "malformed",
 )
 
@@ -204,7 +240,9 @@ def judge(report: TokenReport, target: str | Target) -> Verdict:
     verdict.reasons.extend(_permission(case, wrong_resource))
     verdict.reasons.extend(_certificate(case))
     verdict.notes.extend(_notes(case))
-    verdict.ok = not verdict.reasons
+    # Claims are only as true as the signature over them: never a pass on an unverified one.
+    verdict.unverified = not report.validation.signature_verified
+    verdict.ok = not verdict.reasons and not verdict.unverified
     return verdict
 
 

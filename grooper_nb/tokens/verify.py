@@ -21,6 +21,8 @@ code                          meaning
 ``wrong_audience``            ``aud`` is not the audience you expected
 ``expired``                   ``exp`` has passed (beyond the allowed clock skew)
 ``not_yet_valid``             ``nbf`` is in the future (beyond the allowed clock skew)
+``bad_time_claim``            ``exp``/``nbf``/``iat`` is not a whole number of seconds in 1970–9999
+                              (NaN, infinite, a fraction, text, a boolean): no genuine token has one
 ``malformed``                 a required claim (``exp``, ``iss``) is missing or not the right type
 ============================  ===================================================================
 
@@ -37,13 +39,18 @@ A plain check fails on them by design, so they are never reported as "invalid si
 inspector additionally tries the widely known convention — the signature covers the header with
 ``nonce`` replaced by the SHA-256 of the transmitted nonce — and says so when that succeeds
 (``signature == "verified (Graph nonce convention)"``); when it does not, the token is
-``unverifiable``, not invalid.
+``unverifiable``, not invalid. This applies only to a token whose ``aud`` *is* Microsoft Graph (its
+URL in any cloud of :mod:`grooper_nb.clouds`, or its app ID): anyone can put a ``nonce`` in a header,
+so for every other audience a signature that does not verify is ``bad_signature``, ``nonce`` or not.
+An ``unverifiable`` or ``not_verified`` token never gets a passing verdict
+(:mod:`grooper_nb.tokens.verdict`): at best it "would work if genuine".
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -59,7 +66,7 @@ from grooper_nb._ids import is_guid
 from grooper_nb.clouds import CLOUDS, Cloud
 from grooper_nb.http import DocumentCache, DocumentUnavailable, documents_for
 from grooper_nb.tokens._time import duration
-from grooper_nb.tokens.claims import resolve_audience
+from grooper_nb.tokens.claims import GRAPH_APP_ID, resolve_audience
 from grooper_nb.tokens.decode import DecodedToken, b64url_decode, b64url_encode
 
 __all__ = [
@@ -72,6 +79,7 @@ __all__ = [
     "Validation",
     "cloud_for_token",
     "discovery_url",
+    "is_graph_audience",
     "validate",
 ]
 
@@ -131,6 +139,11 @@ class Validation:
     @property
     def ok(self) -> bool:
         return self.status == "valid"
+
+    @property
+    def signature_verified(self) -> bool:
+        """The signature verified against the issuer's key (plainly, or under the Graph convention)."""
+        return self.signature.startswith("verified")
 
     @property
     def reasons(self) -> list[str]:
@@ -259,6 +272,18 @@ def _nonce_signing_inputs(decoded: DecodedToken) -> list[tuple[str, bytes]]:
         new_header = header_text.replace(old, json.dumps(hashed), 1)
         out.append((label, f"{b64url_encode(new_header.encode('utf-8'))}.{decoded.segments[1]}".encode()))
     return out
+
+
+# Microsoft Graph's audiences: its URL in every cloud, and its app ID (what a v2.0 request may get).
+_GRAPH_AUDIENCES = frozenset({GRAPH_APP_ID, *(cloud.graph_url for cloud in CLOUDS.values())})
+
+
+def is_graph_audience(aud: Any) -> bool:
+    """Whether ``aud`` is exactly Microsoft Graph (a trailing ``/`` allowed). Only Graph's tokens may
+    carry a signature no one else can check; a look-alike (another host or path) is not Graph. Every
+    other API's token is validated in full, signature included
+    (https://learn.microsoft.com/entra/identity-platform/access-tokens#validate-tokens)."""
+    return isinstance(aud, str) and aud.strip().lower().rstrip("/") in _GRAPH_AUDIENCES
 
 
 def _rs256_ok(public_key: rsa.RSAPublicKey, signature: bytes, signing_input: bytes) -> bool:
@@ -459,25 +484,61 @@ def _check_audience(aud: Any, expected_audience: str | list[str] | None, v: Vali
     v.checks.append(Check("audience", "fail", f"{aud} not in {wanted}"))
 
 
-def _number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+# The last second a datetime can show (9999-12-31 23:59:59 UTC). Entra's times are whole seconds since
+# 1970 (RFC 7519 section 2, NumericDate), far inside this range.
+_LAST_TIME = 253402300799
+
+
+def _time_problem(value: Any) -> str | None:
+    """Why ``value`` is not a time claim (None when it is one): a whole number of seconds in 1970–9999."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return f"a {type(value).__name__ if not isinstance(value, str) else 'text'} value, not a number"
+    if isinstance(value, float) and not math.isfinite(value):
+        return "not a finite number"
+    if isinstance(value, float) and not value.is_integer():
+        return "a fraction of a second"
+    if not 0 <= value <= _LAST_TIME:
+        return "outside the years 1970–9999"
+    return None
+
+
+def _time_claim(claims: dict[str, Any], name: str, v: Validation) -> int | None:
+    """The claim ``name`` as whole seconds; None when absent or not a time (then ``bad_time_claim``)."""
+    if name not in claims:
+        return None
+    problem = _time_problem(claims[name])
+    if problem is None:
+        return int(claims[name])
+    v.rejections.append(
+        Rejection(
+            "bad_time_claim",
+            f"The '{name}' claim is {problem}: a token's times are whole seconds since 1970 "
+            "(RFC 7519 section 2). Entra never issues such a token; it was written by hand or forged.",
+            "Get a real token from the tenant; never edit a token.",
+        )
+    )
+    v.checks.append(Check(_TIME_CHECKS[name], "fail", f"{name} is {problem}"))
+    return None
+
+
+_TIME_CHECKS = {"exp": "expiry", "nbf": "not before", "iat": "issued at"}
 
 
 def _check_lifetime(claims: dict[str, Any], now: float, leeway: int, v: Validation) -> None:
     """``exp``, ``nbf`` and ``iat`` against ``now``, allowing ``leeway`` seconds of clock skew."""
-    _check_expiry(claims.get("exp"), now, leeway, v)
-    _check_not_before(claims.get("nbf"), now, leeway, v)
-    iat = claims.get("iat")
-    if _number(iat) and iat - leeway > now:
+    exp, nbf, iat = (_time_claim(claims, name, v) for name in ("exp", "nbf", "iat"))
+    if exp is not None or "exp" not in claims:
+        _check_expiry(exp, now, leeway, v)
+    if nbf is not None:
+        _check_not_before(nbf, now, leeway, v)
+    if iat is not None and iat - leeway > now:
         v.checks.append(Check("issued at", "info", f"iat {_utc(iat)} is in the future: this clock is behind"))
 
 
-def _check_expiry(exp: Any, now: float, leeway: int, v: Validation) -> None:
-    if not _number(exp):
+def _check_expiry(exp: int | None, now: float, leeway: int, v: Validation) -> None:
+    if exp is None:
         v.rejections.append(
-            Rejection(
-                "malformed", "The token has no numeric 'exp' (expiry) claim.", "This is not an Entra token."
-            )
+            Rejection("malformed", "The token has no 'exp' (expiry) claim.", "This is not an Entra token.")
         )
         v.checks.append(Check("expiry", "fail", "no exp"))
         return
@@ -495,9 +556,7 @@ def _check_expiry(exp: Any, now: float, leeway: int, v: Validation) -> None:
     v.checks.append(Check("expiry", "fail", f"expired {_utc(exp)}"))
 
 
-def _check_not_before(nbf: Any, now: float, leeway: int, v: Validation) -> None:
-    if not _number(nbf):
-        return
+def _check_not_before(nbf: int, now: float, leeway: int, v: Validation) -> None:
     if nbf - leeway <= now:
         v.checks.append(Check("not before", "pass", f"valid from {_utc(nbf)}"))
         return
@@ -706,7 +765,7 @@ def _verify_rs256(
         v.signature_detail = f"RS256 signature verified with kid={kid} from {jwks_uri}."
         v.checks.append(Check("signature", "pass", v.signature_detail))
         return
-    if "nonce" in decoded.header:
+    if "nonce" in decoded.header and is_graph_audience((decoded.claims or {}).get("aud")):
         _graph_nonce(decoded, public_key, kid, v)
         return
     v.rejections.append(

@@ -171,14 +171,95 @@ def test_real_tenant_from_a_dotenv_file_without_touching_os_environ(tmp_path, mo
     assert GOOD_SECRET not in repr(profile)
 
 
-def test_environment_overrides_dotenv_and_keywords_override_both(tmp_path, monkeypatch):
+def test_an_explicit_env_file_overrides_the_environment_and_keywords_override_both(tmp_path, monkeypatch):
     _clear_env(monkeypatch)
     env_file = tmp_path / ".env"
     env_file.write_text(f"GROOPER_NB_TENANT=a.onmicrosoft.com\nGROOPER_NB_CLIENT_ID={CLIENT_ID}\n")
     monkeypatch.setenv("GROOPER_NB_TENANT", "b.onmicrosoft.com")
-    assert load_settings(env_file)["GROOPER_NB_TENANT"] == "b.onmicrosoft.com"
-    assert connect(env_file=env_file).tenant == "b.onmicrosoft.com"
+    monkeypatch.setenv("GROOPER_NB_REDIRECT_URI", "http://localhost:8400")
+    assert load_settings(env_file)["GROOPER_NB_TENANT"] == "a.onmicrosoft.com"
+    profile = connect(env_file=env_file)
+    assert profile.tenant == "a.onmicrosoft.com"  # the file asked for wins
+    assert profile.redirect_uri == "http://localhost:8400"  # what it does not set still comes through
     assert connect(env_file=env_file, tenant=TENANT_ID).tenant == TENANT_ID
+
+
+def test_the_environment_overrides_a_dotenv_file_found_on_its_own(tmp_path, monkeypatch):
+    _clear_env(monkeypatch)
+    (tmp_path / ".env").write_text(f"GROOPER_NB_TENANT=a.onmicrosoft.com\nGROOPER_NB_CLIENT_ID={CLIENT_ID}\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("GROOPER_NB_TENANT", "b.onmicrosoft.com")
+    assert connect().tenant == "b.onmicrosoft.com"
+
+
+# A real tenant configured half-way must not turn into the sandbox without a word.
+REAL_TENANT_SETTINGS = {
+    "GROOPER_NB_CLIENT_ID": CLIENT_ID,
+    "GROOPER_NB_CLIENT_SECRET": GOOD_SECRET,
+    "GROOPER_NB_CERTIFICATE": "/nowhere/grooper.pfx",
+    "GROOPER_NB_CERTIFICATE_PASSWORD": "pfx-pass",
+    "GROOPER_NB_PRIVATE_KEY": "/nowhere/grooper-key.pem",
+    "GROOPER_NB_CLOUD": "usgov",
+    "GROOPER_NB_REDIRECT_URI": "http://localhost:8400",
+    "GROOPER_NB_SHAREPOINT_HOST": "contoso.sharepoint.com",
+}
+
+
+@pytest.mark.parametrize("name", REAL_TENANT_SETTINGS)
+def test_a_real_tenant_setting_without_a_tenant_is_an_error_not_the_sandbox(monkeypatch, name):
+    _clear_env(monkeypatch)
+    monkeypatch.setenv(name, REAL_TENANT_SETTINGS[name])
+    with pytest.raises(ProfileError) as info:
+        connect(env_file=False)
+    message = str(info.value)
+    assert "GROOPER_NB_TENANT" in message and name in message
+    assert "sandbox=True" in message  # how to get the sandbox anyway
+    assert GOOD_SECRET not in message and "pfx-pass" not in message
+
+
+@pytest.mark.parametrize("misspelled", ["GROOPER_NB_TENNANT", "GROOPER_NB_TENANT_ID", "GROOPER_NB_TENAT"])
+def test_a_misspelled_tenant_setting_names_the_setting_it_should_be(monkeypatch, misspelled):
+    _clear_env(monkeypatch)
+    monkeypatch.setenv(misspelled, "contoso.onmicrosoft.com")
+    monkeypatch.setenv("GROOPER_NB_CLIENT_ID", CLIENT_ID)
+    with pytest.raises(ProfileError, match=f"{misspelled}.*did you mean GROOPER_NB_TENANT"):
+        connect(env_file=False)
+    monkeypatch.delenv("GROOPER_NB_CLIENT_ID")
+    with pytest.raises(ProfileError, match=f"{misspelled}.*did you mean GROOPER_NB_TENANT"):
+        connect(env_file=False)  # on its own, too: it was meant to name a tenant
+
+
+def test_a_half_configured_dotenv_file_is_named(tmp_path, monkeypatch):
+    _clear_env(monkeypatch)
+    env_file = tmp_path / "grooper.env"
+    env_file.write_text(f"GROOPER_NB_CLIENT_ID={CLIENT_ID}\nGROOPER_NB_CLIENT_SECRET={GOOD_SECRET}\n")
+    with pytest.raises(ProfileError) as info:
+        connect(env_file=env_file)
+    assert "GROOPER_NB_TENANT" in str(info.value) and str(env_file) in str(info.value)
+    assert GOOD_SECRET not in str(info.value)
+
+
+def test_an_empty_tenant_setting_is_an_error_not_the_sandbox(monkeypatch):
+    _clear_env(monkeypatch)
+    monkeypatch.setenv("GROOPER_NB_TENANT", "")
+    monkeypatch.setenv("GROOPER_NB_CLIENT_ID", CLIENT_ID)
+    with pytest.raises(ProfileError, match="GROOPER_NB_TENANT"):
+        connect(env_file=False)
+
+
+def test_settings_about_the_sandbox_or_the_cache_still_mean_the_sandbox(sandbox, tmp_path, monkeypatch):
+    _clear_env(monkeypatch)
+    monkeypatch.setenv("GROOPER_NB_SANDBOX_DIR", sandbox["state_dir"])
+    monkeypatch.setenv("GROOPER_NB_TOKEN_CACHE", str(tmp_path / "cache.json"))
+    monkeypatch.setenv("GROOPER_NB_CHROMIUM", "/usr/bin/chromium")  # not a setting of connect()
+    assert connect(env_file=False).is_sandbox
+
+
+def test_choosing_the_sandbox_explicitly_ignores_real_tenant_settings(sandbox, monkeypatch):
+    _clear_env(monkeypatch)
+    monkeypatch.setenv("GROOPER_NB_CLIENT_ID", CLIENT_ID)
+    assert connect(sandbox=True, env_file=False).is_sandbox
+    assert connect("Grooper Server-to-Server", env_file=False).app_name == "Grooper Server-to-Server"
 
 
 def test_certificate_from_settings(tmp_path, monkeypatch):

@@ -74,11 +74,16 @@ def test_a_sharepoint_url_is_cut_down_to_its_host():
 
 
 # ---- where settings come from --------------------------------------------------------------------------
-def test_settings_come_from_the_env_file_overridden_by_the_environment(tmp_path):
+def test_settings_come_from_the_environment_overridden_by_an_explicit_env_file(tmp_path):
     env_file = tmp_path / ".env"
     env_file.write_text("GROOPER_NB_TENANT=a.onmicrosoft.com\nGROOPER_NB_CLIENT_SECRET=\nOTHER=x\n")
-    settings = load_settings(env_file, environ={"GROOPER_NB_TENANT": "b.onmicrosoft.com", "PATH": "/bin"})
-    assert settings == {"GROOPER_NB_TENANT": "b.onmicrosoft.com", "GROOPER_NB_CLIENT_SECRET": ""}
+    environ = {"GROOPER_NB_TENANT": "b.onmicrosoft.com", "GROOPER_NB_CLOUD": "usgov", "PATH": "/bin"}
+    settings = load_settings(env_file, environ=environ)
+    assert settings == {
+        "GROOPER_NB_TENANT": "a.onmicrosoft.com",
+        "GROOPER_NB_CLIENT_SECRET": "",
+        "GROOPER_NB_CLOUD": "usgov",
+    }
     assert load_settings(False, environ={}) == {}
     with pytest.raises(ProfileError, match="does not exist"):
         load_settings(tmp_path / "missing.env", environ={})

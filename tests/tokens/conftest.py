@@ -265,4 +265,26 @@ def forger() -> Forger:
     return Forger()
 
 
+@pytest.fixture(scope="session")
+def tenant_signer(sandbox: dict, sbx_session: requests.Session):
+    """``sign(claims)``: a token signed with the sandbox tenant's own signing key (read from its state
+    dir), for shapes the sandbox never issues (IMAP tokens): genuine to the inspector, which still
+    fetches the tenant's keys over HTTPS to check it."""
+    from pathlib import Path
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+
+    keys = Path(sandbox["state_dir"]) / "keys"
+    key = (keys / "signing-1.key.pem").read_text()
+    cert = x509.load_pem_x509_certificate((keys / "signing-1.cert.pem").read_bytes())
+    thumb = b64url(cert.fingerprint(hashes.SHA1()))
+    discovery = (
+        f"https://login.microsoftonline.com/{sandbox['tenant']['id']}/.well-known/openid-configuration"
+    )
+    published = sbx_session.get(sbx_session.get(discovery).json()["jwks_uri"]).json()["keys"]
+    kid = next(k["kid"] for k in published if thumb in (k["kid"], k.get("x5t")))
+    return lambda claims: jwt.encode(claims, key, algorithm="RS256", headers={"kid": kid, "x5t": thumb})
+
+
 JWT_LIKE = re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")

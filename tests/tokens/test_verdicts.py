@@ -64,8 +64,8 @@ def test_the_right_token_passes(real, target, token):
     assert v.reasons == []
 
 
-# The sandbox has no IMAP server, so IMAP tokens are forged (pure function: verify=False), shaped as
-# Entra issues them for Exchange Online's IMAP permissions.
+# The sandbox issues no IMAP tokens, so these are signed here with the tenant's own signing key, shaped
+# as Entra issues them for Exchange Online's IMAP permissions (a pass needs a verified signature).
 FORGED_PASSES = [
     ("imap_delegated", {"aud": "https://outlook.office.com", "scp": "IMAP.AccessAsUser.All"}),
     (
@@ -76,9 +76,11 @@ FORGED_PASSES = [
 
 
 @pytest.mark.parametrize(("target", "overrides"), FORGED_PASSES)
-def test_the_right_imap_token_passes(forger, sandbox, target, overrides):
-    claims = forger.claims(sandbox["tenant"]["id"], **overrides)
-    v = inspect_token(forger.rs256(claims), verify=False).verdict(target)
+def test_the_right_imap_token_passes(forger, tenant_signer, sbx_profile, target, overrides):
+    claims = forger.claims(sbx_profile.tenant_id, **overrides)
+    report = inspect_token(tenant_signer(claims), sbx_profile)
+    assert report.validation.signature == "verified", report.validation.rejections
+    v = report.verdict(target)
     assert v.ok, v
 
 
