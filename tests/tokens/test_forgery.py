@@ -211,3 +211,14 @@ def test_the_decoded_tokens_repr_shows_no_segment(tokens):
     h, p, s = token.split(".")
     assert p[:16] not in text and s[:16] not in text and h[:16] not in text
     assert "signing_input" not in text and "signature=" not in text
+
+
+def test_the_verdict_matrix_shows_an_unverified_token_as_unverified_never_as_a_pass(forger, sandbox):
+    from grooper_nb.tokens.matrix import PASS, UNVERIFIED, verdict_matrix
+
+    claims = forger.claims(sandbox["tenant"]["id"], aud=EXO, scp="EWS.AccessAsUser.All")
+    matrix = verdict_matrix({"forged EWS": inspect_token(forger.rs256(claims), verify=False)})
+    column = matrix["forged EWS"]
+    assert PASS not in set(column)
+    assert column["Exchange via EWS, delegated"] == UNVERIFIED
+    assert column["SharePoint via Graph"].startswith("fail: wrong_audience")
