@@ -340,13 +340,13 @@ def _add_certificate(ids: _Ids, app: dict, folder: Path) -> dict[str, str]:
     }
 
 
-def _client_sp(store: Store, ids: _Ids, app: dict) -> dict:
+def _client_sp(store: Store, ids: _Ids, app: dict, *, enabled: bool = True) -> dict:
     sp = {
         "id": ids.guid(),
         "appId": app["appId"],
         "displayName": app["displayName"],
         "servicePrincipalType": "Application",
-        "accountEnabled": True,
+        "accountEnabled": enabled,
         "appOwnerOrganizationId": store.directory.tenant["id"],
         "servicePrincipalNames": [*app["identifierUris"], app["appId"]],
         "accessTokenAcceptedVersion": app["api"]["requestedAccessTokenVersion"] or 1,
@@ -466,3 +466,21 @@ def _seed_apps(store: Store, ids: _Ids, tenant: dict, sps: dict[str, dict]) -> N
     sp = _client_sp(store, ids, boot)
     _consent(store, sp, graph, scopes=boot_scopes)
     _consent(store, sp, mid_sp, scopes=["access_as_user"])
+
+    # Seeded last so that every id above stays what it was.
+    _seed_disabled_app(store, ids)
+
+
+def _seed_disabled_app(store: Store, ids: _Ids) -> None:
+    """ "Grooper Disabled Connector": an app whose enterprise app (service principal) an admin disabled.
+
+    Its service principal has ``accountEnabled`` false, what "Enabled for users to sign-in = No" writes;
+    every sign-in and token request for it is refused with AADSTS7000112:
+    https://learn.microsoft.com/entra/identity/enterprise-apps/disable-user-sign-in-portal
+    """
+    app = _app_shell(ids, "Grooper Disabled Connector")
+    app["web"]["redirectUris"] = ["http://localhost"]
+    secret, secret_id = _add_secret(ids, app)
+    store.directory.add_application(app)
+    _client_sp(store, ids, app, enabled=False)
+    store.db.set_reveal(f"app:{app['appId']}", {"client_secret": secret, "client_secret_id": secret_id})
