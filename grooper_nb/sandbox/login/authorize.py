@@ -9,6 +9,7 @@ https://learn.microsoft.com/entra/identity-platform/v2-oauth2-auth-code-flow#req
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -145,10 +146,30 @@ def _check_authorize_request(args: Any, response_type: set[str], flow: dict) -> 
         raise AADSTSError(700054)
     if response_type != {"code"}:
         raise AADSTSError(70005, response_type=args.get("response_type"))
-    challenge, method = flow["code_challenge"], flow["code_challenge_method"]
+    _check_code_challenge(flow["code_challenge"], flow["code_challenge_method"])
+
+
+# RFC 7636 §4.2: an S256 challenge is BASE64URL(SHA256(verifier)), 32 bytes written without padding.
+_S256_CHALLENGE = re.compile(r"[A-Za-z0-9_-]{43}")
+
+
+def _check_code_challenge(challenge: str | None, method: str | None) -> None:
+    """PKCE as Entra checks it at /authorize (codes from
+    https://learn.microsoft.com/entra/identity-platform/reference-error-codes):
+
+    * a method other than ``S256`` or ``plain``: AADSTS50149;
+    * an S256 challenge that is not exactly 43 base64url characters: AADSTS501491. A padded challenge
+      (``...=``, 44 characters) is the classic hand-rolled PKCE bug; Entra refuses it here, before
+      sign-in, instead of failing the redemption later with 501481;
+    * a plain challenge (the verifier itself) outside 43–128 characters (RFC 7636 §4.1): AADSTS501491.
+    """
     if method not in (None, "S256", "plain"):
-        raise AADSTSError(50149, method=method)
-    if challenge is not None and not 43 <= len(challenge) <= 128:  # RFC 7636 §4.1-4.2
+        raise AADSTSError(50149)
+    if challenge is None:
+        return
+    if method == "S256" and not _S256_CHALLENGE.fullmatch(challenge):
+        raise AADSTSError(501491)
+    if not 43 <= len(challenge) <= 128:
         raise AADSTSError(501491)
 
 

@@ -162,11 +162,7 @@ CATALOGUE: dict[int, Entry] = {
         "using it for user assertion, or request a new token.",
     ),
     50013: Entry("invalid_grant", "Assertion failed signature validation. [Reason - {detail}]"),
-    50149: Entry(
-        "invalid_request",
-        "Invalid Code_Challenge_method parameter. The code_challenge_method '{method}' is not supported: "
-        "use 'S256' (or 'plain').",
-    ),
+    50149: Entry("invalid_request", "Invalid Code_Challenge_method parameter."),
     501491: Entry("invalid_request", "Invalid size of Code_Challenge parameter."),
     501481: Entry(
         "invalid_grant",
