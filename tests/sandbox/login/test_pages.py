@@ -348,7 +348,8 @@ def test_a_code_challenge_of_the_wrong_size_is_501491(sandbox, sandbox_env):
 def test_50149_in_microsofts_words(sandbox, sandbox_env):
     url = _authorize_url(sandbox, code_challenge="c" * 43, code_challenge_method="S512")
     params = _redirect_params(requests.get(url, allow_redirects=False, timeout=30))
-    assert params["error_description"].split("\r\n")[0] == "AADSTS50149: Invalid Code_Challenge_method parameter."
+    message = params["error_description"].split("\r\n")[0]
+    assert message == "AADSTS50149: Invalid Code_Challenge_method parameter."
 
 
 @pytest.mark.parametrize(
