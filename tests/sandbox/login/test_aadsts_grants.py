@@ -195,7 +195,8 @@ def test_500131_obo_with_an_assertion_for_another_audience(sandbox, sandbox_env)
         graph_token["access_token"], ["https://graph.microsoft.com/User.Read"]
     )
     assert_msal_error(result, 500131, session, error="invalid_grant")
-    assert "'https://graph.microsoft.com'" in result["error_description"]
+    # "User.Read" by short name: the token's audience is Graph's app id.
+    assert "'00000003-0000-0000-c000-000000000000'" in result["error_description"]
 
 
 def test_70016_authorization_pending_while_polling(sandbox, sandbox_env):
