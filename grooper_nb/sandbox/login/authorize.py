@@ -1,5 +1,5 @@
-"""``/{tenant}/oauth2/v2.0/authorize``: the start of the authorization code flow, and the
-``nativeclient`` landing page desktop apps redirect to.
+"""``/{tenant}/oauth2/v2.0/authorize`` (and v1's ``/{tenant}/oauth2/authorize``): the start of the
+authorization code flow, and the ``nativeclient`` landing page desktop apps redirect to.
 
 https://learn.microsoft.com/entra/identity-platform/v2-oauth2-auth-code-flow#request-an-authorization-code:
 ``response_mode`` ``query``/``fragment``/``form_post``, PKCE (RFC 7636), ``login_hint``,
@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, g, render_template, request
+from werkzeug.datastructures import MultiDict
 
 from ..store import redirect_uris
 from .context import LOGIN_HOST, artefacts, check_audience, directory, issuer_origin, store, tenant_or_raise
@@ -23,6 +24,7 @@ from .issuance import known_scope_values, parse_scopes
 from .permissions import needed_consent
 from .respond import redirect_error, signin_page
 from .session import MFA_OK, SIGNIN, current_session, session_user
+from .v1 import v1_scope
 
 __all__ = ["NATIVECLIENT_URI", "bp", "redirect_uri_matches"]
 
@@ -59,8 +61,22 @@ def redirect_uri_matches(registered: list[str], given: str) -> bool:
 @bp.get("/<segment>/oauth2/v2.0/authorize")
 @bp.post("/<segment>/oauth2/v2.0/authorize")
 def authorize(segment: str) -> Response:
+    return _authorize(segment, request.values)
+
+
+@bp.get("/<segment>/oauth2/authorize")
+@bp.post("/<segment>/oauth2/authorize")
+def authorize_v1(segment: str) -> Response:
+    """v1: the API is named by ``resource=``, and the code is good for a refresh token too:
+    https://learn.microsoft.com/previous-versions/azure/active-directory/azuread-dev/v1-protocols-oauth-code#request-an-authorization-code
+    """
+    args = MultiDict(request.values)
+    args["scope"] = v1_scope((args.get("resource") or "").strip(), args.get("scope"))
+    return _authorize(segment, args)
+
+
+def _authorize(segment: str, args: Any) -> Response:
     g.page_errors = True  # until the redirect URI is trusted, errors are shown, never redirected
-    args = request.values
     tenant = tenant_or_raise(segment)
     client_id = args.get("client_id")
     if not client_id:
