@@ -97,7 +97,6 @@ CATALOGUE: dict[int, Entry] = {
     ),
     65004: Entry("access_denied", "User declined to consent to access the app."),
     70000: Entry("invalid_grant", "The request was denied because one or more grants are invalid."),
-    70002: Entry("invalid_client", "Error validating credentials. {detail}"),
     70003: Entry("unsupported_grant_type", "The app requested an unsupported grant type '{grant_type}'."),
     70008: Entry(
         "invalid_grant",

@@ -24,7 +24,7 @@ from typing import Any
 
 from ..keys import b64url
 from ..store import OIDC_SCOPES
-from ..store.seed import GRAPH_APP_ID
+from ..store.seed import GRAPH_APP_ID, MICROSOFT_TENANT_ID
 from .errors import AADSTSError
 
 __all__ = [
@@ -158,9 +158,6 @@ def _uti() -> str:
 # Entra sets iat and nbf five minutes before it issues a token, so that a resource whose clock runs a little
 # behind accepts the token at once; the lifetime (``expires_in``) still counts from the moment of issue.
 BACKDATE = 300
-
-# The tenant that owns Microsoft's first-party apps (Graph, Exchange Online, SharePoint Online).
-MICROSOFT_TENANT_ID = "f8cdef31-a31e-4b4a-93e4-5f571e91255a"
 
 
 def _idtyp(store: Any, sp: dict[str, Any], *, app_only: bool) -> str | None:

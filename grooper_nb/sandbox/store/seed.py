@@ -29,11 +29,20 @@ from .db import hash_secret
 if TYPE_CHECKING:
     from . import Store
 
-__all__ = ["EXCHANGE_APP_ID", "FIRST_PARTY", "GRAPH_APP_ID", "SHAREPOINT_APP_ID", "seed_tenant"]
+__all__ = [
+    "EXCHANGE_APP_ID",
+    "FIRST_PARTY",
+    "GRAPH_APP_ID",
+    "MICROSOFT_TENANT_ID",
+    "SHAREPOINT_APP_ID",
+    "seed_tenant",
+]
 
 GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
 EXCHANGE_APP_ID = "00000002-0000-0ff1-ce00-000000000000"
 SHAREPOINT_APP_ID = "00000003-0000-0ff1-ce00-000000000000"
+# The tenant that owns Microsoft's first-party apps (``appOwnerOrganizationId`` of their service principals).
+MICROSOFT_TENANT_ID = "f8cdef31-a31e-4b4a-93e4-5f571e91255a"
 
 GLOBAL_ADMIN_ROLE = "62e90394-69f5-4237-9190-012177145e10"
 DEFAULT_USER_ROLE = "b79fbf4d-3ef9-4689-8143-76b194e85509"
@@ -234,7 +243,7 @@ def _seed_first_party(store: Store, ids: _Ids, app_id: str, tenant: dict) -> dic
         "displayName": name,
         "servicePrincipalType": "Application",
         "accountEnabled": True,
-        "appOwnerOrganizationId": "f8cdef31-a31e-4b4a-93e4-5f571e91255a",
+        "appOwnerOrganizationId": MICROSOFT_TENANT_ID,
         "servicePrincipalNames": [*spns(tenant), app_id],
         "accessTokenAcceptedVersion": 1,
         "appRoles": [
