@@ -157,6 +157,7 @@ def _uti() -> str:
 
 # Entra sets iat and nbf five minutes before it issues a token, so that a resource whose clock runs a little
 # behind accepts the token at once; the lifetime (``expires_in``) still counts from the moment of issue.
+# The claims: https://learn.microsoft.com/entra/identity-platform/access-token-claims-reference
 BACKDATE = 300
 
 

@@ -3,7 +3,7 @@
 A v1 client names the API it wants a token for with ``resource=`` (an App ID URI or app id), where a v2.0
 client sends ``scope={resource}/.default``. The endpoints translate one into the other and run the same
 grants (:func:`.token.run_grant`), then answer in v1's shape:
-https://learn.microsoft.com/previous-versions/azure/active-directory/azuread-dev/v1-protocols-oauth-code#successful-response-1
+https://learn.microsoft.com/previous-versions/azure/active-directory/azuread-dev/v1-protocols-oauth-code
 
 * numbers as strings (``"expires_in": "3599"``), with ``expires_on`` and ``not_before`` (the token's
   ``exp`` and ``nbf``) and the ``resource`` echoed;
