@@ -7,8 +7,11 @@ send.
 
 from __future__ import annotations
 
+import base64
+import time
 import uuid
 
+import jwt
 import msal
 import pytest
 import requests
@@ -336,10 +339,6 @@ def test_7000112_disabled_app_on_authorize_shows_an_error_page(sandbox, sandbox_
 def _assertion(sandbox: dict, **claims) -> str:
     """A client assertion for the server-to-server app, signed with its real key, with ``claims`` set
     (a claim set to None is left out)."""
-    import time
-
-    import jwt
-
     s2s = app(sandbox, S2S)
     now = int(time.time())
     payload = {
@@ -355,13 +354,11 @@ def _assertion(sandbox: dict, **claims) -> str:
     payload = {k: v for k, v in payload.items() if v is not None}
     with open(s2s["private_key_pem"], "rb") as fh:
         key = fh.read()
-    x5t = __import__("base64").urlsafe_b64encode(bytes.fromhex(s2s["certificate_thumbprint"])).decode()
-    return jwt.encode(payload, key, algorithm="RS256", headers={"x5t": x5t.rstrip("=")})
+    x5t = base64.urlsafe_b64encode(bytes.fromhex(s2s["certificate_thumbprint"])).decode().rstrip("=")
+    return jwt.encode(payload, key, algorithm="RS256", headers={"x5t": x5t})
 
 
 def test_700024_assertion_not_valid_yet(sandbox, sandbox_env):
-    import time
-
     later = int(time.time()) + 3600
     assertion = _assertion(sandbox, nbf=later, exp=later + 600)
     client, _ = cca(sandbox, S2S, {"client_assertion": lambda: assertion})
@@ -371,8 +368,6 @@ def test_700024_assertion_not_valid_yet(sandbox, sandbox_env):
 
 
 def test_700024_assertion_expired(sandbox, sandbox_env):
-    import time
-
     earlier = int(time.time()) - 7200
     assertion = _assertion(sandbox, iat=earlier, nbf=earlier, exp=earlier + 600)
     client, _ = cca(sandbox, S2S, {"client_assertion": lambda: assertion})

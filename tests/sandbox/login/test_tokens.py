@@ -12,8 +12,19 @@ import pytest
 import requests
 from cryptography.x509 import load_der_x509_certificate
 
+from grooper_nb.sandbox.login.issuance import Grant, mint_access_token, parse_scopes
+from grooper_nb.sandbox.store import Store
 from tests.helpers import b64url
-from tests.sandbox.login.identity_helpers import app, authority, pca, token_url, user
+from tests.sandbox.login.identity_helpers import (
+    app,
+    authority,
+    cca,
+    pca,
+    redirect_query,
+    sign_in,
+    token_url,
+    user,
+)
 
 BOOTSTRAP = "Grooper NB Bootstrap"
 S2S = "Grooper Server-to-Server"
@@ -191,8 +202,6 @@ def test_oidc_scopes_are_in_scp_only_on_graph_tokens(sandbox, sandbox_env):
 
 
 def test_oidc_scopes_are_not_in_scp_on_exchange_tokens(sandbox, sandbox_env):
-    from tests.sandbox.login.identity_helpers import cca, redirect_query, sign_in
-
     client, _ = cca(sandbox, GROOPER, app(sandbox, GROOPER)["client_secret"])
     flow = client.initiate_auth_code_flow(
         ["https://outlook.office365.com/EWS.AccessAsUser.All"], redirect_uri="http://localhost"
@@ -226,11 +235,6 @@ def test_a_custom_api_without_the_idtyp_optional_claim_gets_no_idtyp(sandbox, sa
 def test_a_custom_api_with_the_idtyp_optional_claim_gets_idtyp(tmp_path):
     """The optional claim, configured on the API's registration, makes Entra write ``idtyp`` ("app" or
     "user") into the API's access tokens. Minted on a tenant of its own, whose API the test configures."""
-    import json as _json
-
-    from grooper_nb.sandbox.login.issuance import Grant, mint_access_token, parse_scopes
-    from grooper_nb.sandbox.store import Store
-
     store = Store.open(tmp_path / "state")
     try:
         directory = store.directory
@@ -241,7 +245,7 @@ def test_a_custom_api_with_the_idtyp_optional_claim_gets_idtyp(tmp_path):
         def mint(optional_claim: dict, user: dict | None) -> dict:
             mid["optionalClaims"] = {"accessToken": [optional_claim]}
             directory.execute(
-                "UPDATE applications SET data=? WHERE app_id=?", (_json.dumps(mid), mid["appId"])
+                "UPDATE applications SET data=? WHERE app_id=?", (json.dumps(mid), mid["appId"])
             )
             resource = parse_scopes(store, f"api://{mid['appId']}/access_as_user", tenant_name="t").resources[
                 0
