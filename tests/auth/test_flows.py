@@ -18,6 +18,7 @@ from grooper_nb.http import sandbox_session
 from grooper_nb.profile import connect
 
 GRAPH = "https://graph.microsoft.com"
+GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
 EXO = "https://outlook.office365.com"
 EWS = f"{EXO}/EWS.AccessAsUser.All"
 
@@ -212,7 +213,8 @@ def test_device_code_polls_in_the_background_while_this_thread_signs_in(bootstra
     done = person.enter_device_code(handle.verification_uri, handle.user_code)
     assert "signed in to the Grooper NB Bootstrap application" in done
     result = handle.wait(timeout=120)
-    assert result.flow == "device_code" and result.audience == GRAPH and "User.Read" in scp(result)
+    # "User.Read" by short name: Entra names Graph by its app id in aud.
+    assert result.flow == "device_code" and result.audience == GRAPH_APP_ID and "User.Read" in scp(result)
     assert result.username == person.upn
     handle.thread.join()
     assert not handle.thread.is_alive() and handle.status == "succeeded"

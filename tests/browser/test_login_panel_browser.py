@@ -21,7 +21,8 @@ from grooper_nb.widgets.login_panel import FLOW_LABELS
 pytestmark = pytest.mark.browser
 
 WAIT = {"timeout": 30_000}  # for what waits on the kernel, MSAL's polling or the sandbox
-GRAPH = "https://graph.microsoft.com"
+# The panel asks for Graph scopes by short name ("User.Read"): Entra names Graph by its app id in aud.
+GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
 EXCHANGE = "https://outlook.office365.com"
 
 # The kernel must not try to launch a browser of its own: the test's Chromium opens the panel's link.
@@ -133,7 +134,7 @@ def test_device_code_then_auth_code_sign_in_through_the_login_panel(jupyterlab, 
     expect(panel.locator(".grooper-nb-result")).to_contain_text("device_code")
     lab.run_cell(1)
     expect(lab.output(1)).to_contain_text(
-        f"RESULT device_panel flow=device_code user={first['upn']} aud={GRAPH}"
+        f"RESULT device_panel flow=device_code user={first['upn']} aud={GRAPH_APP_ID}"
     )
 
     # The first person signs out of the sandbox in that tab (a shared machine), so the next sign-in

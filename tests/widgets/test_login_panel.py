@@ -14,6 +14,7 @@ from grooper_nb.widgets import LoginPanel
 from grooper_nb.widgets.login_panel import allowed_flows, presets_for
 
 GRAPH = "https://graph.microsoft.com"
+GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
 
 
 @pytest.fixture
@@ -76,7 +77,8 @@ def test_device_code_completes_while_the_test_thread_stays_free(bootstrap_app, p
     person.enter_device_code(link, code)
     result = panel.wait(timeout=120)
     assert result is not None and panel.result is result
-    assert result.flow == "device_code" and result.audience == GRAPH
+    # "User.Read" by short name: Entra names Graph by its app id in aud.
+    assert result.flow == "device_code" and result.audience == GRAPH_APP_ID
     assert panel.status_text.startswith(f"Signed in as {person.upn}")
     assert "Token" in panel.result_html.value
     assert result.access_token.reveal() not in panel.result_html.value + repr(panel)

@@ -7,7 +7,9 @@ The route table (blueprints, in the order they are registered):
 :mod:`.token`               ``/oauth2/v2.0/token`` (grants in :mod:`.grants`, client authentication in
                             :mod:`.client_auth`, issuing in :mod:`.delegation` and :mod:`.issuance`) and
                             ``/oauth2/v2.0/devicecode``
-:mod:`.authorize`           ``/oauth2/v2.0/authorize`` and the ``nativeclient`` landing page
+:mod:`.v1`                  ``/oauth2/token`` and ``/oauth2/devicecode``: the v1 protocol (``resource=``)
+:mod:`.authorize`           ``/oauth2/v2.0/authorize``, v1's ``/oauth2/authorize`` and the ``nativeclient``
+                            landing page
 :mod:`.signin`              the sign-in and MFA forms (the password check is :mod:`.accounts`)
 :mod:`.consent`             the consent form (what it asks and writes: :mod:`.permissions`)
 :mod:`.device_login`        ``/devicelogin``
@@ -18,7 +20,7 @@ The route table (blueprints, in the order they are registered):
 :data:`MACHINE_ENDPOINTS` are what MSAL calls; :data:`PERSON_PAGES` are what a person opens, served on
 both surfaces: the TLS host and the plain loopback ``browser_url`` (:func:`create_app` with
 ``person_pages_only``). Errors are AADSTS bodies (:mod:`.errors`), or an HTML error page where Entra
-shows one instead of redirecting.
+shows one instead of redirecting. Paths match in any case, as Entra's do (:class:`_CaseInsensitivePaths`).
 """
 
 from __future__ import annotations
@@ -30,13 +32,13 @@ from typing import Any
 
 from flask import Flask, Response, g, render_template, request
 
-from . import admin_consent, authorize, consent, device_login, discovery, logout, signin, token
+from . import admin_consent, authorize, consent, device_login, discovery, logout, signin, token, v1
 from .context import LOGIN_HOST, json_response
 from .errors import AADSTSError, error_body, error_headers
 
 __all__ = ["LOGIN_HOST", "MACHINE_ENDPOINTS", "PERSON_PAGES", "RESOURCE_CHALLENGE_URI", "create_app"]
 
-MACHINE_ENDPOINTS = (discovery.bp, token.bp)
+MACHINE_ENDPOINTS = (discovery.bp, token.bp, v1.bp)
 PERSON_PAGES = (authorize.bp, signin.bp, consent.bp, device_login.bp, admin_consent.bp, logout.bp)
 
 # The v1 authorize endpoint a resource server names in its ``WWW-Authenticate: Bearer`` challenge.
@@ -64,7 +66,31 @@ def create_app(store: Any, *, browser_url: str, person_pages_only: bool = False)
         app.register_blueprint(blueprint)
     app.register_error_handler(AADSTSError, _render_error)
     app.after_request(_common_headers)
+    app.wsgi_app = _CaseInsensitivePaths(app.wsgi_app, _route_words(app))
     return app
+
+
+def _route_words(app: Flask) -> set[str]:
+    """The fixed words of the app's routes (``oauth2``, ``v2.0``, ``token``, ``userrealm``, ...)."""
+    return {
+        part for rule in app.url_map.iter_rules() for part in rule.rule.split("/") if part and "<" not in part
+    }
+
+
+class _CaseInsensitivePaths:
+    """Entra matches its paths without regard to case: ADAL asks ``/common/UserRealm/{upn}``, old scripts
+    post to ``/OAuth2/Token``. Each path segment that spells a route word in another case is rewritten to
+    the route's spelling before Flask routes the request; variable segments (a tenant, a UPN) are left as
+    they are."""
+
+    def __init__(self, wsgi_app: Any, words: set[str]):
+        self.wsgi_app = wsgi_app
+        self.words = {word.lower(): word for word in words}
+
+    def __call__(self, environ: dict, start_response: Any) -> Any:
+        parts = environ.get("PATH_INFO", "").split("/")
+        environ["PATH_INFO"] = "/".join(self.words.get(part.lower(), part) for part in parts)
+        return self.wsgi_app(environ, start_response)
 
 
 def _render_error(exc: AADSTSError) -> Response:

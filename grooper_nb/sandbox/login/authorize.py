@@ -1,5 +1,5 @@
-"""``/{tenant}/oauth2/v2.0/authorize``: the start of the authorization code flow, and the
-``nativeclient`` landing page desktop apps redirect to.
+"""``/{tenant}/oauth2/v2.0/authorize`` (and v1's ``/{tenant}/oauth2/authorize``): the start of the
+authorization code flow, and the ``nativeclient`` landing page desktop apps redirect to.
 
 https://learn.microsoft.com/entra/identity-platform/v2-oauth2-auth-code-flow#request-an-authorization-code:
 ``response_mode`` ``query``/``fragment``/``form_post``, PKCE (RFC 7636), ``login_hint``,
@@ -9,10 +9,12 @@ https://learn.microsoft.com/entra/identity-platform/v2-oauth2-auth-code-flow#req
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, g, render_template, request
+from werkzeug.datastructures import MultiDict
 
 from ..store import redirect_uris
 from .context import LOGIN_HOST, artefacts, check_audience, directory, issuer_origin, store, tenant_or_raise
@@ -22,6 +24,7 @@ from .issuance import known_scope_values, parse_scopes
 from .permissions import needed_consent
 from .respond import redirect_error, signin_page
 from .session import MFA_OK, SIGNIN, current_session, session_user
+from .v1 import v1_scope
 
 __all__ = ["NATIVECLIENT_URI", "bp", "redirect_uri_matches"]
 
@@ -58,8 +61,22 @@ def redirect_uri_matches(registered: list[str], given: str) -> bool:
 @bp.get("/<segment>/oauth2/v2.0/authorize")
 @bp.post("/<segment>/oauth2/v2.0/authorize")
 def authorize(segment: str) -> Response:
+    return _authorize(segment, request.values)
+
+
+@bp.get("/<segment>/oauth2/authorize")
+@bp.post("/<segment>/oauth2/authorize")
+def authorize_v1(segment: str) -> Response:
+    """v1: the API is named by ``resource=``, and the code is good for a refresh token too:
+    https://learn.microsoft.com/previous-versions/azure/active-directory/azuread-dev/v1-protocols-oauth-code#request-an-authorization-code
+    """
+    args = MultiDict(request.values)
+    args["scope"] = v1_scope((args.get("resource") or "").strip(), args.get("scope"))
+    return _authorize(segment, args)
+
+
+def _authorize(segment: str, args: Any) -> Response:
     g.page_errors = True  # until the redirect URI is trusted, errors are shown, never redirected
-    args = request.values
     tenant = tenant_or_raise(segment)
     client_id = args.get("client_id")
     if not client_id:
@@ -145,10 +162,30 @@ def _check_authorize_request(args: Any, response_type: set[str], flow: dict) -> 
         raise AADSTSError(700054)
     if response_type != {"code"}:
         raise AADSTSError(70005, response_type=args.get("response_type"))
-    challenge, method = flow["code_challenge"], flow["code_challenge_method"]
+    _check_code_challenge(flow["code_challenge"], flow["code_challenge_method"])
+
+
+# RFC 7636 §4.2: an S256 challenge is BASE64URL(SHA256(verifier)), 32 bytes written without padding.
+_S256_CHALLENGE = re.compile(r"[A-Za-z0-9_-]{43}")
+
+
+def _check_code_challenge(challenge: str | None, method: str | None) -> None:
+    """PKCE as Entra checks it at /authorize (codes from
+    https://learn.microsoft.com/entra/identity-platform/reference-error-codes):
+
+    * a method other than ``S256`` or ``plain``: AADSTS50149;
+    * an S256 challenge that is not exactly 43 base64url characters: AADSTS501491. A padded challenge
+      (``...=``, 44 characters) is the classic hand-rolled PKCE bug; Entra refuses it here, before
+      sign-in, instead of failing the redemption later with 501481;
+    * a plain challenge (the verifier itself) outside 43–128 characters (RFC 7636 §4.1): AADSTS501491.
+    """
     if method not in (None, "S256", "plain"):
-        raise AADSTSError(50149, method=method)
-    if challenge is not None and not 43 <= len(challenge) <= 128:  # RFC 7636 §4.1-4.2
+        raise AADSTSError(50149)
+    if challenge is None:
+        return
+    if method == "S256" and not _S256_CHALLENGE.fullmatch(challenge):
+        raise AADSTSError(501491)
+    if not 43 <= len(challenge) <= 128:
         raise AADSTSError(501491)
 
 

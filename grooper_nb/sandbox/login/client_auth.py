@@ -125,13 +125,11 @@ def _check_assertion(app: dict[str, Any], assertion: str) -> None:
             assertion,
             cert.public_key(),
             algorithms=["RS256", "PS256"],
-            options={"verify_aud": False, "require": ["exp"]},
-            leeway=300,
+            options={"verify_aud": False, "verify_exp": False, "verify_nbf": False, "verify_iat": False},
         )
-    except jwt.ExpiredSignatureError as exc:
-        raise AADSTSError(700024, detail="Current time is after the assertion's exp.") from exc
     except jwt.InvalidTokenError as exc:
         raise AADSTSError(700027, detail="Client assertion failed signature validation.") from exc
+    _check_assertion_times(claims)
     if claims.get("iss") != app["appId"] or claims.get("sub") != app["appId"]:
         raise AADSTSError(
             700027, detail="Client assertion failed validation: 'iss' and 'sub' must be the client_id."
@@ -142,6 +140,37 @@ def _check_assertion(app: dict[str, Any], assertion: str) -> None:
         raise AADSTSError(
             700027, detail=f"Client assertion audience claim '{aud}' does not match the token endpoint."
         )
+
+
+# How far an assertion's clock may be off from the sandbox's.
+ASSERTION_SKEW = 300
+
+
+def _check_assertion_times(claims: dict[str, Any]) -> None:
+    """The assertion's ``exp`` and ``nbf``: https://learn.microsoft.com/entra/identity-platform/certificate-credentials
+
+    * no ``exp``: the page names it required. Entra's code for an assertion without it is unconfirmed;
+      AADSTS90014 is the reference page's code for "an expected field isn't present in the credential"
+      (https://learn.microsoft.com/entra/identity-platform/reference-error-codes).
+    * outside ``nbf``..``exp`` (give or take :data:`ASSERTION_SKEW`), a future ``nbf`` included:
+      AADSTS700024, with the times Entra prints (an absent ``nbf`` reads as 1970, as in Entra's answer).
+    """
+    exp, nbf = claims.get("exp"), claims.get("nbf", 0)
+    if not isinstance(exp, (int, float)) or isinstance(exp, bool):
+        raise AADSTSError(90014, field="exp")
+    if not isinstance(nbf, (int, float)) or isinstance(nbf, bool):
+        nbf = 0
+    now = time.time()
+    if now > exp + ASSERTION_SKEW or now < nbf - ASSERTION_SKEW:
+        raise AADSTSError(
+            700024, current=_entra_time(now), valid_from=_entra_time(nbf), expiry=_entra_time(exp)
+        )
+
+
+def _entra_time(ts: float) -> str:
+    """``2024-10-02T22:05:03.6755165Z``: seconds with seven decimals, as Entra prints times in messages."""
+    when = dt.datetime.fromtimestamp(max(ts, 0), dt.timezone.utc)
+    return when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond:06d}0Z"
 
 
 def _is_token_endpoint(aud: Any) -> bool:

@@ -21,6 +21,7 @@ __all__ = [
     "artefacts",
     "browser_url",
     "check_audience",
+    "check_enabled",
     "directory",
     "issuer_origin",
     "json_response",
@@ -88,18 +89,37 @@ def tenant_or_raise(segment: str, *, error: str | None = None) -> dict[str, Any]
 
 
 def check_audience(segment: str, app: dict[str, Any]) -> None:
-    """``/consumers`` serves Microsoft accounts, which the sandbox has none of.
+    """May this app be used on the tenant segment of the URL, and is it enabled? Every endpoint that names
+    a client app asks, right after finding it.
 
-    An app for Entra users only (AzureADMyOrg, AzureADMultipleOrgs) gets AADSTS9002331 there, as from
-    Entra; an app that also takes personal accounts gets 90002 (no Microsoft-account directory here).
-    The consumer tenant's GUID never resolves at all (90002 from :func:`tenant_or_raise`). Authority
-    values: https://learn.microsoft.com/entra/identity-platform/msal-client-application-configuration#authority
+    * A single-tenant app (``AzureADMyOrg``) on ``/common`` or ``/organizations``: AADSTS50194, in
+      Entra's words (https://learn.microsoft.com/entra/identity-platform/reference-error-codes). Those
+      aliases stand for "any organisation", which such an app does not serve.
+    * ``/consumers`` serves Microsoft accounts, which the sandbox has none of. An app for Entra users only
+      (AzureADMyOrg, AzureADMultipleOrgs) gets AADSTS9002331 there, as from Entra; an app that also takes
+      personal accounts gets 90002 (no Microsoft-account directory here). The consumer tenant's GUID never
+      resolves at all (90002 from :func:`tenant_or_raise`). Authority values:
+      https://learn.microsoft.com/entra/identity-platform/msal-client-application-configuration#authority
+    * An app whose service principal is disabled (``accountEnabled`` false): AADSTS7000112
+      (:func:`check_enabled`).
     """
-    if segment.lower() != "consumers":
-        return
-    if app.get("signInAudience") in ("AzureADMyOrg", "AzureADMultipleOrgs", None):
-        raise AADSTSError(9002331, client_id=app["appId"], client_name=app["displayName"])
-    raise AADSTSError(90002, tenant=segment)
+    alias = segment.lower()
+    if alias in ("common", "organizations") and app.get("signInAudience") == "AzureADMyOrg":
+        raise AADSTSError(50194, client_id=app["appId"], client_name=app["displayName"])
+    if alias == "consumers":
+        if app.get("signInAudience") in ("AzureADMyOrg", "AzureADMultipleOrgs", None):
+            raise AADSTSError(9002331, client_id=app["appId"], client_name=app["displayName"])
+        raise AADSTSError(90002, tenant=segment)
+    check_enabled(app)
+
+
+def check_enabled(app: dict[str, Any]) -> None:
+    """AADSTS7000112 for an app whose enterprise app (service principal) an admin disabled: what
+    "Enabled for users to sign-in = No" does
+    (https://learn.microsoft.com/entra/identity/enterprise-apps/disable-user-sign-in-portal)."""
+    sp = directory().service_principal(app["appId"])
+    if sp is not None and sp.get("accountEnabled") is False:
+        raise AADSTSError(7000112, client_id=app["appId"], client_name=app["displayName"])
 
 
 def require(form: Any, name: str) -> str:

@@ -14,6 +14,7 @@ from typing import Any
 from flask import Response
 
 from ..store import OIDC_SCOPES
+from ..store.seed import GRAPH_APP_ID
 from .context import artefacts, directory, json_response, origin, store
 from .errors import AADSTSError
 from .issuance import (
@@ -46,9 +47,8 @@ def one_resource(scopes: Scopes, *, strict: bool) -> ResourceScopes | None:
 
 
 def graph_resource(tenant: dict[str, Any]) -> ResourceScopes:
-    return parse_scopes(
-        store(), "https://graph.microsoft.com/.default", tenant_name=tenant["display_name"]
-    ).resources[0]
+    """Microsoft Graph, named by its app id: the resource of a request that asked for OIDC scopes only."""
+    return parse_scopes(store(), f"{GRAPH_APP_ID}/.default", tenant_name=tenant["display_name"]).resources[0]
 
 
 def _consented_scp(
@@ -62,7 +62,13 @@ def _consented_scp(
     if missing or not [g for g in granted if g not in OIDC_SCOPES]:
         raise AADSTSError(65001, client_id=app["appId"], client_name=app["displayName"])
     scp = [g for g in granted if g != "offline_access"]
-    scp += [s for s in ("openid", "profile", "email") if "openid" in oidc and s not in scp]
+    if resource.is_graph:
+        # The OpenID Connect scopes are permissions of Microsoft Graph: they show in Graph's tokens only,
+        # never in Exchange's, SharePoint's or a custom API's.
+        # https://learn.microsoft.com/entra/identity-platform/scopes-oidc#openid-connect-scopes
+        scp += [s for s in ("openid", "profile", "email") if "openid" in oidc and s not in scp]
+    else:
+        scp = [s for s in scp if s not in OIDC_SCOPES]
     return sorted(scp, key=str.lower)
 
 

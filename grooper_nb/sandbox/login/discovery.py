@@ -39,11 +39,9 @@ def _discovery_doc(segment: str, *, v2: bool) -> dict[str, Any]:
         if pseudo and segment.lower() != "consumers"
         else (CONSUMERS_TENANT_ID if pseudo else tenant["id"])
     )
-    # The v1 document names the v2.0 authorize/token/devicecode endpoints: the sandbox serves only the v2.0
-    # protocol (scope=, not the v1 resource=), and an advertised v1 URL would be a 404. v1 clients that
-    # read the document for its issuer and keys (token validation) get the real v1 values.
-    oauth = f"{base}/{path_tenant}/oauth2/v2.0"
-    logout = f"{oauth}/logout" if v2 else f"{base}/{path_tenant}/oauth2/logout"
+    # Each document names its own protocol's endpoints: v2.0 (scope=) or v1 (resource=, :mod:`.v1`).
+    oauth = f"{base}/{path_tenant}/oauth2/v2.0" if v2 else f"{base}/{path_tenant}/oauth2"
+    logout = f"{oauth}/logout"
     doc: dict[str, Any] = {
         "token_endpoint": f"{oauth}/token",
         "token_endpoint_auth_methods_supported": [

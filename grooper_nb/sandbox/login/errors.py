@@ -58,6 +58,12 @@ CATALOGUE: dict[int, Entry] = {
         "The user account {{EUII Hidden}} does not exist in the {domain} directory. "
         + _INVALID_USER_CODE_HINT,
     ),
+    50194: Entry(
+        "invalid_request",
+        "Application '{client_id}'({client_name}) is not configured as a multi-tenant application. Usage of "
+        "the /common endpoint is not supported for such applications created after '10/15/2018'. Use a "
+        "tenant-specific endpoint or configure the application to be multi-tenant.",
+    ),
     50053: Entry(
         "invalid_grant",
         "The account is locked, you've tried to sign in too many times with an incorrect user ID or "
@@ -91,7 +97,6 @@ CATALOGUE: dict[int, Entry] = {
     ),
     65004: Entry("access_denied", "User declined to consent to access the app."),
     70000: Entry("invalid_grant", "The request was denied because one or more grants are invalid."),
-    70002: Entry("invalid_client", "Error validating credentials. {detail}"),
     70003: Entry("unsupported_grant_type", "The app requested an unsupported grant type '{grant_type}'."),
     70008: Entry(
         "invalid_grant",
@@ -156,11 +161,7 @@ CATALOGUE: dict[int, Entry] = {
         "using it for user assertion, or request a new token.",
     ),
     50013: Entry("invalid_grant", "Assertion failed signature validation. [Reason - {detail}]"),
-    50149: Entry(
-        "invalid_request",
-        "Invalid Code_Challenge_method parameter. The code_challenge_method '{method}' is not supported: "
-        "use 'S256' (or 'plain').",
-    ),
+    50149: Entry("invalid_request", "Invalid Code_Challenge_method parameter."),
     501491: Entry("invalid_request", "Invalid size of Code_Challenge parameter."),
     501481: Entry(
         "invalid_grant",
@@ -177,7 +178,12 @@ CATALOGUE: dict[int, Entry] = {
         "The provided value for the input parameter scope is not valid because it contains more than one "
         "resource. Scope {scope} is not valid.",
     ),
-    700024: Entry("invalid_client", "Client assertion is not within its valid time range. {detail}"),
+    700024: Entry(
+        "invalid_client",
+        "Client assertion is not within its valid time range. Current time: {current}, assertion valid from "
+        "{valid_from}, expiry time of assertion {expiry}. Review the documentation at "
+        "https://learn.microsoft.com/entra/identity-platform/certificate-credentials .",
+    ),
     700025: Entry(
         "invalid_client",
         "Client is public so neither 'client_assertion' nor 'client_secret' should be presented.",
@@ -209,6 +215,11 @@ CATALOGUE: dict[int, Entry] = {
         "for added security: https://aka.ms/certCreds.",
     ),
     9002313: Entry("invalid_request", "Invalid request. Request is malformed or invalid.{detail}"),
+    90014: Entry(
+        "invalid_request",
+        "The required field '{field}' is missing from the credential. Ensure that you have all the necessary "
+        "parameters for the login request.",
+    ),
     900144: Entry("invalid_request", "The request body must contain the following parameter: '{param}'."),
     901002: Entry("invalid_request", "The 'resource' request parameter is not supported."),
     9002331: Entry(

@@ -67,15 +67,7 @@ def authorization_code(tenant: dict, app: dict, form: Any) -> Delegation:
         raise AADSTSError(70008)
     if redirect_uri != data["redirect_uri"]:
         raise AADSTSError(500112, redirect_uri=redirect_uri, expected=data["redirect_uri"])
-    challenge = data.get("code_challenge")
-    if challenge:
-        verifier = form.get("code_verifier", "")
-        if data.get("code_challenge_method", "plain") == "S256":
-            computed = b64url(hashlib.sha256(verifier.encode("ascii", "replace")).digest())
-        else:
-            computed = verifier
-        if not verifier or not hmac.compare_digest(computed.encode(), challenge.encode()):
-            raise AADSTSError(501481)
+    _check_code_verifier(data, form.get("code_verifier", ""))
     if not artefacts().redeem_code(code):  # another request redeemed it in the meantime
         raise AADSTSError(54005)
     user = directory().user_by_id(data["user_id"])
@@ -97,6 +89,27 @@ def authorization_code(tenant: dict, app: dict, form: Any) -> Delegation:
         offline=code_scopes.offline or scopes.offline,
         rt_scope=data["scope"],
     )
+
+
+def _check_code_verifier(data: dict, verifier: str) -> None:
+    """PKCE at redemption: the verifier must match the code's challenge (AADSTS501481), and a code issued
+    without a challenge takes no verifier. RFC 9700 §2.1.1 (PKCE downgrade attack): an attacker who strips
+    the challenge from the authorization request must not be able to redeem the code with a made-up
+    verifier. Which code Entra answers that with is unconfirmed; the sandbox uses 501481, "The
+    Code_Verifier does not match the code_challenge supplied in the authorization request"
+    (https://learn.microsoft.com/entra/identity-platform/reference-error-codes).
+    """
+    challenge = data.get("code_challenge")
+    if not challenge:
+        if verifier:
+            raise AADSTSError(501481)
+        return
+    if data.get("code_challenge_method", "plain") == "S256":
+        computed = b64url(hashlib.sha256(verifier.encode("ascii", "replace")).digest())
+    else:
+        computed = verifier
+    if not verifier or not hmac.compare_digest(computed.encode(), challenge.encode()):
+        raise AADSTSError(501481)
 
 
 def refresh_token(tenant: dict, app: dict, form: Any) -> Delegation:

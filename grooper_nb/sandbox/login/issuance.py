@@ -24,7 +24,7 @@ from typing import Any
 
 from ..keys import b64url
 from ..store import OIDC_SCOPES
-from ..store.seed import GRAPH_APP_ID
+from ..store.seed import GRAPH_APP_ID, MICROSOFT_TENANT_ID
 from .errors import AADSTSError
 
 __all__ = [
@@ -74,8 +74,8 @@ class Scopes:
 def parse_scopes(store: Any, text: str, *, tenant_name: str) -> Scopes:
     """Split a ``scope`` parameter by resource ; unknown resources raise AADSTS500011.
 
-    A bare value (``User.Read``) means Microsoft Graph. ``{resource}/.default`` mixed with a single scope of
-    the same resource is refused (AADSTS70011), as Entra refuses it.
+    A bare value (``User.Read``) means Microsoft Graph, named by its app id. ``{resource}/.default``
+    mixed with a single scope of the same resource is refused (AADSTS70011), as Entra refuses it.
     """
     out = Scopes(text=text)
     for raw in text.split():
@@ -84,7 +84,9 @@ def parse_scopes(store: Any, text: str, *, tenant_name: str) -> Scopes:
                 out.oidc.append(raw.lower())
             continue
         if "/" not in raw:
-            resource_id, value = "https://graph.microsoft.com", raw
+            # A bare value is a Microsoft Graph scope, and the token's audience is then Graph's app id
+            # (the GUID form), not its URI: https://learn.microsoft.com/entra/identity-platform/scopes-oidc
+            resource_id, value = GRAPH_APP_ID, raw
         else:
             resource_id, value = raw.rsplit("/", 1)
         sp = store.directory.resource_for(resource_id)
@@ -153,6 +155,30 @@ def _uti() -> str:
     return b64url(uuid.uuid4().bytes)[:22]
 
 
+# Entra sets iat and nbf five minutes before it issues a token, so that a resource whose clock runs a little
+# behind accepts the token at once; the lifetime (``expires_in``) still counts from the moment of issue.
+# The claims: https://learn.microsoft.com/entra/identity-platform/access-token-claims-reference
+BACKDATE = 300
+
+
+def _idtyp(store: Any, sp: dict[str, Any], *, app_only: bool) -> str | None:
+    """The ``idtyp`` claim of an access token for ``sp``, or None when Entra writes none.
+
+    Microsoft's own APIs get it always ("app", or "user" on delegated v1.0 tokens). A custom API gets it
+    only when its registration asks for the optional claim, and then on app-only tokens only, unless
+    ``include_user_token`` is set: https://learn.microsoft.com/entra/identity-platform/optional-claims-reference
+    """
+    if sp.get("appOwnerOrganizationId") == MICROSOFT_TENANT_ID:
+        return "app" if app_only else "user"
+    api = store.directory.application(sp["appId"]) or {}
+    for claim in (api.get("optionalClaims") or {}).get("accessToken", []):
+        if claim.get("name") == "idtyp":
+            if app_only:
+                return "app"
+            return "user" if "include_user_token" in (claim.get("additionalProperties") or []) else None
+    return None
+
+
 def mint_access_token(store: Any, grant: Grant) -> tuple[str, int]:
     """An access token for ``grant.resource`` and its lifetime in seconds."""
     now = int(time.time())
@@ -164,10 +190,11 @@ def mint_access_token(store: Any, grant: Grant) -> tuple[str, int]:
     claims: dict[str, Any] = {
         "aud": sp["appId"] if v2 else grant.resource.audience,
         "iss": f"{grant.issuer_base}/{tid}/v2.0" if v2 else f"https://sts.windows.net/{tid}/",
-        "iat": now,
-        "nbf": now,
+        "iat": now - BACKDATE,
+        "nbf": now - BACKDATE,
         "exp": now + lifetime,
     }
+    idtyp = _idtyp(store, sp, app_only=grant.user is None)
     if grant.user is None:
         claims["aio"] = _opaque()
         if not v2:
@@ -178,7 +205,8 @@ def mint_access_token(store: Any, grant: Grant) -> tuple[str, int]:
         else:
             claims["azp"] = grant.client_app["appId"]
             claims["azpacr"] = grant.client_acr
-        claims["idtyp"] = "app"
+        if idtyp:
+            claims["idtyp"] = idtyp
         claims["oid"] = grant.client_sp["id"]
         claims["rh"] = _opaque(16) + "."
         if grant.roles:
@@ -200,11 +228,14 @@ def mint_access_token(store: Any, grant: Grant) -> tuple[str, int]:
             claims["appidacr"] = grant.client_acr
             claims["family_name"] = user.get("surname")
             claims["given_name"] = user.get("givenName")
-            claims["idtyp"] = "user"
+            if idtyp:
+                claims["idtyp"] = idtyp
             claims["ipaddr"] = "127.0.0.1"
         else:
             claims["azp"] = grant.client_app["appId"]
             claims["azpacr"] = grant.client_acr
+            if idtyp:
+                claims["idtyp"] = idtyp
         claims["name"] = user["displayName"]
         claims["oid"] = user["id"]
         if v2:
@@ -242,8 +273,8 @@ def id_token(
     claims: dict[str, Any] = {
         "aud": client_id,
         "iss": f"{issuer_base}/{tenant['id']}/v2.0",
-        "iat": now,
-        "nbf": now,
+        "iat": now - BACKDATE,
+        "nbf": now - BACKDATE,
         "exp": now + 3600,
         "aio": _opaque(),
     }

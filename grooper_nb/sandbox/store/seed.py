@@ -5,9 +5,8 @@ derives from ``random.Random(seed)``, so two state dirs seeded with the same num
 tenant. Keys and certificates are fresh per state dir.
 
 The first-party resources (Microsoft Graph, Office 365 Exchange Online, Office 365 SharePoint Online) are
-service principals with their real appIds and permission GUIDs
-(https://learn.microsoft.com/graph/permissions-reference). GUIDs marked ``# UNCONFIRMED`` could not be
-checked against a Microsoft page; they are best knowledge.
+service principals with their real appIds and permission GUIDs (sources: the comment above
+``_GRAPH_PERMISSIONS``; tests/sandbox/store/test_permission_ids.py pins every one).
 """
 
 from __future__ import annotations
@@ -30,16 +29,29 @@ from .db import hash_secret
 if TYPE_CHECKING:
     from . import Store
 
-__all__ = ["EXCHANGE_APP_ID", "FIRST_PARTY", "GRAPH_APP_ID", "SHAREPOINT_APP_ID", "seed_tenant"]
+__all__ = [
+    "EXCHANGE_APP_ID",
+    "FIRST_PARTY",
+    "GRAPH_APP_ID",
+    "MICROSOFT_TENANT_ID",
+    "SHAREPOINT_APP_ID",
+    "seed_tenant",
+]
 
 GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
 EXCHANGE_APP_ID = "00000002-0000-0ff1-ce00-000000000000"
 SHAREPOINT_APP_ID = "00000003-0000-0ff1-ce00-000000000000"
+# The tenant that owns Microsoft's first-party apps (``appOwnerOrganizationId`` of their service principals).
+MICROSOFT_TENANT_ID = "f8cdef31-a31e-4b4a-93e4-5f571e91255a"
 
 GLOBAL_ADMIN_ROLE = "62e90394-69f5-4237-9190-012177145e10"
 DEFAULT_USER_ROLE = "b79fbf4d-3ef9-4689-8143-76b194e85509"
 
-# (value, delegated scope id or None, application role id or None, admin consent required for delegated)
+# (value, delegated scope id or None, application role id or None, admin consent required for delegated).
+# Every id is pinned, with its source, in tests/sandbox/store/test_permission_ids.py: Graph's from
+# https://learn.microsoft.com/graph/permissions-reference, Exchange Online's from the manifest on
+# the EWS OAuth page (https://learn.microsoft.com/exchange/client-developer/exchange-web-services/how-to-authenticate-an-ews-application-by-using-oauth).
+# No Microsoft page lists SharePoint Online's; they match its service principal as tenants publish it.
 _GRAPH_PERMISSIONS = [
     ("User.Read", "e1fe6dd8-ba31-4d61-89e7-88639da4683d", None, False),
     ("User.Read.All", "a154be20-db9c-4678-8ab7-66f6cc099a59", "df021288-bdef-4463-88db-98f22de89214", True),
@@ -51,12 +63,11 @@ _GRAPH_PERMISSIONS = [
     ("Mail.ReadWrite", "024d486e-b451-40bb-833d-3e66d98c5c73", "e2a3a72e-5f79-4c64-b1b1-878b674786c9", False),
     ("Mail.ReadBasic.All", None, "693c5e45-0940-467d-9b8a-1022fb9d42ef", False),
     ("Mail.Send", "e383f46e-2787-4529-855e-0e479a3ffac0", "b633e1c5-b582-4048-a93e-9f11b44c7e96", False),
-    ("Mail.Read.Shared", "07382180-f05b-4f94-8e51-02736bd78f14", None, False),
+    ("Mail.Read.Shared", "7b9103a5-4610-446b-9670-80643382c1fa", None, False),
     ("Sites.Read.All", "205e70e5-aba6-4c52-a976-6d2d46c48043", "332a536c-c7ef-4017-ab91-336970924f0d", False),
-    # UNCONFIRMED delegated id for Sites.ReadWrite.All:
     (
         "Sites.ReadWrite.All",
-        "89fbe6a2-1c51-4f8e-9ab3-5b5d1fa4d0d8",
+        "89fe6a52-be36-487e-b7d8-d061c450a026",
         "9492366f-7969-46a4-8d15-ed1a20078fff",
         False,
     ),
@@ -69,11 +80,10 @@ _GRAPH_PERMISSIONS = [
         "75359482-378d-4052-8f01-80520e7db3cd",
         False,
     ),
-    ("EWS.AccessAsUser.All", "9769c687-087d-48ac-9cb3-c37dde652038", None, False),  # UNCONFIRMED
-    ("IMAP.AccessAsUser.All", "652390e4-393a-48de-9484-05f9b1212954", None, False),  # UNCONFIRMED
-    ("POP.AccessAsUser.All", "d7b7f2d9-0f45-4ea1-9d42-e50810c06991", None, False),  # UNCONFIRMED
-    ("SMTP.Send", "258f6531-6087-4cc4-bb90-092c5fb3ed3f", None, False),  # UNCONFIRMED
-    # UNCONFIRMED application role ids for the three admin permissions below:
+    ("EWS.AccessAsUser.All", "9769c687-087d-48ac-9cb3-c37dde652038", None, False),
+    ("IMAP.AccessAsUser.All", "652390e4-393a-48de-9484-05f9b1212954", None, False),
+    ("POP.AccessAsUser.All", "d7b7f2d9-0f45-4ea1-9d42-e50810c06991", None, False),
+    ("SMTP.Send", "258f6531-6087-4cc4-bb90-092c5fb3ed3f", None, False),
     (
         "Application.ReadWrite.All",
         "bdfbf15f-ee85-4955-8675-146e8e5296b5",
@@ -104,11 +114,11 @@ _EXCHANGE_PERMISSIONS = [
     ("full_access_as_app", None, "dc890d15-9560-4a4c-9b7f-a736ec74ec40", False),
 ]
 _SHAREPOINT_PERMISSIONS = [
-    ("AllSites.Read", "4e0d77b0-96ba-4398-af14-3baa780278f4", None, False),  # UNCONFIRMED
-    ("AllSites.FullControl", "56680e0d-d2a3-4ae1-80d8-3c4f2100e3d0", None, True),  # UNCONFIRMED
+    ("AllSites.Read", "4e0d77b0-96ba-4398-af14-3baa780278f4", None, False),
+    ("AllSites.FullControl", "56680e0d-d2a3-4ae1-80d8-3c4f2100e3d0", None, True),
     ("Sites.Read.All", None, "d13f72ca-a275-4b96-b789-48ebcc4da984", False),
-    ("Sites.FullControl.All", None, "678536fe-1083-478a-9c59-b99265e6b0d3", False),  # UNCONFIRMED
-    ("Sites.Selected", None, "20d37865-089c-4dee-8c41-6967602d4ac8", False),  # UNCONFIRMED
+    ("Sites.FullControl.All", None, "678536fe-1083-478a-9c59-b99265e6b0d3", False),
+    ("Sites.Selected", None, "20d37865-089c-4dee-8c41-6967602d4ac8", False),
 ]
 
 # appId -> (displayName, servicePrincipalNames builder, permissions)
@@ -233,7 +243,7 @@ def _seed_first_party(store: Store, ids: _Ids, app_id: str, tenant: dict) -> dic
         "displayName": name,
         "servicePrincipalType": "Application",
         "accountEnabled": True,
-        "appOwnerOrganizationId": "f8cdef31-a31e-4b4a-93e4-5f571e91255a",
+        "appOwnerOrganizationId": MICROSOFT_TENANT_ID,
         "servicePrincipalNames": [*spns(tenant), app_id],
         "accessTokenAcceptedVersion": 1,
         "appRoles": [
@@ -340,13 +350,13 @@ def _add_certificate(ids: _Ids, app: dict, folder: Path) -> dict[str, str]:
     }
 
 
-def _client_sp(store: Store, ids: _Ids, app: dict) -> dict:
+def _client_sp(store: Store, ids: _Ids, app: dict, *, enabled: bool = True) -> dict:
     sp = {
         "id": ids.guid(),
         "appId": app["appId"],
         "displayName": app["displayName"],
         "servicePrincipalType": "Application",
-        "accountEnabled": True,
+        "accountEnabled": enabled,
         "appOwnerOrganizationId": store.directory.tenant["id"],
         "servicePrincipalNames": [*app["identifierUris"], app["appId"]],
         "accessTokenAcceptedVersion": app["api"]["requestedAccessTokenVersion"] or 1,
@@ -466,3 +476,21 @@ def _seed_apps(store: Store, ids: _Ids, tenant: dict, sps: dict[str, dict]) -> N
     sp = _client_sp(store, ids, boot)
     _consent(store, sp, graph, scopes=boot_scopes)
     _consent(store, sp, mid_sp, scopes=["access_as_user"])
+
+    # Seeded last so that every id above stays what it was.
+    _seed_disabled_app(store, ids)
+
+
+def _seed_disabled_app(store: Store, ids: _Ids) -> None:
+    """ "Grooper Disabled Connector": an app whose enterprise app (service principal) an admin disabled.
+
+    Its service principal has ``accountEnabled`` false, what "Enabled for users to sign-in = No" writes;
+    every sign-in and token request for it is refused with AADSTS7000112:
+    https://learn.microsoft.com/entra/identity/enterprise-apps/disable-user-sign-in-portal
+    """
+    app = _app_shell(ids, "Grooper Disabled Connector")
+    app["web"]["redirectUris"] = ["http://localhost"]
+    secret, secret_id = _add_secret(ids, app)
+    store.directory.add_application(app)
+    _client_sp(store, ids, app, enabled=False)
+    store.db.set_reveal(f"app:{app['appId']}", {"client_secret": secret, "client_secret_id": secret_id})

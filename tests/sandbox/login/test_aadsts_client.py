@@ -7,8 +7,11 @@ send.
 
 from __future__ import annotations
 
+import base64
+import time
 import uuid
 
+import jwt
 import msal
 import pytest
 import requests
@@ -260,3 +263,120 @@ def test_the_microsoft_account_tenant_is_not_this_tenant(sandbox, sandbox_env):
     msa = "9188040d-6c67-4c5b-b112-36a304b66dad"
     resp = requests.post(token_url(sandbox, msa), data={"grant_type": "client_credentials"}, timeout=30)
     assert_aadsts(resp.json(), 90002, error="invalid_request")
+
+
+# -- single-tenant apps on /common and /organizations (AADSTS50194) --------------------------------------
+
+MSG_50194 = (
+    "AADSTS50194: Application '{app_id}'({name}) is not configured as a multi-tenant application. Usage of "
+    "the /common endpoint is not supported for such applications created after '10/15/2018'. Use a "
+    "tenant-specific endpoint or configure the application to be multi-tenant."
+)
+
+
+@pytest.mark.parametrize("alias", ["common", "organizations"])
+def test_50194_single_tenant_app_starts_a_device_flow_on_a_multi_tenant_alias(sandbox, sandbox_env, alias):
+    boot = app(sandbox, BOOTSTRAP)
+    client, session = pca(sandbox, BOOTSTRAP, tenant=alias, record=True)
+    flow = client.initiate_device_flow(scopes=["User.Read"])
+    assert_msal_error(flow, 50194, session, error="invalid_request")
+    assert flow["error_description"].split("\r\n")[0] == MSG_50194.format(
+        app_id=boot["client_id"], name=BOOTSTRAP
+    )
+
+
+def test_50194_single_tenant_app_at_the_token_endpoint_of_organizations(sandbox, sandbox_env):
+    person = user(sandbox, "adele.vance")
+    client, session = pca(sandbox, BOOTSTRAP, tenant="organizations", record=True)
+    result = client.acquire_token_by_username_password(
+        person["upn"], person["password"], scopes=["User.Read"]
+    )
+    assert_msal_error(result, 50194, session, error="invalid_request")
+
+
+def test_50194_single_tenant_app_on_common_authorize_shows_an_error_page(sandbox, sandbox_env):
+    client, _ = pca(sandbox, BOOTSTRAP, tenant="common")
+    flow = client.initiate_auth_code_flow(["User.Read"], redirect_uri="http://localhost")
+    resp = requests.get(flow["auth_uri"], allow_redirects=False, timeout=30)
+    assert resp.status_code == 400 and "Location" not in resp.headers
+    assert_aadsts(page_error_details(resp.text), 50194, error="invalid_request")
+
+
+def test_a_multi_tenant_app_is_welcome_on_organizations(sandbox, sandbox_env):
+    client, _ = cca(sandbox, GROOPER, app(sandbox, GROOPER)["client_secret"], by="organizations")
+    flow = client.initiate_auth_code_flow(["User.Read"], redirect_uri="http://localhost")
+    resp = requests.get(flow["auth_uri"], allow_redirects=False, timeout=30)
+    assert resp.status_code == 200 and 'id="signin-form"' in resp.text
+
+
+# -- a disabled app (AADSTS7000112) ------------------------------------------------------------------------
+
+DISABLED = "Grooper Disabled Connector"
+
+
+def test_7000112_disabled_app_at_the_token_endpoint(sandbox, sandbox_env):
+    disabled = app(sandbox, DISABLED)
+    client, session = cca(sandbox, DISABLED, disabled["client_secret"], record=True)
+    result = client.acquire_token_for_client(GRAPH_DEFAULT)
+    assert_msal_error(result, 7000112, session, error="unauthorized_client")
+    assert result["error_description"].split("\r\n")[0] == (
+        f"AADSTS7000112: Application '{disabled['client_id']}'({DISABLED}) is disabled."
+    )
+
+
+def test_7000112_disabled_app_on_authorize_shows_an_error_page(sandbox, sandbox_env):
+    disabled = app(sandbox, DISABLED)
+    client, _ = cca(sandbox, DISABLED, disabled["client_secret"])
+    flow = client.initiate_auth_code_flow(["User.Read"], redirect_uri="http://localhost")
+    resp = requests.get(flow["auth_uri"], allow_redirects=False, timeout=30)
+    assert resp.status_code == 400 and "Location" not in resp.headers
+    assert_aadsts(page_error_details(resp.text), 7000112, error="unauthorized_client")
+
+
+# -- client assertions out of their time range ------------------------------------------------------------
+
+
+def _assertion(sandbox: dict, **claims) -> str:
+    """A client assertion for the server-to-server app, signed with its real key, with ``claims`` set
+    (a claim set to None is left out)."""
+    s2s = app(sandbox, S2S)
+    now = int(time.time())
+    payload = {
+        "aud": token_url(sandbox),
+        "iss": s2s["client_id"],
+        "sub": s2s["client_id"],
+        "jti": str(uuid.uuid4()),
+        "iat": now,
+        "nbf": now,
+        "exp": now + 600,
+        **claims,
+    }
+    payload = {k: v for k, v in payload.items() if v is not None}
+    with open(s2s["private_key_pem"], "rb") as fh:
+        key = fh.read()
+    x5t = base64.urlsafe_b64encode(bytes.fromhex(s2s["certificate_thumbprint"])).decode().rstrip("=")
+    return jwt.encode(payload, key, algorithm="RS256", headers={"x5t": x5t})
+
+
+def test_700024_assertion_not_valid_yet(sandbox, sandbox_env):
+    later = int(time.time()) + 3600
+    assertion = _assertion(sandbox, nbf=later, exp=later + 600)
+    client, _ = cca(sandbox, S2S, {"client_assertion": lambda: assertion})
+    result = client.acquire_token_for_client(GRAPH_DEFAULT)
+    assert_msal_error(result, 700024, error="invalid_client")
+    assert "Client assertion is not within its valid time range." in result["error_description"]
+
+
+def test_700024_assertion_expired(sandbox, sandbox_env):
+    earlier = int(time.time()) - 7200
+    assertion = _assertion(sandbox, iat=earlier, nbf=earlier, exp=earlier + 600)
+    client, _ = cca(sandbox, S2S, {"client_assertion": lambda: assertion})
+    assert_msal_error(client.acquire_token_for_client(GRAPH_DEFAULT), 700024, error="invalid_client")
+
+
+def test_90014_assertion_without_exp(sandbox, sandbox_env):
+    assertion = _assertion(sandbox, exp=None)
+    client, _ = cca(sandbox, S2S, {"client_assertion": lambda: assertion})
+    result = client.acquire_token_for_client(GRAPH_DEFAULT)
+    assert_msal_error(result, 90014, error="invalid_request")
+    assert "'exp'" in result["error_description"]

@@ -345,6 +345,32 @@ def test_a_code_challenge_of_the_wrong_size_is_501491(sandbox, sandbox_env):
     assert params["error"] == "invalid_request" and params["error_description"].startswith("AADSTS501491: ")
 
 
+def test_50149_in_microsofts_words(sandbox, sandbox_env):
+    url = _authorize_url(sandbox, code_challenge="c" * 43, code_challenge_method="S512")
+    params = _redirect_params(requests.get(url, allow_redirects=False, timeout=30))
+    message = params["error_description"].split("\r\n")[0]
+    assert message == "AADSTS50149: Invalid Code_Challenge_method parameter."
+
+
+@pytest.mark.parametrize(
+    "challenge",
+    [
+        "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM=",  # padded: the classic hand-rolled PKCE bug
+        "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw+cM",  # base64, not base64url
+        "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cMx",  # 44 characters
+        "a" * 64,  # a plain-sized verifier sent as an S256 challenge
+    ],
+    ids=["padded", "not-base64url", "44-characters", "64-characters"],
+)
+def test_an_s256_challenge_that_is_not_43_base64url_characters_is_501491(sandbox, sandbox_env, challenge):
+    url = _authorize_url(sandbox, code_challenge=challenge, code_challenge_method="S256")
+    params = _redirect_params(requests.get(url, allow_redirects=False, timeout=30))
+    assert params["error"] == "invalid_request"
+    assert params["error_description"].split("\r\n")[0] == (
+        "AADSTS501491: Invalid size of Code_Challenge parameter."
+    )
+
+
 # -- /consumers is Microsoft accounts, not this tenant ------------------------------------------------------
 
 

@@ -12,11 +12,26 @@ import pytest
 import requests
 from cryptography.x509 import load_der_x509_certificate
 
+from grooper_nb.sandbox.login.issuance import Grant, mint_access_token, parse_scopes
+from grooper_nb.sandbox.store import Store
 from tests.helpers import b64url
-from tests.sandbox.login.identity_helpers import app, authority, pca, token_url, user
+from tests.sandbox.login.identity_helpers import (
+    app,
+    authority,
+    cca,
+    pca,
+    redirect_query,
+    sign_in,
+    token_url,
+    user,
+)
 
 BOOTSTRAP = "Grooper NB Bootstrap"
 S2S = "Grooper Server-to-Server"
+GROOPER = "Grooper Azure AD Connector 2021"
+MIDDLE = "Grooper Middle-Tier API"
+GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
+BACKDATE = 300  # seconds: iat and nbf are set five minutes before the token is issued
 
 
 def _jwks_key(sandbox, kid):
@@ -66,11 +81,11 @@ def test_graph_tokens_carry_a_header_nonce_that_defeats_naive_verification(sandb
     assert set(header) == {"typ", "nonce", "alg", "x5t", "kid"}
     public_key = _jwks_key(sandbox, header["kid"])
     with pytest.raises(jwt.InvalidSignatureError):
-        jwt.decode(token, public_key, algorithms=["RS256"], audience="https://graph.microsoft.com")
+        jwt.decode(token, public_key, algorithms=["RS256"], audience=GRAPH_APP_ID)
     # The convention documented in grooper_nb/sandbox/keys.py: the signed header has nonce = SHA-256(nonce).
     hashed = dict(header, nonce=b64url(hashlib.sha256(header["nonce"].encode()).digest()))
     rebuilt = f"{b64url(json.dumps(hashed, separators=(',', ':')).encode())}.{payload_seg}.{sig_seg}"
-    claims = jwt.decode(rebuilt, public_key, algorithms=["RS256"], audience="https://graph.microsoft.com")
+    claims = jwt.decode(rebuilt, public_key, algorithms=["RS256"], audience=GRAPH_APP_ID)
     assert claims["ver"] == "1.0" and claims["iss"] == f"https://sts.windows.net/{sandbox['tenant']['id']}/"
 
 
@@ -150,4 +165,107 @@ def test_delegated_graph_token_claims(sandbox, sandbox_env):
     ):
         assert name in claims, name
     assert "roles" not in claims and claims["wids"] == ["b79fbf4d-3ef9-4689-8143-76b194e85509"]
-    assert 3600 <= claims["exp"] - claims["iat"] <= 5400  # Entra: 60–90 minutes
+    # Entra: 60–90 minutes, counted from an iat (= nbf) set five minutes back.
+    assert claims["iat"] == claims["nbf"]
+    assert 3600 + 300 <= claims["exp"] - claims["iat"] <= 5400 + 300
+
+
+def _claims(token: str) -> dict:
+    return jwt.decode(token, options={"verify_signature": False})
+
+
+# -- claims as Entra writes them --------------------------------------------------------------------------
+
+
+def test_a_graph_scope_by_short_name_gives_the_graph_app_id_as_audience(sandbox, sandbox_env):
+    short = _claims(_ropc_raw(sandbox, "User.Read").json()["access_token"])
+    assert short["aud"] == GRAPH_APP_ID
+    full = _claims(_ropc_raw(sandbox, "https://graph.microsoft.com/User.Read").json()["access_token"])
+    assert full["aud"] == "https://graph.microsoft.com"
+
+
+def test_iat_and_nbf_are_five_minutes_before_the_lifetime_starts(sandbox, sandbox_env):
+    body = _ropc_raw(sandbox, "User.Read openid profile").json()
+    access = _claims(body["access_token"])
+    assert access["iat"] == access["nbf"]
+    assert access["exp"] - access["iat"] == body["expires_in"] + BACKDATE
+    identity = _claims(body["id_token"])
+    assert identity["iat"] == identity["nbf"] and identity["exp"] - identity["iat"] == 3600 + BACKDATE
+
+
+def test_oidc_scopes_are_in_scp_only_on_graph_tokens(sandbox, sandbox_env):
+    graph = _claims(_ropc_raw(sandbox, "User.Read openid profile email").json()["access_token"])
+    assert {"openid", "profile", "email"} <= set(graph["scp"].split())
+    api = f"api://{app(sandbox, MIDDLE)['client_id']}/access_as_user"
+    custom = _claims(_ropc_raw(sandbox, f"{api} openid profile email").json()["access_token"])
+    assert custom["scp"] == "access_as_user"
+
+
+def test_oidc_scopes_are_not_in_scp_on_exchange_tokens(sandbox, sandbox_env):
+    client, _ = cca(sandbox, GROOPER, app(sandbox, GROOPER)["client_secret"])
+    flow = client.initiate_auth_code_flow(
+        ["https://outlook.office365.com/EWS.AccessAsUser.All"], redirect_uri="http://localhost"
+    )  # MSAL adds openid profile offline_access
+    response = redirect_query(sign_in(requests.Session(), flow["auth_uri"], user(sandbox, "adele.vance")))
+    result = client.acquire_token_by_auth_code_flow(flow, response)
+    assert "access_token" in result, result
+    assert _claims(result["access_token"])["scp"] == "EWS.AccessAsUser.All"
+
+
+def test_a_custom_api_without_the_idtyp_optional_claim_gets_no_idtyp(sandbox, sandbox_env):
+    api = f"api://{app(sandbox, MIDDLE)['client_id']}"
+    delegated = _claims(_ropc_raw(sandbox, f"{api}/access_as_user").json()["access_token"])
+    assert "idtyp" not in delegated
+    s2s = app(sandbox, S2S)
+    resp = requests.post(
+        token_url(sandbox),
+        timeout=30,
+        data={
+            "grant_type": "client_credentials",
+            "client_id": s2s["client_id"],
+            "client_secret": s2s["client_secret"],
+            "scope": f"{api}/.default",
+        },
+    )
+    assert resp.status_code == 200, resp.text
+    app_only = _claims(resp.json()["access_token"])
+    assert "idtyp" not in app_only and "scp" not in app_only
+
+
+def test_a_custom_api_with_the_idtyp_optional_claim_gets_idtyp(tmp_path):
+    """The optional claim, configured on the API's registration, makes Entra write ``idtyp`` ("app" or
+    "user") into the API's access tokens. Minted on a tenant of its own, whose API the test configures."""
+    store = Store.open(tmp_path / "state")
+    try:
+        directory = store.directory
+        mid = next(a for a in directory.applications() if a["displayName"] == MIDDLE)
+        s2s = next(a for a in directory.applications() if a["displayName"] == S2S)
+        person = directory.user_by_upn(f"adele.vance@{directory.tenant['domain']}")
+
+        def mint(optional_claim: dict, user: dict | None) -> dict:
+            mid["optionalClaims"] = {"accessToken": [optional_claim]}
+            directory.execute(
+                "UPDATE applications SET data=? WHERE app_id=?", (json.dumps(mid), mid["appId"])
+            )
+            resource = parse_scopes(store, f"api://{mid['appId']}/access_as_user", tenant_name="t").resources[
+                0
+            ]
+            grant = Grant(
+                tenant=directory.tenant,
+                issuer_base="https://login.microsoftonline.com",
+                client_app=s2s,
+                client_sp=directory.service_principal(s2s["appId"]),
+                resource=resource,
+                client_acr="1",
+                user=user,
+                scp=["access_as_user"] if user else [],
+            )
+            return _claims(mint_access_token(store, grant)[0])
+
+        idtyp = {"name": "idtyp", "source": None, "essential": False, "additionalProperties": []}
+        assert mint(idtyp, None)["idtyp"] == "app"
+        assert "idtyp" not in mint(idtyp, person)  # user tokens only with include_user_token
+        with_users = {**idtyp, "additionalProperties": ["include_user_token"]}
+        assert mint(with_users, person)["idtyp"] == "user"
+    finally:
+        store.close()
