@@ -165,7 +165,7 @@ _ENTRIES: tuple[Explanation, ...] = (
              "the user signed out everywhere.",
        fix="Sign in again interactively and re-authorize the Grooper connection."),
     _e(50194, "SingleTenantAppOnCommon", "invalid_request",
-       meaning="The app is not multi-tenant; /common is not supported for it.",
+       meaning="The app is not multi-tenant; /common and /organizations are not supported for it.",
        cause="The profile uses /common (or /organizations) but the app is registered single-tenant.",
        fix="Use the tenant-specific authority (set the tenant), or make the app multi-tenant."),
     _e(50196, "LoopDetected", "invalid_grant",

@@ -57,7 +57,7 @@ def b64url_decode(text: str) -> bytes:
 
 
 def thumbprint_sha1(cert_der: bytes) -> bytes:
-    return hashlib.sha1(cert_der).digest()  # noqa: S324 - x5t is SHA-1 by definition (RFC 7515 §4.1.7)
+    return hashlib.sha1(cert_der).digest()  # noqa: S324 - x5t is SHA-1 by definition (RFC 7515 section 4.1.7)
 
 
 def thumbprint_sha256(cert_der: bytes) -> bytes:

@@ -99,7 +99,7 @@ class DecodedToken:
 
 
 def b64url_decode(segment: str) -> bytes:
-    """Decode unpadded base64url (RFC 7515 §2); raise ``binascii.Error``/``ValueError`` on bad input."""
+    """Decode unpadded base64url (RFC 7515 sec. 2); raise ``binascii.Error``/``ValueError`` on bad input."""
     if not _B64URL.match(segment):
         raise ValueError("not base64url")
     if len(segment) % 4 == 1:

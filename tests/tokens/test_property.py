@@ -12,7 +12,7 @@ import base64
 import json
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from grooper_nb._redact import JWT_RE
@@ -20,13 +20,8 @@ from grooper_nb.tokens import TokenError, TokenReport, compare_tokens, inspect_t
 
 from .conftest import EXO, GRAPH, raw
 
-SETTINGS = settings(
-    max_examples=150,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-    derandomize=True,  # a reproducible CI run; a local `--hypothesis-seed` still explores
-    database=None,  # nothing written into the work tree
-)
+# The run's hypothesis profile (tests/conftest.py): `ci` by default, `HYPOTHESIS_PROFILE=thorough` for more.
+SETTINGS = settings()
 
 
 def b64(obj) -> str:

@@ -165,7 +165,7 @@ def _check_authorize_request(args: Any, response_type: set[str], flow: dict) -> 
     _check_code_challenge(flow["code_challenge"], flow["code_challenge_method"])
 
 
-# RFC 7636 §4.2: an S256 challenge is BASE64URL(SHA256(verifier)), 32 bytes written without padding.
+# RFC 7636 section 4.2: an S256 challenge is BASE64URL(SHA256(verifier)), 32 bytes written without padding.
 _S256_CHALLENGE = re.compile(r"[A-Za-z0-9_-]{43}")
 
 
@@ -177,7 +177,7 @@ def _check_code_challenge(challenge: str | None, method: str | None) -> None:
     * an S256 challenge that is not exactly 43 base64url characters: AADSTS501491. A padded challenge
       (``...=``, 44 characters) is the classic hand-rolled PKCE bug; Entra refuses it here, before
       sign-in, instead of failing the redemption later with 501481;
-    * a plain challenge (the verifier itself) outside 43–128 characters (RFC 7636 §4.1): AADSTS501491.
+    * a plain challenge (the verifier itself) outside 43–128 characters (RFC 7636 section 4.1): AADSTS501491.
     """
     if method not in (None, "S256", "plain"):
         raise AADSTSError(50149)

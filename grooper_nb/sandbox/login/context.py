@@ -131,7 +131,7 @@ def require(form: Any, name: str) -> str:
 
 
 def reject_duplicates(form: Any) -> None:
-    """RFC 6749 §3.1: request parameters must not be included more than once (AADSTS9002313)."""
+    """RFC 6749 section 3.1: request parameters must not be included more than once (AADSTS9002313)."""
     for name, values in form.lists():
         if len(values) > 1:
             raise AADSTSError(9002313, detail=f" The parameter '{name}' is included more than once.")

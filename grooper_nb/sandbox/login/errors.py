@@ -15,7 +15,7 @@ Flask apps turn it into
   ``correlation_id`` echoes the request's ``client-request-id`` header when it is a GUID;
 * or an HTML error page (``login/__init__.py``, ``templates/error.html``) for errors that Entra shows
   instead of redirecting, because
-  the redirect URI cannot be trusted (50011, 700016 and 90002 on ``/authorize``: RFC 6749 §4.1.2.1).
+  the redirect URI cannot be trusted (50011, 700016 and 90002 on ``/authorize``: RFC 6749 section 4.1.2.1).
   The page embeds the same body as ``<script type="application/json" id="error-details">`` (Entra's own
   pages carry their details in a ``$Config`` script block).
 """
@@ -35,7 +35,7 @@ class Entry:
     """One AADSTS code: the OAuth ``error`` it rides on, its message template, Entra's ``suberror``.
 
     The HTTP status follows from ``error``: 401 for ``invalid_client``, 400 for everything else
-    (RFC 6749 §5.2).
+    (RFC 6749 section 5.2).
     """
 
     error: str

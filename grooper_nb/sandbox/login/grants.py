@@ -93,7 +93,7 @@ def authorization_code(tenant: dict, app: dict, form: Any) -> Delegation:
 
 def _check_code_verifier(data: dict, verifier: str) -> None:
     """PKCE at redemption: the verifier must match the code's challenge (AADSTS501481), and a code issued
-    without a challenge takes no verifier. RFC 9700 §2.1.1 (PKCE downgrade attack): an attacker who strips
+    without a challenge takes no verifier. RFC 9700 sec. 2.1.1 (PKCE downgrade attack): an attacker who strips
     the challenge from the authorization request must not be able to redeem the code with a made-up
     verifier. Which code Entra answers that with is unconfirmed; the sandbox uses 501481, "The
     Code_Verifier does not match the code_challenge supplied in the authorization request"

@@ -96,7 +96,7 @@ def test_501481_pkce_verifier_mismatch(sandbox, sandbox_env):
 
 
 def test_a_verifier_for_a_code_issued_without_a_challenge_is_refused(sandbox, sandbox_env):
-    """RFC 9700 §2.1.1 (PKCE downgrade): a code_verifier is only good for a code that had a challenge."""
+    """RFC 9700 sec. 2.1.1 (PKCE downgrade): a code_verifier is only good for a code that had a challenge."""
     grooper = app(sandbox, GROOPER)
     url = (
         f"{authority(sandbox)}/oauth2/v2.0/authorize?client_id={grooper['client_id']}&response_type=code"

@@ -1,4 +1,4 @@
-"""Issue 2 acceptance: real, unmodified MSAL with default settings completes every flow against the sandbox.
+"""Real, unmodified MSAL with default settings completes every flow against the sandbox.
 
 Only the ``env`` that ``start`` prints (``sandbox_env``) and ``authority=https://login.microsoftonline.com/
 <tenant id or domain>`` — no ``instance_discovery``, ``http_client`` or ``verify`` knobs.

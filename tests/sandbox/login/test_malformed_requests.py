@@ -14,7 +14,7 @@ from urllib.parse import quote_from_bytes
 
 import pytest
 import requests
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.sandbox.login.identity_helpers import (
@@ -31,13 +31,8 @@ S2S = "Grooper Server-to-Server"
 BOOTSTRAP = "Grooper NB Bootstrap"
 MIDDLE = "Grooper Middle-Tier API"
 
-SETTINGS = settings(
-    max_examples=300,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-    derandomize=True,  # a reproducible CI run; a local `--hypothesis-seed` still explores
-    database=None,  # nothing written into the work tree
-)
+# The run's hypothesis profile (tests/conftest.py): `ci` by default, `HYPOTHESIS_PROFILE=thorough` for more.
+SETTINGS = settings()
 
 
 @pytest.fixture(scope="module")
