@@ -284,7 +284,7 @@ def account_for(app: msal.ClientApplication, result: dict[str, Any]) -> dict[str
     return None
 
 
-_APP_ONLY_CACHES: dict[tuple[str, str, str], msal.TokenCache] = {}
+_APP_ONLY_CACHES: dict[tuple[str, str, str, str], msal.TokenCache] = {}
 _APP_ONLY_LOCK = threading.Lock()
 
 
@@ -293,7 +293,8 @@ def app_only_cache(profile: Profile) -> msal.TokenCache:
 
     MSAL keys app-only tokens by client ID alone, so a cached token would hide a wrong or expired secret
     tried right after a good one. App-only tokens also need no refresh token, so nothing is written to
-    disk for them.
+    disk for them. A sandbox's tokens are also keyed by its service process: ``reset`` wipes the tenant's
+    signing keys and starts a new process, and a token signed by the wiped key must not be served after.
     """
     cred = profile.credential
     if cred is None:
@@ -302,7 +303,8 @@ def app_only_cache(profile: Profile) -> msal.TokenCache:
         fingerprint = hashlib.sha256(cred.for_msal().encode()).hexdigest()
     else:
         fingerprint = cred.thumbprint_sha256
-    key = (profile.authority.lower(), profile.client_id.lower(), fingerprint)
+    incarnation = str(profile.sandbox_info.pid) if profile.sandbox_info is not None else ""
+    key = (profile.authority.lower(), profile.client_id.lower(), fingerprint, incarnation)
     with _APP_ONLY_LOCK:
         cache = _APP_ONLY_CACHES.get(key)
         if cache is None:

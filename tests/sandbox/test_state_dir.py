@@ -180,3 +180,30 @@ def test_a_deleted_ca_key_is_an_error_not_a_silent_new_ca(own_state_dir: Path) -
     assert "ca-key.pem" in str(refused.value) and "missing" in str(refused.value)
     assert (own_state_dir / "ca" / "ca.pem").read_bytes() == ca_pem
     assert not (own_state_dir / "ca" / "ca-key.pem").exists()
+
+
+def test_after_a_reset_a_new_profile_gets_a_token_signed_by_the_new_key(own_state_dir, monkeypatch):
+    """The whole way round: a cached app-only token from before ``reset`` is not served afterwards, and a
+    signed-in user's tokens are gone with the cache file."""
+    import warnings
+
+    from grooper_nb import client_credentials, connect, inspect_token, ropc
+    from grooper_nb.auth.cache import accounts
+
+    monkeypatch.delenv("GROOPER_NB_TOKEN_CACHE", raising=False)  # the sandbox's own cache, as a person has
+    exchange = "https://outlook.office365.com/.default"
+    before = client_credentials(connect("Grooper Server-to-Server", sandbox_dir=own_state_dir), exchange)
+    bootstrap = connect("Grooper NB Bootstrap", sandbox_dir=own_state_dir)
+    user = bootstrap.sandbox_user()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # ROPC's deprecation warning: the quickest way to sign a user in
+        ropc(bootstrap, user["upn"], user["password"], ["User.Read"])
+    assert accounts(bootstrap)
+    launcher.reset(own_state_dir)
+    assert accounts(connect("Grooper NB Bootstrap", sandbox_dir=own_state_dir)) == []
+    profile = connect("Grooper Server-to-Server", sandbox_dir=own_state_dir)
+    after = client_credentials(profile, exchange)
+    assert after.source != "cache"
+    report = inspect_token(after, profile)
+    assert report.validation.signature_verified, report.validation
+    assert inspect_token(before, profile).validation.signature_verified is False
