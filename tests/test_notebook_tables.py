@@ -56,7 +56,9 @@ def html_tables(text: str) -> list[list[list[str]]]:
 
 def displayed_html(executed) -> list[str]:
     return [
-        "".join(o["data"]["text/html"]) if isinstance(o["data"]["text/html"], list) else o["data"]["text/html"]
+        "".join(o["data"]["text/html"])
+        if isinstance(o["data"]["text/html"], list)
+        else o["data"]["text/html"]
         for o in executed.outputs
         if o.get("output_type") in ("display_data", "execute_result") and "text/html" in o.get("data", {})
     ]
@@ -76,9 +78,7 @@ def test_notebook_00_names_each_seeded_apps_real_credentials(executed_notebook, 
     tables = [t for text in displayed_html(run) for t in html_tables(text)]
     apps_table = next(t for t in tables if any("credentials" in row for row in t))
     shown = column(apps_table, "credentials")
-    expected = {
-        app["name"]: app_credentials(app) for app in sandbox["apps"] if app["name"] in shown
-    }
+    expected = {app["name"]: app_credentials(app) for app in sandbox["apps"] if app["name"] in shown}
     assert expected, "the apps table lists none of the seeded apps"
     for name, credentials in expected.items():
         assert shown[name] == credentials, f"{name}: shown {shown[name]!r}, holds {credentials!r}"
