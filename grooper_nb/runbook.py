@@ -21,7 +21,9 @@ every runbook and live here instead of in cells:
 
 from __future__ import annotations
 
+import html
 import math
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -66,8 +68,6 @@ class CheckFailed(AssertionError):
         return [f"\x1b[1;31mCheck failed:\x1b[0m {self.message}"]
 
     def _repr_html_(self) -> str:
-        import html
-
         return f'<div style="color:#b00020"><b>Check failed:</b> {html.escape(self.message)}</div>'
 
 
@@ -198,13 +198,22 @@ WRAP_STYLES = [
         "selector": "td, th",
         "props": [
             ("white-space", "normal"),
-            ("overflow-wrap", "anywhere"),
-            ("word-break", "break-word"),
+            ("overflow-wrap", "break-word"),
             ("text-align", "left"),
             ("vertical-align", "top"),
         ],
     },
 ]
+# Where a long value (URL, UPN, GUID, scope, snake_case word) may break: after these characters. A word
+# broken anywhere ("identi|ty_provider") reads badly, and a word that may not break widens its column.
+_BREAK_AFTER = re.compile(r"([/._@:,=?-])")
+
+
+def _breakable(value: Any) -> str:
+    """A value as escaped HTML with a line-break opportunity (``<wbr>``) after each separator."""
+    if _missing(value):
+        return NONE
+    return _BREAK_AFTER.sub(r"\1<wbr>", html.escape(str(value)))
 
 
 def wrapped(frame: pd.DataFrame):
@@ -215,4 +224,4 @@ def wrapped(frame: pd.DataFrame):
     show as ``"—"`` and every value is HTML-escaped. The frame itself is unchanged; keep using it for
     checks.
     """
-    return frame.style.set_table_styles(WRAP_STYLES).format(na_rep=NONE, escape="html")
+    return frame.style.set_table_styles(WRAP_STYLES).format(_breakable).format_index(_breakable, axis=0)
