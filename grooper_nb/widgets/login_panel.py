@@ -79,11 +79,9 @@ ROPC_PANEL_WARNING = (
     "recommends against it: pick an Auth code flow or Device code above instead."
 )
 NO_DEVICE_CODE = (
-    "Device code is not offered: public client flows are off for this app (its registration's "
-    "Authentication page has “Allow public client flows” set to No), so Entra ID refuses the flow. "
-    "Use a public client app for device code (in the sandbox: "
-    'LoginPanel(connect("Grooper NB Bootstrap"))), or turn “Allow public client flows” on for this '
-    "app; the Auth code flows work here as they are."
+    "Device code is not offered: public client flows are off for this app (“Allow public client flows” is "
+    "No on its registration's Authentication page). For device code, use a public client app (in the "
+    'sandbox: LoginPanel(connect("Grooper NB Bootstrap"))) or turn that setting on.'
 )
 # Panels with a sign-in running (a newer run for the same app cancels theirs: a re-run cell).
 _RUNNING: weakref.WeakSet[LoginPanel] = weakref.WeakSet()
@@ -696,7 +694,7 @@ class LoginPanel(w.VBox):
         if "device_code" in flows_ok:
             return ""
         note = html.escape(NO_DEVICE_CODE)
-        return f'<div class="grooper-nb-no-device-code" style="color:#555">ⓘ {note}</div>'
+        return f'<div class="grooper-nb-no-device-code" style="color:#555"><b>Note:</b> {note}</div>'
 
     def _profile_html(self) -> str:
         p = self.profile
