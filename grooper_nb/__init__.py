@@ -48,6 +48,8 @@ _EXPORTS: dict[str, str] = {
     "outcome_table": "grooper_nb.runbook",
     "token_table": "grooper_nb.runbook",
     "verdict_matrix": "grooper_nb.tokens.matrix",
+    "app_credentials": "grooper_nb.runbook",
+    "wrapped": "grooper_nb.runbook",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]

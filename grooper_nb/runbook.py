@@ -7,6 +7,9 @@ every runbook and live here instead of in cells:
   call for the sandbox (a seeded app by name) and a real tenant (the app's ``.env`` file);
 * **what happened**: :func:`outcome_table` turns the outcome of every step (a token, an explained error,
   or a short text) into one DataFrame;
+* **how it reads**: :func:`wrapped` shows a DataFrame with its text wrapped inside the notebook's width
+  (no column cut with "…", no table running off the page), and :func:`app_credentials` says which
+  credentials a seeded app holds;
 * **whether to go on**: :func:`check` ends a section. When it fails, the reader gets one sentence that says
   what is wrong and what to do, not a bare ``AssertionError`` with a line of code::
 
@@ -18,6 +21,9 @@ every runbook and live here instead of in cells:
 
 from __future__ import annotations
 
+import html
+import math
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,7 +33,16 @@ if TYPE_CHECKING:
 
     from grooper_nb.profile import Profile
 
-__all__ = ["NONE", "CheckFailed", "app_profile", "check", "outcome_table", "token_table"]
+__all__ = [
+    "NONE",
+    "CheckFailed",
+    "app_credentials",
+    "app_profile",
+    "check",
+    "outcome_table",
+    "token_table",
+    "wrapped",
+]
 
 NONE = "—"
 """What a table shows where a value does not apply (pandas would show ``NaN``)."""
@@ -53,8 +68,6 @@ class CheckFailed(AssertionError):
         return [f"\x1b[1;31mCheck failed:\x1b[0m {self.message}"]
 
     def _repr_html_(self) -> str:
-        import html
-
         return f'<div style="color:#b00020"><b>Check failed:</b> {html.escape(self.message)}</div>'
 
 
@@ -149,4 +162,66 @@ def token_table(results: Mapping[str, Any]) -> pd.DataFrame:
 
 
 def _shown(value: Any) -> Any:
-    return NONE if value is None or value == "" else value
+    return NONE if _missing(value) else value
+
+
+def _missing(value: Any) -> bool:
+    """``None``, ``""``, or a missing value as pandas stores it (``nan``, ``NaT``, ``pd.NA``).
+
+    With pandas 3 a column built from dicts holds ``nan`` where a key was ``None``, so ``x is not None``
+    is true for a missing value: test for a missing value with this, never with ``is None``.
+    """
+    if value is None or isinstance(value, str):
+        return not value
+    if isinstance(value, float):
+        return math.isnan(value)
+    return type(value).__name__ in ("NAType", "NaTType")
+
+
+# --------------------------------------------------------------------------------------------------
+# how it reads
+
+CREDENTIAL_KEYS = {"client_secret": "client secret", "certificate_pem": "certificate"}
+
+
+def app_credentials(app: Mapping[str, Any]) -> str:
+    """The credentials a seeded app holds, in words (``"client secret, certificate"``), or ``"none"``
+    for a public client. ``app`` is one entry of the sandbox's ``apps`` (or a DataFrame row of them:
+    missing values are ``nan`` there, and count as absent)."""
+    held = [words for key, words in CREDENTIAL_KEYS.items() if not _missing(app.get(key))]
+    return ", ".join(held) or "none"
+
+
+WRAP_STYLES = [
+    {"selector": "", "props": [("max-width", "100%"), ("table-layout", "auto")]},
+    {
+        "selector": "td, th",
+        "props": [
+            ("white-space", "normal"),
+            ("overflow-wrap", "break-word"),
+            ("text-align", "left"),
+            ("vertical-align", "top"),
+        ],
+    },
+]
+# Where a long value (URL, UPN, GUID, scope, snake_case word) may break: after these characters. A word
+# broken anywhere ("identi|ty_provider") reads badly, and a word that may not break widens its column.
+_BREAK_AFTER = re.compile(r"([/._@:,=?-])")
+
+
+def _breakable(value: Any) -> str:
+    """A value as escaped HTML with a line-break opportunity (``<wbr>``) after each separator."""
+    if _missing(value):
+        return NONE
+    return _BREAK_AFTER.sub(r"\1<wbr>", html.escape(str(value)))
+
+
+def wrapped(frame: pd.DataFrame):
+    """``frame`` for display with its text wrapped: every value whole (no "…"), long values (scopes,
+    URLs, GUIDs, explanations) broken across lines, and the table no wider than the notebook.
+
+    Returns a pandas ``Styler``: the last expression of a cell, it renders as that table. Missing values
+    show as ``"—"`` and every value is HTML-escaped. The frame itself is unchanged; keep using it for
+    checks.
+    """
+    return frame.style.set_table_styles(WRAP_STYLES).format(_breakable).format_index(_breakable, axis=0)

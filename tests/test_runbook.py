@@ -245,3 +245,33 @@ def test_no_notebook_imports_a_private_module():
     private = re.compile(r"\bgrooper_nb(\.\w+)*\._\w+")
     for path in NOTEBOOKS:
         assert not private.search(path.read_text(encoding="utf-8")), path.name
+
+
+# --------------------------------------------------------------------------------------------------
+# wrapped tables and credentials in words
+
+
+def test_wrapped_shows_every_value_whole_wrapping_and_a_dash_for_missing():
+    long_text = "How the client app authenticated: " + "a long explanation " * 20
+    frame = pd.DataFrame(
+        {"claim": ["appidacr", "roles"], "meaning": [long_text, None], "n": [1.0, float("nan")]}
+    )
+    shown = grooper_nb.wrapped(frame).to_html()
+    assert long_text.strip().replace(":", ":<wbr>") in shown  # whole, not cut at max_colwidth with "..."
+    assert (
+        "white-space: normal" in shown and "overflow-wrap: break-word" in shown and "max-width: 100%" in shown
+    )
+    assert ">nan<" not in shown.replace(" ", "") and "—" in shown
+    assert grooper_nb.wrapped(pd.DataFrame({"x": ["<b>bold</b>"]})).to_html().count("<b>bold</b>") == 0
+
+
+def test_app_credentials_says_which_credentials_an_app_holds_in_words():
+    from grooper_nb import app_credentials
+
+    assert (
+        app_credentials({"client_secret": "s", "certificate_pem": "/c.pem"}) == "client secret, certificate"
+    )
+    assert app_credentials({"client_secret": "s", "certificate_pem": None}) == "client secret"
+    assert app_credentials({"client_secret": None, "certificate_pem": float("nan")}) == "none"
+    row = pd.DataFrame([{"client_secret": None, "certificate_pem": "/c.pem"}, {"client_secret": "s"}]).iloc[1]
+    assert app_credentials(row) == "client secret"  # pandas 3 stores the missing certificate as nan

@@ -559,9 +559,8 @@ OAUTH_ERRORS: Mapping[str, Explanation] = MappingProxyType(
                    "credential='secret') or credential='certificate'."),
             _e(None, "invalid_request", "invalid_request",
                meaning="Something the request needs is missing or cannot be used; the description names it.",
-               cause="A pasted redirect URL without its code, or an empty value (the user's token for "
-                     "on-behalf-of) was passed.",
-               fix="Pass what the description names: the whole URL the browser ended on, or the token."),
+               cause="The flow was handed an empty or incomplete value; the message above names it.",
+               fix="Pass what the message names, whole (e.g. the entire address the browser ended on)."),
             _e(None, "invalid_scope", "invalid_scope",
                meaning="No requested scope names an API, so nobody can say which API the token is for.",
                cause="The scopes were empty (or only openid/profile/offline_access), e.g. an empty scopes "
@@ -634,6 +633,7 @@ class AuthError(ExplainedError):
     suberror: str | None = None
     claims: str | None = None
     flow: str | None = None
+    found_here: bool = False  # detected by grooper-nb, not answered by Entra ID: its words, not Microsoft's
 
     def __post_init__(self) -> None:
         self.codes = tuple(int(c) for c in self.codes)
@@ -672,7 +672,7 @@ class AuthError(ExplainedError):
     @classmethod
     def local(cls, error: str, description: str = "", *, flow: str | None = None, hints=()) -> AuthError:
         """An error detected on this side (timeout, cancelled, network, state mismatch)."""
-        return cls(error=error, description=description, flow=flow, hints=list(hints))
+        return cls(error=error, description=description, flow=flow, hints=list(hints), found_here=True)
 
     # -- explanation --------------------------------------------------------------------------------
     @property
@@ -708,7 +708,18 @@ class AuthError(ExplainedError):
         return self.error_uri
 
     def _said(self) -> str:
-        return _description_text(self.description)
+        # A local error's description is the specific message: it leads the card instead.
+        return "" if self.found_here else _description_text(self.description)
+
+    @property
+    def headline(self) -> str:
+        """The one sentence to lead with: a local error's own message, else the catalogue's meaning."""
+        return self.description if self.found_here and self.description else self.meaning
+
+    def _lead_html(self) -> str:
+        if not (self.found_here and self.description):
+            return ""
+        return f'<div class="grooper-nb-local-message"><b>{html.escape(self.description)}</b></div>'
 
     def to_dict(self) -> dict[str, Any]:
         """Plain fields (for a DataFrame row or a log record); contains no secret."""

@@ -171,6 +171,10 @@ class ExplainedError(Exception):
     def _link_text(self) -> str:
         return f"Microsoft's documentation for {self.error}"
 
+    def _lead_html(self) -> str:
+        """A line shown first, before the catalogue's general meaning (none by default)."""
+        return ""
+
     def __str__(self) -> str:
         parts = [f"{self._prefix()}{self._title()}: {self.meaning}"]
         parts.append(f"Likely cause: {self.grooper_cause}")
@@ -208,7 +212,8 @@ class ExplainedError(Exception):
             f'<div class="{self._css_class()}" style="border-left:4px solid #c62828;padding:6px 10px;'
             'background:#fff5f5">'
             f"<div><b>{esc(self._title())}</b>{self._context_html()}{link}</div>"
-            f'<div><b>Meaning:</b> <span class="meaning">{esc(self.meaning)}</span></div>'
+            + self._lead_html()
+            + f'<div><b>Meaning:</b> <span class="meaning">{esc(self.meaning)}</span></div>'
             f'<div><b>Likely cause:</b> <span class="cause">{esc(self.grooper_cause)}</span></div>'
             f'<div><b>Fix:</b> <span class="fix">{esc(self.fix)}</span></div>'
             + (f'<ul class="hints">{hints}</ul>' if hints else "")

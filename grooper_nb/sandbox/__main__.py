@@ -1,10 +1,17 @@
-"""``python -m grooper_nb.sandbox start | status | stop | reset | env`` (docs/sandbox.md).
+"""``python -m grooper_nb.sandbox start | status | stop | reset | env | users`` (docs/sandbox.md).
 
     python -m grooper_nb.sandbox start              # prints the start JSON (proxy, CA bundle, tenant, ...)
     eval "$(python -m grooper_nb.sandbox env)"      # this shell now reaches the sandbox
     curl -i https://graph.microsoft.com/v1.0/me     # through the proxy, the sandbox CA trusted
     python -m grooper_nb.sandbox admin clock/advance '{"seconds": 3600}'   # with the admin key
+    eval "$(python -m grooper_nb.sandbox env --unset)"   # ... and the rest of the internet again
+    python -m grooper_nb.sandbox users              # the seeded users and their sandbox passwords
     python -m grooper_nb.sandbox stop
+
+``env`` sends every HTTPS request of the shell through the sandbox's proxy, which serves only the hosts
+the sandbox impersonates: ``pip`` or ``git`` in that shell then fail (``CONNECT tunnel failed, 403``)
+until ``env --unset``. ``users`` prints what a person types on the sandbox's sign-in page (throw-away
+passwords of a local tenant), without the client secrets the start JSON also holds.
 
 The state dir is ``--state-dir``, else ``$GROOPER_NB_SANDBOX_DIR``, else ``~/.cache/grooper-nb/sandbox``.
 Exit codes: 0 ok; 1 the service could not be started/stopped (the reason is on stderr);
@@ -20,6 +27,9 @@ import sys
 from grooper_nb.sandbox import launcher
 
 EXIT_NOT_RUNNING = 3
+# What `env` exports (the start JSON's "env"); `env --unset` unsets them (the lower-case https_proxy too,
+# in case a tool or a person copied it).
+ENV_NAMES = ("HTTPS_PROXY", "REQUESTS_CA_BUNDLE", "SSL_CERT_FILE", "CURL_CA_BUNDLE")
 
 
 def _scale(value: str) -> str:
@@ -62,7 +72,17 @@ def _parser() -> argparse.ArgumentParser:
         parents=[common, seeding],
         help="stop, wipe the tenant, start fresh (keeps the previous seed unless --seed)",
     )
-    sub.add_parser("env", parents=[common, seeding], help="print `export` lines for a shell (starts it)")
+    env = sub.add_parser(
+        "env",
+        parents=[common, seeding],
+        help="print `export` lines for a shell (starts it); --unset prints the `unset` lines that undo them",
+    )
+    env.add_argument(
+        "--unset", action="store_true", help="print `unset` lines: the shell reaches the internet again"
+    )
+    sub.add_parser(
+        "users", parents=[common], help="print the seeded users and their sandbox passwords (starts it)"
+    )
     admin = sub.add_parser(
         "admin",
         parents=[common],
@@ -70,12 +90,51 @@ def _parser() -> argparse.ArgumentParser:
     )
     admin.add_argument("path", help="e.g. clock/advance or users/UPN/revoke-sessions")
     admin.add_argument("body", nargs="?", default="{}", help="a JSON object (default {})")
-    serve = sub.add_parser("serve", parents=[common], help=argparse.SUPPRESS)
+    return parser
+
+
+def _serve_parser() -> argparse.ArgumentParser:
+    """The service process's own command line (the launcher runs it; it is not for people, so the
+    main ``--help`` does not list it)."""
+    serve = argparse.ArgumentParser(prog="python -m grooper_nb.sandbox serve")
+    serve.add_argument("--state-dir")
     serve.add_argument("--seed", type=int, default=launcher.DEFAULT_SEED)
     serve.add_argument("--scale", type=_scale, default=launcher.DEFAULT_SCALE)
     serve.add_argument("--ready-fd", type=int)
     serve.add_argument("--detach", action="store_true")
-    return parser
+    return serve
+
+
+def _parse(argv: list[str] | None) -> argparse.Namespace:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["serve"]:
+        args = _serve_parser().parse_args(argv[1:])
+        args.command = "serve"
+        return args
+    return _parser().parse_args(argv)
+
+
+def env_lines(env: dict[str, str], *, unset: bool = False) -> list[str]:
+    """``export NAME='value'`` per variable of the start JSON's ``env``; with ``unset``, the ``unset``
+    line that gives the shell back (the proxy serves only the impersonated hosts)."""
+    if unset:
+        return [f"unset {' '.join(env)} https_proxy"]
+    return [f"export {key}={_shell_quote(value)}" for key, value in env.items()]
+
+
+USER_COLUMNS = ("upn", "password", "display_name", "enabled", "mfa_required", "has_mailbox")
+
+
+def users_lines(users: list[dict]) -> list[str]:
+    """The seeded users as an aligned plain-text table: what a person types on the sign-in page."""
+    rows = [list(USER_COLUMNS)]
+    for user in users:
+        roles = ", ".join(user.get("directory_roles") or ())
+        rows.append([str(user.get(c, "")) for c in USER_COLUMNS] + [roles])
+    rows[0].append("directory_roles")
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in rows]
+    return [line.rstrip() for line in lines]
 
 
 def _admin(args: argparse.Namespace) -> int:
@@ -89,7 +148,7 @@ def _admin(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    args = _parse(argv)
     try:
         if args.command == "serve":
             from grooper_nb.sandbox import process  # the service process only
@@ -111,13 +170,21 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "admin":
             return _admin(args)
         elif args.command == "env":
-            info = launcher.ensure_running(args.state_dir, args.seed, args.scale)
-            for key, value in info["env"].items():
-                print(f"export {key}={_shell_quote(value)}")
+            _print_env(args)
+        elif args.command == "users":
+            print("\n".join(users_lines(launcher.ensure_running(args.state_dir)["users"])))
     except launcher.SandboxError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     return 0
+
+
+def _print_env(args: argparse.Namespace) -> None:
+    if args.unset:  # undoing needs no service: the names are always the same
+        print("\n".join(env_lines(dict.fromkeys(ENV_NAMES, ""), unset=True)))
+        return
+    info = launcher.ensure_running(args.state_dir, args.seed, args.scale)
+    print("\n".join(env_lines(info["env"])))
 
 
 if __name__ == "__main__":

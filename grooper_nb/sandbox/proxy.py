@@ -37,6 +37,15 @@ _IDLE_TIMEOUT = 300.0
 _CHUNK = 64 * 1024
 
 
+def leave_hint() -> str:
+    """The way out for a shell whose every HTTPS request now goes here (``eval "$(... env)"``): a refusal
+    says which hosts the proxy serves and then this."""
+    return (
+        'If this shell ran eval "$(python -m grooper_nb.sandbox env)", give it back to the internet with '
+        'eval "$(python -m grooper_nb.sandbox env --unset)".'
+    )
+
+
 class _Refusal(Exception):
     def __init__(self, status: str, text: str, what: str = "") -> None:
         super().__init__(text)
@@ -129,7 +138,7 @@ class _Handler(socketserver.BaseRequestHandler):
                 "403 Forbidden",
                 f"grooper-nb sandbox proxy refused {method} {target[:300]}: it only tunnels HTTPS "
                 f"(CONNECT) to the impersonated Microsoft 365 hosts ({allowed}); plain-HTTP proxying "
-                "is not offered.",
+                f"is not offered. {leave_hint()}",
                 f"{method} for {urlsplit(target).netloc or '(no host)'}",  # never log a query string
             )
         try:
@@ -140,7 +149,7 @@ class _Handler(socketserver.BaseRequestHandler):
             raise _Refusal(
                 "403 Forbidden",
                 f"grooper-nb sandbox proxy refused CONNECT to {host}:{port}: the sandbox only "
-                f"impersonates {allowed}. Anything else is not reachable through it.",
+                f"impersonates {allowed}. Anything else is not reachable through it. {leave_hint()}",
                 f"CONNECT {host}:{port}",
             )
         return host, port

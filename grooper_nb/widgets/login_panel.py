@@ -12,7 +12,8 @@ What it shows, top to bottom:
 
 * the profile (app, tenant, client ID, credential) with a **SANDBOX** badge for the embedded tenant;
 * **Flow** — only the flows the profile's credential allows (no client credentials without a secret or
-  certificate; no device code for an app known to have "Allow public client flows" off);
+  certificate; no device code for an app known to have "Allow public client flows" off, and the panel
+  says so under the picker);
 * **Scopes preset** — one per request a Grooper connection type makes (:mod:`grooper_nb.connections`:
   Exchange/EWS delegated, SharePoint delegated, OneDrive/Graph, Graph mail, SharePoint REST, IMAP,
   server-to-server Graph/EWS/SharePoint/IMAP), limited to the ones the app holds when that is known, plus
@@ -21,7 +22,10 @@ What it shows, top to bottom:
 * device code: the **Code** with a *Copy code* button, a link to the device-login page (the sandbox's
   ``browser_url`` page for the sandbox), and a countdown; MSAL polls in a background thread, so the
   kernel stays free and *Cancel* stops the polling;
-* auth code on a remote kernel ("paste"): the sign-in link and a **Redirect URL** box + *Finish sign-in*;
+* auth code: **Choose the account** (``prompt=select_account``: the sign-in page asks who signs in, instead
+  of signing in whoever the browser is already signed in as) and **Sign in as** (``login_hint``);
+* auth code on a remote kernel ("paste"): the sign-in link and a **Redirect URL** box + *Finish sign-in*
+  (*Cancel* ends it);
 * the outcome: the token (masked) or the error explained (meaning, likely cause, fix).
 
 Nothing keeps polling behind your back: ``panel.close()`` (or closing its output) cancels the sign-in in
@@ -52,6 +56,7 @@ from grooper_nb.auth.result import TokenResult
 from grooper_nb.auth.scopes import PRESETS, RESERVED_SCOPES, preset_scopes
 from grooper_nb.errors.aadsts import AuthError
 from grooper_nb.profile import SANDBOX_BADGE, ProfileError
+from grooper_nb.widgets._style import link_style
 
 __all__ = ["FLOW_LABELS", "LoginPanel"]
 
@@ -65,7 +70,19 @@ FLOW_LABELS: dict[str, str] = {
     "silent": "From the token cache (silent / refresh)",
 }
 CUSTOM = "Custom"
-_CANCELLABLE = ("device_code", "auth_code")
+_CANCELLABLE = ("device_code", "auth_code", "auth_code_paste")
+_AUTH_CODE = ("auth_code", "auth_code_paste")
+# In words a person picks from, not Python names (flows.ROPC_WARNING is for code that calls ropc()).
+ROPC_PANEL_WARNING = (
+    "Username + password (ROPC) is a legacy flow: the app sees the password, and it cannot do multi-factor "
+    "authentication or Conditional Access, so MFA-required users fail with AADSTS50076. Microsoft "
+    "recommends against it: pick an Auth code flow or Device code above instead."
+)
+NO_DEVICE_CODE = (
+    "Device code is not offered: public client flows are off for this app (“Allow public client flows” is "
+    "No on its registration's Authentication page). For device code, use a public client app (in the "
+    'sandbox: LoginPanel(connect("Grooper NB Bootstrap"))) or turn that setting on.'
+)
 # Panels with a sign-in running (a newer run for the same app cancels theirs: a re-run cell).
 _RUNNING: weakref.WeakSet[LoginPanel] = weakref.WeakSet()
 # Copy the code where a clipboard API exists and allows it (https or localhost); otherwise select the
@@ -128,6 +145,29 @@ def presets_for(profile: Any, flow: str) -> list[str]:
     return fitting
 
 
+def _paste_problem(text: str, redirect_uri: str) -> str | None:
+    """What is wrong with a pasted redirect URL before it is redeemed, or None when it holds a code (or
+    Entra's error) to hand on."""
+    params = _query(text)
+    if not text.strip():
+        return "Nothing was pasted: paste the whole address the browser ended on, then click Finish sign-in."
+    if "code" in params or "error" in params:
+        return None
+    return (
+        "The pasted text holds no code: paste the whole address the browser ended on after you signed in "
+        f"(it starts with {redirect_uri}), not the sign-in page's address."
+    )
+
+
+def _query(text: str) -> dict[str, str]:
+    from urllib.parse import parse_qsl, urlsplit
+
+    text = text.strip()
+    parts = urlsplit(text)
+    query = parts.query or parts.fragment or (text if "=" in text and "://" not in text else "")
+    return dict(parse_qsl(query.lstrip("?#")))
+
+
 class LoginPanel(w.VBox):
     """Sign in with a profile from a notebook; see the module docstring. ``.result`` holds the token."""
 
@@ -152,14 +192,18 @@ class LoginPanel(w.VBox):
         self._build_actions()
         self._build_device_code()
         self._build_auth_code()
+        self._build_account()
         self.result_html = w.HTML()
         self._add_classes()
         self._wire()
         super().__init__([
+            link_style("grooper-nb-login-panel"),
             self.profile_html,
             self.flow_picker,
+            self.flow_note,
             self.scope_preset,
             self.scopes_text,
+            self.account_box,
             self.ropc_box,
             w.HBox([self.sign_in_button, self.cancel_button]),
             self.status,
@@ -194,6 +238,7 @@ class LoginPanel(w.VBox):
             style={"description_width": "initial"},
             layout=w.Layout(width="420px"),
         )
+        self.flow_note = w.HTML(self._flow_note_html(flows_ok))
         self.scope_preset = w.Dropdown(
             description="Scopes preset",
             style={"description_width": "initial"},
@@ -212,13 +257,40 @@ class LoginPanel(w.VBox):
             description="Username",
             placeholder="user@contoso.onmicrosoft.com",
             style={"description_width": "initial"},
+            layout=w.Layout(width="420px"),
         )
-        self.password_text = w.Password(description="Password", style={"description_width": "initial"})
+        self.password_text = w.Password(
+            description="Password", style={"description_width": "initial"}, layout=w.Layout(width="300px")
+        )
         self.ropc_warning = w.HTML(
             '<div class="grooper-nb-ropc-warning" style="color:#8a4b00">'
-            f"⚠ {html.escape(flows.ROPC_WARNING)}</div>"
+            f"⚠ {html.escape(ROPC_PANEL_WARNING)}</div>"
         )
         self.ropc_box = w.VBox([self.ropc_warning, w.HBox([self.username_text, self.password_text])])
+
+    def _build_account(self) -> None:
+        """Auth code only: who signs in. Without these the browser signs in whoever it already knows."""
+        self.select_account = w.Checkbox(
+            value=False,
+            description="Choose the account (prompt=select_account)",
+            indent=False,
+            layout=w.Layout(width="auto"),
+        )
+        self.login_hint_text = w.Text(
+            description="Sign in as",
+            placeholder="optional: user@contoso.onmicrosoft.com (login_hint)",
+            style={"description_width": "initial"},
+            layout=w.Layout(width="420px"),
+        )
+        self.account_box = w.HBox([self.select_account, self.login_hint_text])
+
+    @property
+    def prompt(self) -> str | None:
+        return "select_account" if self.select_account.value else None
+
+    @property
+    def login_hint(self) -> str | None:
+        return self.login_hint_text.value.strip() or None
 
     def _build_actions(self) -> None:
         self.sign_in_button = w.Button(
@@ -268,7 +340,9 @@ class LoginPanel(w.VBox):
             (self.countdown, "grooper-nb-countdown"), (self.auth_link, "grooper-nb-auth-link"),
             (self.paste_text, "grooper-nb-paste"), (self.finish_button, "grooper-nb-finish"),
             (self.username_text, "grooper-nb-username"), (self.password_text, "grooper-nb-password"),
-            (self.result_html, "grooper-nb-result"),
+            (self.result_html, "grooper-nb-result"), (self.flow_note, "grooper-nb-flow-note"),
+            (self.select_account, "grooper-nb-select-account"),
+            (self.login_hint_text, "grooper-nb-login-hint"),
         ):  # fmt: skip
             widget.add_class(cls)
 
@@ -302,6 +376,7 @@ class LoginPanel(w.VBox):
                 self._quiet = False
             self._on_preset({"new": keep})
         self.ropc_box.layout.display = None if flow == "ropc" else "none"
+        self.account_box.layout.display = None if flow in _AUTH_CODE else "none"
 
     def _on_preset(self, change: dict) -> None:
         if self._quiet:
@@ -411,6 +486,10 @@ class LoginPanel(w.VBox):
             return
         run = self._run
         self.paste_text.value = ""
+        problem = _paste_problem(redirect_url, self.handle.redirect_uri)
+        if problem:  # the flow stays open: paste again
+            self._set_status(problem, "error")
+            return
         try:
             self._finish(run, result=self.handle.finish(redirect_url))
         except AuthError as err:
@@ -460,7 +539,9 @@ class LoginPanel(w.VBox):
             self._finish(run, result=handle.result, error=handle.error)
 
     def _start_auth_code(self, run: int, scopes: list[str]) -> None:
-        flow = flows.AuthCodeFlow(self.profile, scopes, listen=True)
+        flow = flows.AuthCodeFlow(
+            self.profile, scopes, listen=True, prompt=self.prompt, login_hint=self.login_hint
+        )
         self.handle = flow
         self.auth_link.value = self._link_html(
             flow.url,
@@ -478,9 +559,9 @@ class LoginPanel(w.VBox):
                     raise flows.no_browser_error(flow.flow, exc) from None
                 if opened is False:
                     self._set_status(
-                        "No browser could be opened where the kernel runs: open the link above if your "
-                        "browser runs on this machine, otherwise use 'Auth code (paste the redirect URL)' "
-                        "or device code.",
+                        "No browser could be opened where the kernel runs: open the sign-in link below if "
+                        "your browser runs on this machine, otherwise use 'Auth code (paste the redirect "
+                        "URL)' or device code.",
                         "busy",
                     )
                 self._finish(run, result=flow.wait(self.browser_timeout))
@@ -496,7 +577,7 @@ class LoginPanel(w.VBox):
         self._worker = self._start_thread(work, "login-panel auth code")
 
     def _start_paste(self, scopes: list[str]) -> None:
-        flow = flows.auth_code_start(self.profile, scopes)
+        flow = flows.auth_code_start(self.profile, scopes, prompt=self.prompt, login_hint=self.login_hint)
         self.handle = flow
         self.auth_link.value = self._link_html(
             flow.url, "Open the sign-in page",
@@ -545,10 +626,18 @@ class LoginPanel(w.VBox):
     def _render_outcome(self, result: TokenResult | None, error: AuthError | None) -> None:
         if result is not None:
             who = f" as {result.username}" if result.username else ""
-            self._set_status(f"Signed in{who}: token for {result.audience or ' '.join(result.scopes)}.", "ok")
+            switch = (
+                " Someone else? Tick “Choose the account” (or type their name in “Sign in as”) and sign in "
+                "again."
+                if result.flow in _AUTH_CODE
+                else ""
+            )
+            self._set_status(
+                f"Signed in{who}: token for {result.audience or ' '.join(result.scopes)}.{switch}", "ok"
+            )
             self.result_html.value = result._repr_html_()
         elif error is not None:
-            self._set_status(f"Failed: {error.meaning}", "error")
+            self._set_status(f"Failed: {error.headline}", "error")
             self.result_html.value = error._repr_html_()
         else:
             self._set_status("Cancelled.", "idle")
@@ -599,6 +688,13 @@ class LoginPanel(w.VBox):
         import re
 
         return html.unescape(re.sub(r"<[^>]+>", "", self.status.value))
+
+    def _flow_note_html(self, flows_ok: list[str]) -> str:
+        """Why a flow a person may look for is not in the picker (only device code has such a reason)."""
+        if "device_code" in flows_ok:
+            return ""
+        note = html.escape(NO_DEVICE_CODE)
+        return f'<div class="grooper-nb-no-device-code" style="color:#555"><b>Note:</b> {note}</div>'
 
     def _profile_html(self) -> str:
         p = self.profile

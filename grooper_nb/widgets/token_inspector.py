@@ -5,8 +5,13 @@
     from grooper_nb import connect, TokenInspector
     ui = TokenInspector(result, profile, target="exchange_ews_delegated")
     ui                      # Summary (verdict first) | Claims | Header | Validation | Raw
+    ui.target               # "exchange_ews_delegated": the picker starts on target=
     ui.verdict              # the Verdict for the picked target (tests and later cells use it)
     ui.target_picker.value = "sharepoint_rest_app"   # re-runs the verdict, as picking it does
+
+The picker starts on ``target=`` (without it, on a target the token passes); the Summary tab shows that
+target's verdict first and then, under "All Grooper targets", the verdict for every target, whichever is
+picked.
 
 **How the raw token stays out of saved notebooks.** Nothing this widget puts into a cell output contains
 the token: the output holds only a widget reference and a masked ``text/plain`` repr (ipywidgets' own
@@ -30,10 +35,20 @@ import ipywidgets as w
 
 from grooper_nb._redact import mask
 from grooper_nb.tokens import TARGETS, TokenError, TokenReport, Verdict, inspect_token
+from grooper_nb.widgets._style import link_style
 
 __all__ = ["TokenInspector"]
 
 TAB_TITLES = ("Summary", "Claims", "Header", "Validation", "Raw")
+CLAIMS_DOC = "https://learn.microsoft.com/entra/identity-platform/access-token-claims-reference"
+VALIDATION_DOC = "https://learn.microsoft.com/entra/identity-platform/access-tokens#validate-tokens"
+
+
+def _doc_link(url: str, text: str) -> str:
+    return (
+        f'<p class="grooper-nb-doc-link">{escape(text)} <a href="{escape(url)}" target="_blank" '
+        f'rel="noopener">{escape(url.split("//", 1)[1])}</a></p>'
+    )
 
 
 class TokenInspector(w.VBox):
@@ -49,8 +64,12 @@ class TokenInspector(w.VBox):
     ) -> None:
         self.error: TokenError | None = None
         self.report: TokenReport | None = None
+        if target is not None and target not in TARGETS:
+            raise ValueError(f"Unknown Grooper target {target!r}: one of {', '.join(TARGETS)}.")
         try:
-            self.report = inspect_token(token_or_result, profile, target=target, **inspect_kwargs)
+            # No target for the report itself: its "all targets" table then lists every target; the
+            # picker holds the one target this widget judges first.
+            self.report = inspect_token(token_or_result, profile, **inspect_kwargs)
         except TokenError as e:
             self.error = e
         options = [(t.title, t.name) for t in TARGETS.values()]
@@ -62,6 +81,7 @@ class TokenInspector(w.VBox):
             value=first or options[0][1],
             description="Grooper target",
             style={"description_width": "initial"},
+            layout=w.Layout(width="460px"),
         )
         self.verdict_html = w.HTML()
         self.summary_html = w.HTML()
@@ -100,7 +120,9 @@ class TokenInspector(w.VBox):
         self.reveal_button.on_click(lambda _b: self.reveal())
         self.hide_button.on_click(lambda _b: self.hide())
         self.target_picker.observe(self._on_target, names="value")
-        super().__init__([self.target_picker, self.tabs])
+        super().__init__([link_style("grooper-nb-token-inspector"), self.target_picker, self.tabs])
+        self.add_class("grooper-nb-token-inspector")
+        self.target_picker.add_class("grooper-nb-target")
         self._render()
 
     # ---------------------------------------------------------------- state
@@ -156,9 +178,13 @@ class TokenInspector(w.VBox):
         self.summary_html.value = (
             "<h4>Summary</h4>" + r._summary_html() + "<h4>All Grooper targets</h4>" + r._verdicts_html()
         )
-        self.claims_html.value = r._claims_html()
+        self.claims_html.value = (
+            _doc_link(CLAIMS_DOC, "What each claim means, in Microsoft's words:") + r._claims_html()
+        )
         self.header_html.value = r._header_html()
-        self.validation_html.value = r._validation_html()
+        self.validation_html.value = (
+            _doc_link(VALIDATION_DOC, "How an API validates a token:") + r._validation_html()
+        )
         self.raw_mask.value = (
             f"<code>{escape(mask(r.reveal()))}</code> — {escape(r.kind.upper())} token, masked."
         )

@@ -264,3 +264,72 @@ def test_the_device_code_is_selectable_and_copy_says_copied_only_when_it_worked(
         assert "this.textContent='Copied'" not in button.replace("&#x27;", "'")
     finally:
         panel.close()
+
+
+def test_the_confidential_connector_says_why_device_code_is_not_offered(sandbox):
+    panel = LoginPanel(connect())
+    assert "device_code" not in [value for _label, value in panel.flow_picker.options]
+    note = panel.flow_note.value
+    assert "public client flows are off for this app" in note and "Grooper NB Bootstrap" in note
+    assert LoginPanel(connect(app="Grooper NB Bootstrap")).flow_note.value == ""
+
+
+def test_the_ropc_warning_names_the_flows_a_person_picks_not_python_functions(sandbox):
+    warning = LoginPanel(connect(), flow="ropc").ropc_warning.value
+    assert "Auth code" in warning and "Device code" in warning and "MFA" in warning
+    assert "auth_code_interactive" not in warning and "device_code" not in warning
+
+
+def test_auth_code_can_ask_which_account_signs_in(sandbox, person):
+    panel = LoginPanel(connect(), flow="auth_code_paste")
+    assert panel.account_box.layout.display is None  # offered for auth code
+    panel.select_account.value = True
+    panel.login_hint_text.value = person.upn
+    panel.sign_in_button.click()
+    url = href(panel.auth_link.value)
+    assert "prompt=select_account" in url and "login_hint=" in url
+    panel.paste_text.value = person.sign_in(url)  # the sandbox honours prompt=select_account
+    panel.finish_button.click()
+    assert panel.result.username == person.upn
+    assert panel.status_text.startswith(f"Signed in as {person.upn}")
+    assert "Choose the account" in panel.status_text  # how to switch to someone else
+    panel.flow_picker.value = "client_credentials"
+    assert panel.account_box.layout.display == "none"
+
+
+def test_a_paste_without_a_code_says_so_and_keeps_the_flow_open(sandbox, person):
+    panel = LoginPanel(connect(), flow="auth_code_paste")
+    panel.sign_in_button.click()
+    assert not panel.cancel_button.disabled  # Cancel ends a pending paste flow
+    panel.finish("http://localhost/?state=only")
+    assert panel.status_text.startswith("The pasted text holds no code")
+    assert "Microsoft" not in panel.status_text and panel.busy and panel.error is None
+    panel.paste_text.value = person.sign_in(href(panel.auth_link.value))
+    panel.finish_button.click()
+    assert panel.result is not None and panel.result.flow == "auth_code_paste"
+
+
+def test_cancel_ends_a_pending_paste_flow(sandbox):
+    panel = LoginPanel(connect(), flow="auth_code_paste")
+    panel.sign_in_button.click()
+    panel.cancel_button.click()
+    assert not panel.busy and panel.status_text == "Cancelled." and panel.handle.status == "cancelled"
+    assert panel.auth_box.layout.display == "none" and panel.cancel_button.disabled
+
+
+def test_a_local_error_leads_with_its_own_message_not_microsofts(sandbox):
+    from grooper_nb.errors.aadsts import AuthError
+
+    err = AuthError.local("state_mismatch", "The redirect's state does not match this sign-in.")
+    card = err._repr_html_()
+    assert "Microsoft said" not in card
+    assert card.index("does not match this sign-in") < card.index("Meaning:")
+    assert err.headline == "The redirect's state does not match this sign-in."
+
+
+def test_links_in_the_panel_are_styled_as_links(sandbox):
+    panel = LoginPanel(connect())
+    style = panel.children[0].value
+    assert ".grooper-nb-login-panel a" in style and "var(--jp-content-link-color" in style
+    assert "text-decoration: underline" in style
+    assert panel.username_text.layout.width and panel.username_text.layout.width != "auto"

@@ -100,3 +100,28 @@ def test_an_unreadable_input_shows_the_token_error(profile):
     assert "TokenError (truncated)" in ui.verdict_html.value
     ui.reveal_button.click()  # nothing to reveal; must not raise
     assert not ui.revealed
+
+
+def test_with_a_target_the_picker_starts_on_it_and_all_targets_still_lists_every_target(ews_token, profile):
+    from grooper_nb.tokens import TARGETS
+
+    ui = TokenInspector(ews_token, profile, target="sharepoint_rest_delegated")
+    assert ui.target_picker.value == "sharepoint_rest_delegated" == ui.target
+    all_targets = ui.summary_html.value.split("All Grooper targets", 1)[1]
+    assert all(t.title in all_targets for t in TARGETS.values())
+    ui.target_picker.value = "exchange_ews_delegated"
+    assert all(t.title in ui.summary_html.value.split("All Grooper targets", 1)[1] for t in TARGETS.values())
+
+
+def test_an_unknown_target_is_refused_with_the_known_ones(ews_token, profile):
+    with pytest.raises(ValueError, match="exchange_ews_delegated"):
+        TokenInspector(ews_token, profile, target="exchange")
+
+
+def test_the_inspector_links_to_microsofts_pages_styled_as_links(ews_token, profile):
+    ui = TokenInspector(ews_token, profile)
+    assert 'href="https://learn.microsoft.com/entra/identity-platform/access-token-claims-reference"' in (
+        ui.claims_html.value
+    )
+    assert ".grooper-nb-token-inspector a" in ui.children[0].value
+    assert "grooper-nb-token-inspector" in ui._dom_classes
