@@ -191,8 +191,9 @@ class RegistrationPlan:
             c = CONNECTIONS[key]
             if app_only and c.certificate_required:
                 out.append(
-                    f"{c.title}: upload a certificate to the app; a client secret's app-only token is "
-                    f"refused ({c.secret_refusal!r}). {' '.join(c.notes)}"
+                    f"{c.title}: upload a certificate to the app (public part only, e.g. "
+                    f'az ad app credential reset --id "$APP_ID" --cert @grooper.pem --append); '
+                    f"a client secret's app-only token is refused ({c.secret_refusal!r}). {' '.join(c.notes)}"
                 )
         out += [
             f"{p.resource_name} {p.kind} permission {p.value}: ID {p.id} is UNCONFIRMED by a Microsoft page; "
