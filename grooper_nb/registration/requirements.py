@@ -136,9 +136,18 @@ def permissions_of(connection: Connection, app_only: bool) -> list[Permission]:
 
 
 def _why(connection: Connection, permission: Permission) -> str:
-    reason = _RESERVED_WHY.get(permission.value)
-    label = connection.title if not reason else f"{connection.title} ({reason})"
-    return f"{label}: {connection.grooper}"
+    if permission.value in _RESERVED_WHY:
+        return connection.title
+    note = dict(connection.permission_notes).get(permission.value)
+    return f"{connection.title}: {connection.grooper}" + (f" {note}" if note else "")
+
+
+def why_text(req: Requirement) -> str:
+    """The ``why`` cell: what each connection does with the permission (a reserved scope's reason once)."""
+    reason = _RESERVED_WHY.get(req.permission.value)
+    if reason:
+        return f"{reason[0].upper()}{reason[1:]} (for {', '.join(req.why)})."
+    return " | ".join(req.why)
 
 
 def collect(connections: Iterable[ConnectionSpec] | None = None) -> list[Requirement]:
@@ -168,7 +177,7 @@ def _row(req: Requirement) -> dict[str, str]:
         "permission_id": p.id,
         "id_status": p.status,
         "connections": ", ".join(req.connections),
-        "why": " | ".join(req.why),
+        "why": why_text(req),
         "source": p.source,
     }
 

@@ -46,7 +46,7 @@ def test_each_connection_lists_what_it_requests_with_why_from_the_catalogue(key)
     assert set(_rows(table)) == expected
     for row in table.itertuples(index=False):
         assert row.connections == key
-        assert c.grooper in row.why
+        assert (c.title if row.permission == "offline_access" else c.grooper) in row.why
 
 
 def test_a_permission_two_connections_need_is_one_row_naming_both():
@@ -55,7 +55,10 @@ def test_a_permission_two_connections_need_is_one_row_naming_both():
     assert shared.connections == "sharepoint_graph, onedrive"
     assert CONNECTIONS["sharepoint_graph"].grooper in shared.why
     assert CONNECTIONS["onedrive"].grooper in shared.why
-    assert "refresh token" in rows[("offline_access", "delegated")].why
+    assert rows[("offline_access", "delegated")].why == (
+        "Lets Grooper keep a refresh token, so the connection keeps working without the user signing in "
+        "again (for SharePoint via Graph, OneDrive (Graph))."
+    )
 
 
 def test_an_either_connection_is_delegated_unless_told_app():
@@ -68,6 +71,12 @@ def test_a_connection_is_named_by_key_or_connection():
     by_object = requirements([CONNECTIONS["graph_mail_app"]])
     assert by_key.equals(by_object)
     assert set(_rows(by_key)) == {("Mail.Read", "application")}
+
+
+def test_a_permission_note_of_the_catalogue_joins_the_why():
+    row = _rows(requirements([("sharepoint_graph", "app")]))[("Sites.Read.All", "application")]
+    assert CONNECTIONS["sharepoint_graph"].grooper in row.why
+    assert "Sites.Selected" not in row.why  # the note is Sites.Selected's, not this permission's
 
 
 def test_ids_and_their_status_are_in_the_table():
