@@ -38,7 +38,7 @@ from urllib.parse import urlsplit
 
 from grooper_nb._ids import is_guid, shown, strip_braces
 from grooper_nb.clouds import Cloud, get_cloud
-from grooper_nb.connections import CONNECTIONS
+from grooper_nb.connections import Connection
 
 from . import commands
 from .permissions import Permission
@@ -77,13 +77,18 @@ class RegistrationPlan:
     cloud: Cloud
     tenant: str | None
     client_id: str | None
-    connections: tuple[tuple[str, bool], ...]
+    connections: tuple[tuple[Connection, bool], ...]
     requirements: tuple[Requirement, ...]
     sign_in_audience: str
     web_redirect_uris: tuple[str, ...]
     public_client_redirect_uris: tuple[str, ...]
     is_fallback_public_client: bool
     mailbox_group: str | None = None
+
+    @property
+    def connection_keys(self) -> tuple[tuple[str, bool], ...]:
+        """(catalogue key, app-only) for each chosen connection."""
+        return tuple((c.key, app_only) for c, app_only in self.connections)
 
     # ---- the app registration -------------------------------------------------------------------------
 
@@ -172,7 +177,7 @@ class RegistrationPlan:
         """Exchange Online PowerShell by purpose (``ews_allow_list``, ``mailbox_access_policy``,
         ``imap_service_principal``); empty when no chosen connection needs one."""
         scripts = {}
-        if any(CONNECTIONS[key].api == "EWS" for key, _ in self.connections):
+        if any(c.api == "EWS" for c, _ in self.connections):
             scripts["ews_allow_list"] = commands.ews_allow_list(self.client_id)
         roles = {p.value for p in self.permissions if p.type == "Role"}
         if roles & _POLICY_SCOPED:
@@ -187,8 +192,7 @@ class RegistrationPlan:
     def notes(self) -> tuple[str, ...]:
         """What the manifest cannot say: certificates, the catalogue's notes, unconfirmed IDs."""
         out = []
-        for key, app_only in self.connections:
-            c = CONNECTIONS[key]
+        for c, app_only in self.connections:
             if app_only and c.certificate_required:
                 out.append(
                     f"{c.title}: upload a certificate to the app (public part only, e.g. "
@@ -321,7 +325,7 @@ def plan(
     name, connector = _app_name(app)
     the_cloud = get_cloud(cloud)
     requirements = tuple(collect(connections))
-    keys = tuple(dict.fromkeys((c.key, app_only) for c, app_only in map(resolve, _specs(connections))))
+    chosen = tuple(dict.fromkeys(map(resolve, _specs(connections))))
     web, public = _redirects(redirect_uris, the_cloud)
     return RegistrationPlan(
         app=name,
@@ -329,7 +333,7 @@ def plan(
         cloud=the_cloud,
         tenant=_tenant(tenant),
         client_id=_client_id(client_id),
-        connections=keys,
+        connections=chosen,
         requirements=requirements,
         sign_in_audience=sign_in_audience or ("AzureADMultipleOrgs" if connector else "AzureADMyOrg"),
         web_redirect_uris=web,
@@ -357,7 +361,7 @@ def _html_header(p: RegistrationPlan) -> str:
         ("Cloud", p.cloud.display_name),
         ("Audience", p.sign_in_audience),
         ("Client ID", p.client_id or "not known yet"),
-        ("Connections", ", ".join(f"{k} ({'app-only' if a else 'delegated'})" for k, a in p.connections)),
+        ("Connections", ", ".join(f"{k} ({'app-only' if a else 'delegated'})" for k, a in p.connection_keys)),
     ]
     cell = "<tr><th style='text-align:left'>{}</th><td>{}</td></tr>"
     body = "".join(cell.format(html.escape(k), html.escape(v)) for k, v in rows)

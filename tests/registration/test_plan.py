@@ -211,7 +211,7 @@ def test_unconfirmed_ids_are_named_with_the_command_that_checks_them():
 
 def test_the_plan_derives_from_the_catalogue():
     p = plan(["onedrive", ("sharepoint_graph", "app")])
-    assert p.connections == (("onedrive", False), ("sharepoint_graph", True))
+    assert p.connection_keys == (("onedrive", False), ("sharepoint_graph", True))
     expected = [
         *permissions_of(CONNECTIONS["onedrive"], False),
         *permissions_of(CONNECTIONS["sharepoint_graph"], True),

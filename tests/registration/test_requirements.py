@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from grooper_nb.connections import CONNECTIONS
-from grooper_nb.registration import DEFAULT_CONNECTIONS, requirements
+from grooper_nb.connections import CONNECTIONS, Connection
+from grooper_nb.registration import DEFAULT_CONNECTIONS, plan, requirements
 from grooper_nb.registration.requirements import COLUMNS, permissions_of
 
 
@@ -73,10 +73,23 @@ def test_a_connection_is_named_by_key_or_connection():
     assert set(_rows(by_key)) == {("Mail.Read", "application")}
 
 
-def test_a_permission_note_of_the_catalogue_joins_the_why():
-    row = _rows(requirements([("sharepoint_graph", "app")]))[("Sites.Read.All", "application")]
-    assert CONNECTIONS["sharepoint_graph"].grooper in row.why
-    assert "Sites.Selected" not in row.why  # the note is Sites.Selected's, not this permission's
+def test_a_permission_note_of_the_catalogue_joins_the_why_of_that_permission_only():
+    selected = Connection(
+        "sites_selected_app",
+        "SharePoint, selected sites",
+        api="Graph",
+        resource="graph",
+        mode="app",
+        grooper="Server-to-server SharePoint for chosen sites.",
+        docs="https://learn.microsoft.com/graph/api/resources/sharepoint",
+        app_preset="Server-to-server Graph",
+        app_request=("{graph}/.default",),
+        roles=("Sites.Selected",),
+        permission_notes=(("Sites.Selected", "Grant each site to the app."), ("Mail.Read", "unrelated")),
+    )
+    row = _rows(requirements([selected]))[("Sites.Selected", "application")]
+    assert row.why == f"{selected.title}: {selected.grooper} Grant each site to the app."
+    assert plan([selected]).connection_keys == (("sites_selected_app", True),)
 
 
 def test_ids_and_their_status_are_in_the_table():
