@@ -291,6 +291,22 @@ def _redirects(redirect_uris: RedirectUris, cloud: Cloud) -> tuple[tuple[str, ..
     return tuple(_check_redirect(u) for u in web), tuple(_check_redirect(u) for u in public)
 
 
+_AUDIENCES = (
+    "AzureADMyOrg",
+    "AzureADMultipleOrgs",
+    "AzureADandPersonalMicrosoftAccount",
+    "PersonalMicrosoftAccount",
+)
+
+
+def _audience(value: str | None, connector: bool) -> str:
+    if value is None:
+        return "AzureADMultipleOrgs" if connector else "AzureADMyOrg"
+    if value not in _AUDIENCES:
+        raise ValueError(f"sign_in_audience {value!r}: use one of {', '.join(_AUDIENCES)}.")
+    return value
+
+
 def _app_name(app: str) -> tuple[str, bool]:
     name = str(app or "").strip()
     if not name:
@@ -335,7 +351,7 @@ def plan(
         client_id=_client_id(client_id),
         connections=chosen,
         requirements=requirements,
-        sign_in_audience=sign_in_audience or ("AzureADMultipleOrgs" if connector else "AzureADMyOrg"),
+        sign_in_audience=_audience(sign_in_audience, connector),
         web_redirect_uris=web,
         public_client_redirect_uris=public,
         is_fallback_public_client=bool(public_client),

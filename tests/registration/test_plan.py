@@ -277,3 +277,5 @@ def test_unknown_names_are_errors_that_list_the_choices():
         plan(redirect_uris={"spa": ["https://x.example"]})
     with pytest.raises(ValueError, match="display name"):
         plan(app="  ")
+    with pytest.raises(ValueError, match="AzureADMyOrg, AzureADMultipleOrgs"):
+        plan(sign_in_audience="MultiTenant")
