@@ -40,6 +40,10 @@ _EXPORTS: dict[str, str] = {
     "Connection": "grooper_nb.connections",
     "ExplainedError": "grooper_nb.errors",
     "explain_error": "grooper_nb.errors",
+    # registering (or auditing) Grooper's Entra ID app
+    "RegistrationPlan": "grooper_nb.registration",
+    "registration_plan": "grooper_nb.registration",
+    "registration_requirements": "grooper_nb.registration",
     # runbooks: what notebook cells call
     "JWT_RE": "grooper_nb._redact",
     "CheckFailed": "grooper_nb.runbook",
