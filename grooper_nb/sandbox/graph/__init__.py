@@ -6,7 +6,8 @@ One module per resource, each a small set of routes on the shared blueprint :dat
 * :mod:`.applications`: app registrations and their owners; :mod:`.credentials`: their secrets and
   certificates;
 * :mod:`.service_principals`: enterprise apps and their app-role assignments;
-* :mod:`.grants`: ``/oauth2PermissionGrants`` (delegated consent).
+* :mod:`.grants`: ``/oauth2PermissionGrants`` (delegated consent);
+* :mod:`.alternate_keys`: the ``(appId='...')`` form of every application and service principal path.
 
 Every request is authenticated by :mod:`..resource` (through :mod:`.access`); every answer carries
 ``request-id`` and ``client-request-id`` (the caller's, echoed), and every error Graph's envelope
@@ -30,6 +31,7 @@ GRAPH = Blueprint("graph", __name__)
 
 # The route modules register on GRAPH when imported; import order is the documentation order above.
 from . import access, applications, credentials, grants, service_principals, users  # noqa: E402
+from .alternate_keys import alternate_keys  # noqa: E402
 from .odata import GraphError, envelope  # noqa: E402
 
 _MODULES = (users, applications, credentials, service_principals, grants)
@@ -47,6 +49,7 @@ def create_app(store: Any, **_: Any) -> Flask:
     app.register_error_handler(GraphError, _graph_error)
     app.register_error_handler(404, _unknown_segment)
     app.register_error_handler(405, _unknown_segment)
+    app.wsgi_app = alternate_keys(app.wsgi_app, store)
     return app
 
 

@@ -139,18 +139,6 @@ def get_application(object_id: str):
     return entity("applications", served(application_or_404(object_id)))
 
 
-@GRAPH.get("/applications(appId='<app_id>')")
-def get_application_by_app_id(app_id: str):
-    """https://learn.microsoft.com/graph/api/application-get?view=graph-rest-1.0
-
-    (the ``applications(appId='{appId}')`` form)"""
-    need(delegated=READ_APPS, application=READ_APPS)
-    app = _store().directory.application(app_id)
-    if app is None:
-        raise not_found(app_id)
-    return entity("applications", served(app))
-
-
 @GRAPH.patch("/applications/<object_id>")
 def update_application(object_id: str):
     """https://learn.microsoft.com/graph/api/application-update?view=graph-rest-1.0"""
@@ -190,6 +178,37 @@ def list_owners(object_id: str):
 def _owner(user: dict[str, Any]) -> dict[str, Any]:
     keys = ("id", "displayName", "userPrincipalName", "mail", "givenName", "surname")
     return {k: public(user).get(k) for k in keys}
+
+
+@GRAPH.get("/applications/<object_id>/owners/$ref")
+def list_owner_refs(object_id: str):
+    """https://learn.microsoft.com/graph/api/application-list-owners?view=graph-rest-1.0 (``$ref``)"""
+    need(delegated=READ_APPS, application=READ_APPS)
+    owners = application_or_404(object_id).get("_sandbox", {}).get("owners", [])
+    refs = [
+        {
+            "@odata.id": f"https://graph.microsoft.com/v2/{_tenant_id()}/directoryObjects/{o}/Microsoft.DirectoryServices.User"
+        }
+        for o in owners
+    ]
+    return {"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#directoryObjects", "value": refs}
+
+
+def _tenant_id() -> str:
+    return _store().directory.tenant["id"]
+
+
+@GRAPH.delete("/applications/<object_id>/owners/<user_id>/$ref")
+def remove_owner(object_id: str, user_id: str):
+    """https://learn.microsoft.com/graph/api/application-delete-owners?view=graph-rest-1.0"""
+    need_admin(WRITE_APPS)
+    app = application_or_404(object_id)
+    owners = app.get("_sandbox", {}).get("owners", [])
+    if user_id not in owners:
+        raise not_found(user_id)
+    owners.remove(user_id)
+    _store().applications.save_application(app)
+    return "", 204
 
 
 @GRAPH.post("/applications/<object_id>/owners/$ref")

@@ -82,18 +82,6 @@ def get_service_principal(object_id: str):
     return entity("servicePrincipals", _sp_or_404(object_id))
 
 
-@GRAPH.get("/servicePrincipals(appId='<app_id>')")
-def get_service_principal_by_app_id(app_id: str):
-    """https://learn.microsoft.com/graph/api/serviceprincipal-get?view=graph-rest-1.0
-
-    (the ``servicePrincipals(appId='{appId}')`` form)"""
-    need(delegated=READ_APPS, application=READ_APPS)
-    sp = _store().directory.service_principal(app_id)
-    if sp is None:
-        raise not_found(app_id)
-    return entity("servicePrincipals", sp)
-
-
 # -- app role assignments ------------------------------------------------------------------------------
 
 

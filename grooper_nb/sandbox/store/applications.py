@@ -37,8 +37,20 @@ class Applications:
         self.db.execute("UPDATE applications SET data=? WHERE id=?", (json.dumps(data), data["id"]))
 
     def delete_application(self, object_id: str) -> bool:
-        """Delete an application; its service principal stays, as in Entra (it is deleted on its own)."""
-        return self.db.execute("DELETE FROM applications WHERE id=?", (object_id,)).rowcount > 0
+        """Delete an application and, as Entra does in the app's home tenant, its service principal with
+        the consent granted to it: https://learn.microsoft.com/entra/identity-platform/app-objects-and-service-principals
+        """
+        with self.db.transaction() as conn:
+            row = conn.execute("SELECT app_id FROM applications WHERE id=?", (object_id,)).fetchone()
+            if row is None:
+                return False
+            conn.execute("DELETE FROM applications WHERE id=?", (object_id,))
+            sp = conn.execute("SELECT id FROM service_principals WHERE app_id=?", (row["app_id"],)).fetchone()
+            if sp is not None:
+                conn.execute("DELETE FROM oauth2_permission_grants WHERE client_id=?", (sp["id"],))
+                conn.execute("DELETE FROM app_role_assignments WHERE principal_id=?", (sp["id"],))
+                conn.execute("DELETE FROM service_principals WHERE id=?", (sp["id"],))
+        return True
 
     # -- service principals ---------------------------------------------------------------------------
     def save_service_principal(self, data: dict[str, Any]) -> None:

@@ -165,3 +165,48 @@ def test_password_credentials_cannot_be_patched(graph, admin_token, new_app):
     app = new_app("Graph Test No Patch")
     resp = graph.patch(f"/v1.0/applications/{app['id']}", admin_token, {"passwordCredentials": []})
     assert resp.status_code == 400
+
+
+def test_every_operation_accepts_the_app_id_form(graph, admin_token, new_app):
+    app = new_app("Graph Test By AppId")
+    by_app_id = f"/v1.0/applications(appId='{app['appId']}')"
+    assert graph.patch(by_app_id, admin_token, {"notes": "by appId"}).status_code == 204
+    assert (
+        graph.get(f"/v1.0/applications/{app['id']}?$select=notes", admin_token).json()["notes"] == "by appId"
+    )
+    assert graph.post(f"{by_app_id}/addPassword", admin_token).status_code == 200
+    missing = graph.get("/v1.0/applications(appId='00000000-0000-0000-0000-000000000001')", admin_token)
+    assert missing.status_code == 404
+
+
+def test_owners_can_be_listed_by_reference_and_removed(graph, admin_token, new_app, admin):
+    app = new_app("Graph Test Owner Refs")
+    refs = graph.get(f"/v1.0/applications/{app['id']}/owners/$ref", admin_token).json()["value"]
+    assert len(refs) == 1 and admin["object_id"] in refs[0]["@odata.id"]
+    gone = graph.delete(f"/v1.0/applications/{app['id']}/owners/{admin['object_id']}/$ref", admin_token)
+    assert gone.status_code == 204
+    assert graph.get(f"/v1.0/applications/{app['id']}/owners", admin_token).json()["value"] == []
+
+
+def test_a_deleted_application_takes_its_service_principal_and_credentials_with_it(
+    graph, admin_token, new_app, private_sandbox
+):
+    app = new_app("Graph Test Deleted")
+    sp = graph.post("/v1.0/servicePrincipals", admin_token, {"appId": app["appId"]}).json()
+    secret = graph.post(f"/v1.0/applications/{app['id']}/addPassword", admin_token).json()["secretText"]
+    assert graph.delete(f"/v1.0/applications/{app['id']}", admin_token).status_code == 204
+    assert graph.get(f"/v1.0/servicePrincipals/{sp['id']}", admin_token).status_code == 404
+    with pytest.raises(AuthError) as err:
+        _client_credentials(private_sandbox["state_dir"], app["appId"], secret)
+    assert err.value.code == 700016
+
+
+def test_collections_page_with_top_and_next_link(graph, admin_token):
+    first = graph.get("/v1.0/users?$top=2", admin_token).json()
+    assert len(first["value"]) == 2
+    second = graph.session.get(
+        first["@odata.nextLink"], headers={"Authorization": f"Bearer {admin_token}"}, timeout=30
+    )
+    assert second.status_code == 200
+    ids = [u["id"] for u in first["value"]] + [u["id"] for u in second.json()["value"]]
+    assert len(set(ids)) == 4

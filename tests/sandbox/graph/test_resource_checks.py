@@ -157,3 +157,22 @@ def test_both_versions_serve_the_directory(graph, admin_token, version):
     resp = graph.get(f"/{version}/organization", admin_token)
     assert resp.status_code == 200
     assert resp.json()["@odata.context"] == f"https://graph.microsoft.com/{version}/$metadata#organization"
+
+
+def test_a_token_not_yet_valid_beyond_the_skew_is_401(graph, admin_token, private_sandbox):
+    claims = _claims_of(admin_token)
+    claims.update(nbf=int(time.time()) + 600, exp=int(time.time()) + 4000)
+    assert_graph_error(
+        graph.get("/v1.0/me", _forged(claims, private_sandbox["state_dir"])),
+        401,
+        "InvalidAuthenticationToken",
+    )
+
+
+def test_a_token_of_a_disabled_user_is_401(graph, admin_token, private_sandbox):
+    disabled = next(u for u in private_sandbox["users"] if not u["enabled"])
+    claims = _claims_of(admin_token)
+    claims.update(oid=disabled["object_id"], upn=disabled["upn"], unique_name=disabled["upn"])
+    resp = graph.get("/v1.0/me", _forged(claims, private_sandbox["state_dir"]))
+    error = assert_graph_error(resp, 401, "InvalidAuthenticationToken")
+    assert "UserDisabled" in error["message"]
