@@ -18,6 +18,7 @@ from collections.abc import Iterable
 
 from flask import current_app, g, request
 
+from ..login import RESOURCE_CHALLENGE_URI
 from ..resource import AccessDenied, Caller, TokenRejected, authenticate, require, require_role
 from ..store.seed import GRAPH_APP_ID
 from .odata import GraphError
@@ -34,10 +35,7 @@ __all__ = [
     "need_admin",
 ]
 
-CHALLENGE = (
-    'Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", '
-    f'client_id="{GRAPH_APP_ID}"'
-)
+CHALLENGE = f'Bearer realm="", authorization_uri="{RESOURCE_CHALLENGE_URI}", client_id="{GRAPH_APP_ID}"'
 
 APP_ADMIN_ROLES = ("Global Administrator", "Application Administrator", "Cloud Application Administrator")
 READ_APPS = ("Application.Read.All", "Application.ReadWrite.All", "Directory.Read.All")
