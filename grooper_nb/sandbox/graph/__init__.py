@@ -48,7 +48,7 @@ def create_app(store: Any, **_: Any) -> Flask:
     app.after_request(_headers)
     app.register_error_handler(GraphError, _graph_error)
     app.register_error_handler(404, _unknown_segment)
-    app.register_error_handler(405, _unknown_segment)
+    app.register_error_handler(405, _method_not_allowed)
     app.wsgi_app = alternate_keys(app.wsgi_app, store)
     return app
 
@@ -72,11 +72,23 @@ def _graph_error(exc: GraphError) -> Response:
 
 
 def _unknown_segment(_exc: Exception) -> Response:
+    segment = request.path.strip("/").split("/")[-1] or request.path
+    return _authenticated_error(
+        GraphError(400, "BadRequest", f"Resource not found for the segment '{segment}'.")
+    )
+
+
+def _method_not_allowed(_exc: Exception) -> Response:
+    message = "Specified HTTP method is not allowed for the request uri."
+    return _authenticated_error(GraphError(405, "Request_BadRequest", message))
+
+
+def _authenticated_error(error: GraphError) -> Response:
+    """``error`` for a caller with a valid token; Graph checks the token first, so 401 for any other."""
     if "request_id" not in g:
         _ids()
     try:
         access.caller()
     except GraphError as exc:
         return _graph_error(exc)
-    segment = request.path.strip("/").split("/")[-1] or request.path
-    return _graph_error(GraphError(400, "BadRequest", f"Resource not found for the segment '{segment}'."))
+    return _graph_error(error)

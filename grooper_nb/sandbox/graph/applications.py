@@ -36,7 +36,13 @@ WRITABLE = (
     "notes",
     "tags",
     "keyCredentials",
+    "groupMembershipClaims",
+    "isDeviceOnlyAuthSupported",
+    "parentalControlSettings",
+    "serviceManagementReference",
+    "defaultRedirectUri",
 )
+READ_ONLY = ("id", "appId", "createdDateTime", "publisherDomain", "deletedDateTime")
 
 
 def _store() -> Any:
@@ -98,8 +104,10 @@ def _apply(app: dict[str, Any], body: dict[str, Any]) -> None:
             raise bad_request(
                 "Property 'passwordCredentials' can't be set with this request; use addPassword."
             )
-        if name not in WRITABLE:
+        if name in READ_ONLY:
             raise bad_request(f"Property '{name}' is read-only and cannot be set.")
+        if name not in WRITABLE:
+            raise bad_request(f"Property '{name}' does not exist on type 'microsoft.graph.application'.")
         if name == "keyCredentials":
             app["keyCredentials"] = key_credentials(app, value)
         elif isinstance(value, dict) and isinstance(app.get(name), dict):

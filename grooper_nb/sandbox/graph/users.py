@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
+from flask import current_app, request
 
 from . import GRAPH
 from .access import READ_USERS, caller, need
@@ -36,8 +36,6 @@ def _store() -> Any:
 
 
 def _shape(user: dict[str, Any]) -> dict[str, Any]:
-    from flask import request
-
     names = ALL_USER if request.args.get("$select") else DEFAULT_USER
     full = {
         "businessPhones": [],

@@ -176,3 +176,8 @@ def test_a_token_of_a_disabled_user_is_401(graph, admin_token, private_sandbox):
     resp = graph.get("/v1.0/me", _forged(claims, private_sandbox["state_dir"]))
     error = assert_graph_error(resp, 401, "InvalidAuthenticationToken")
     assert "UserDisabled" in error["message"]
+
+
+def test_a_method_a_resource_does_not_have_is_405_after_the_token_check(graph, admin_token):
+    assert_graph_error(graph.call("PUT", "/v1.0/applications", None), 401, "InvalidAuthenticationToken")
+    assert_graph_error(graph.call("PUT", "/v1.0/applications", admin_token, json={}), 405, "Request_BadRequest")
