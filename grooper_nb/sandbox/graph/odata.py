@@ -109,13 +109,12 @@ def json_body() -> dict[str, Any]:
 
 
 def selected(data: dict[str, Any]) -> dict[str, Any]:
+    """Only the properties ``$select`` names (all of them, null if unset), in the order named."""
     raw = request.args.get("$select")
     if not raw:
         return data
     names = [n.strip() for n in raw.split(",") if n.strip()]
-    return {k: data.get(k) for k in names} | (
-        {"id": data["id"]} if "id" in data and "id" not in names else {}
-    )
+    return {k: data.get(k) for k in names}
 
 
 # -- $filter ---------------------------------------------------------------------------------------------
