@@ -8,52 +8,15 @@ them; requests go through the sandbox's proxy to ``https://graph.microsoft.com``
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-import requests
 
 from grooper_nb.auth import flows
 from grooper_nb.profile import Profile, connect
-from tests.helpers import plain_user, seeded_user
-
-GRAPH = "https://graph.microsoft.com"
-GRAPH_DEFAULT = f"{GRAPH}/.default"
-
-
-def ropc_token(profile: Profile, user: dict, scopes: list[str] | None = None) -> str:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", flows.RopcWarning)
-        warnings.simplefilter("ignore", DeprecationWarning)  # MSAL's own note on ROPC
-        result = flows.ropc(profile, user["upn"], user["password"], scopes or [GRAPH_DEFAULT], warn=False)
-    return result.access_token.reveal()
-
-
-class Graph:
-    """``graph.get("/v1.0/users", token)``: one Graph request through the sandbox's proxy."""
-
-    def __init__(self, session: requests.Session):
-        self.session = session
-
-    def call(self, method: str, path: str, token: str | None, **kwargs: Any) -> requests.Response:
-        headers = dict(kwargs.pop("headers", {}))
-        if token is not None:
-            headers["Authorization"] = f"Bearer {token}"
-        return self.session.request(method, f"{GRAPH}{path}", headers=headers, timeout=30, **kwargs)
-
-    def get(self, path: str, token: str | None, **kwargs: Any) -> requests.Response:
-        return self.call("GET", path, token, **kwargs)
-
-    def post(self, path: str, token: str | None, body: Any = None, **kwargs: Any) -> requests.Response:
-        return self.call("POST", path, token, json=body, **kwargs)
-
-    def patch(self, path: str, token: str | None, body: Any, **kwargs: Any) -> requests.Response:
-        return self.call("PATCH", path, token, json=body, **kwargs)
-
-    def delete(self, path: str, token: str | None, **kwargs: Any) -> requests.Response:
-        return self.call("DELETE", path, token, **kwargs)
+from tests.helpers import plain_user
+from tests.sandbox.graph.graph_helpers import GRAPH_DEFAULT, Graph, ropc_token
 
 
 @pytest.fixture(scope="module")
@@ -109,6 +72,3 @@ def graph_sp(graph: Graph, admin_token: str) -> dict:
     resp = graph.get("/v1.0/servicePrincipals(appId='00000003-0000-0000-c000-000000000000')", admin_token)
     assert resp.status_code == 200, resp.text
     return resp.json()
-
-
-__all__ = ["GRAPH", "GRAPH_DEFAULT", "Graph", "ropc_token", "seeded_user"]

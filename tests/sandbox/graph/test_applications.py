@@ -15,7 +15,7 @@ from grooper_nb.auth import flows
 from grooper_nb.errors.aadsts import AuthError
 from grooper_nb.profile import connect
 from grooper_nb.sandbox.keys import make_self_signed
-from tests.sandbox.graph.conftest import GRAPH_DEFAULT
+from tests.sandbox.graph.graph_helpers import GRAPH_DEFAULT
 
 PROOF_AUDIENCE = "00000002-0000-0000-c000-000000000000"
 

@@ -5,15 +5,13 @@ permission ids."""
 
 from __future__ import annotations
 
-import warnings
-
 import pytest
 
 from grooper_nb.auth import flows
 from grooper_nb.errors.aadsts import AuthError
 from grooper_nb.profile import connect
 from tests.helpers import plain_user
-from tests.sandbox.graph.conftest import GRAPH_DEFAULT
+from tests.sandbox.graph.graph_helpers import GRAPH_DEFAULT, ropc
 
 GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
 EXCHANGE_APP_ID = "00000002-0000-0ff1-ce00-000000000000"
@@ -121,13 +119,6 @@ def test_an_app_only_caller_with_application_readwrite_all_may_register_apps(
     assert denied.status_code == 403
 
 
-def _ropc(profile, user, scopes):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", flows.RopcWarning)
-        warnings.simplefilter("ignore", DeprecationWarning)
-        return flows.ropc(profile, user["upn"], user["password"], scopes, warn=False)
-
-
 def test_a_permission_grant_deleted_through_graph_makes_the_next_delegated_request_fail(
     graph, admin_token, new_app, graph_sp, private_sandbox
 ):
@@ -158,15 +149,15 @@ def test_a_permission_grant_deleted_through_graph_makes_the_next_delegated_reque
 
     profile = connect(client_id=app["appId"], sandbox_dir=private_sandbox["state_dir"])
     user = plain_user(private_sandbox)
-    assert "User.Read" in _ropc(profile, user, ["User.Read"]).claims["scp"].split()
+    assert "User.Read" in ropc(profile, user, ["User.Read"]).claims["scp"].split()
 
     patched = graph.patch(
         f"/v1.0/oauth2PermissionGrants/{grant['id']}", admin_token, {"scope": "User.Read Mail.Read"}
     )
     assert patched.status_code == 204
-    assert "Mail.Read" in _ropc(profile, user, ["Mail.Read"]).claims["scp"].split()
+    assert "Mail.Read" in ropc(profile, user, ["Mail.Read"]).claims["scp"].split()
 
     assert graph.delete(f"/v1.0/oauth2PermissionGrants/{grant['id']}", admin_token).status_code == 204
     with pytest.raises(AuthError) as err:
-        _ropc(profile, user, ["User.Read"])
+        ropc(profile, user, ["User.Read"])
     assert err.value.code == 65001

@@ -8,6 +8,7 @@ caller's ``client-request-id``: https://learn.microsoft.com/graph/errors
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from pathlib import Path
@@ -18,6 +19,8 @@ from grooper_nb.auth import flows
 from grooper_nb.profile import connect
 from grooper_nb.sandbox.keys import SigningKeys, b64url_decode
 from tests.helpers import b64url
+from tests.sandbox.graph.graph_helpers import ropc_token
+from tests.sandbox.login.identity_helpers import admin as sandbox_admin
 
 CHALLENGE = (
     'Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", '
@@ -61,8 +64,6 @@ def _forged(claims: dict, state_dir: str) -> str:
 
 
 def _claims_of(token: str) -> dict:
-    import json
-
     return json.loads(b64url_decode(token.split(".")[1]))
 
 
@@ -142,9 +143,6 @@ def test_me_with_an_app_only_token_is_400(graph, s2s_token):
 
 
 def test_revoked_sessions_end_a_users_graph_access(graph, bootstrap, private_sandbox):
-    from tests.sandbox.graph.conftest import ropc_token
-    from tests.sandbox.login.identity_helpers import admin as sandbox_admin
-
     user = next(u for u in private_sandbox["users"] if u["upn"].startswith("lee.gu@"))
     token = ropc_token(bootstrap, user)
     assert graph.get("/v1.0/me", token).status_code == 200
@@ -180,4 +178,6 @@ def test_a_token_of_a_disabled_user_is_401(graph, admin_token, private_sandbox):
 
 def test_a_method_a_resource_does_not_have_is_405_after_the_token_check(graph, admin_token):
     assert_graph_error(graph.call("PUT", "/v1.0/applications", None), 401, "InvalidAuthenticationToken")
-    assert_graph_error(graph.call("PUT", "/v1.0/applications", admin_token, json={}), 405, "Request_BadRequest")
+    assert_graph_error(
+        graph.call("PUT", "/v1.0/applications", admin_token, json={}), 405, "Request_BadRequest"
+    )
