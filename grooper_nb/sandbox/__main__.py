@@ -50,6 +50,12 @@ def _parser() -> argparse.ArgumentParser:
         help="small (default), large, or a message count; only small is implemented so far (the others are "
         "accepted and recorded, and seed the small tenant)",
     )
+    seeding.add_argument(
+        "--connector",
+        choices=launcher.CONNECTOR_STATES,
+        help="consented (default): the customer tenant already has the Grooper connector's service principal "
+        "and an administrator's grants; unconsented: it has neither until an administrator consents",
+    )
 
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sub.add_parser(
@@ -73,6 +79,7 @@ def _parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", parents=[common], help=argparse.SUPPRESS)
     serve.add_argument("--seed", type=int, default=launcher.DEFAULT_SEED)
     serve.add_argument("--scale", type=_scale, default=launcher.DEFAULT_SCALE)
+    serve.add_argument("--connector", choices=launcher.CONNECTOR_STATES, default=launcher.DEFAULT_CONNECTOR)
     serve.add_argument("--ready-fd", type=int)
     serve.add_argument("--detach", action="store_true")
     return parser
@@ -94,9 +101,12 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "serve":
             from grooper_nb.sandbox import process  # the service process only
 
-            return process.serve(args.state_dir, args.seed, args.scale, args.ready_fd, args.detach)
+            return process.serve(
+                args.state_dir, args.seed, args.scale, args.ready_fd, args.detach, connector=args.connector
+            )
         if args.command == "start":
-            print(json.dumps(launcher.ensure_running(args.state_dir, args.seed, args.scale), indent=2))
+            info = launcher.ensure_running(args.state_dir, args.seed, args.scale, connector=args.connector)
+            print(json.dumps(info, indent=2))
         elif args.command == "status":
             info = launcher.status(args.state_dir)
             if info is None:
@@ -107,11 +117,12 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "stop":
             launcher.stop(args.state_dir)
         elif args.command == "reset":
-            print(json.dumps(launcher.reset(args.state_dir, args.seed, args.scale), indent=2))
+            info = launcher.reset(args.state_dir, args.seed, args.scale, connector=args.connector)
+            print(json.dumps(info, indent=2))
         elif args.command == "admin":
             return _admin(args)
         elif args.command == "env":
-            info = launcher.ensure_running(args.state_dir, args.seed, args.scale)
+            info = launcher.ensure_running(args.state_dir, args.seed, args.scale, connector=args.connector)
             for key, value in info["env"].items():
                 print(f"export {key}={_shell_quote(value)}")
     except launcher.SandboxError as exc:
