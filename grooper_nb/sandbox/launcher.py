@@ -13,7 +13,7 @@ The service process itself (TLS server, proxy, browser server) is :mod:`.process
 spawns it (``python -m grooper_nb.sandbox serve``) and never imports it.
 
 State dir layout (the service's part): ``ca/`` (CA, server cert, bundle), ``service.json`` (ports,
-pid, seed and scale of the tenant, admin key; 0600), ``service.lock`` (serialises start/stop/reset
+pid, seed, scale and connector of the tenant, admin key; 0600), ``service.lock`` (serialises start/stop/reset
 across processes), ``service.log`` (access and error log; never secrets).
 
 The state dir belongs to its user: one that another user owns, or that group or others may write, is

@@ -125,3 +125,21 @@ def test_revoke_consent_removes_app_role_assignments_too(tmp_path):
         assert d.granted_roles(client["id"], d.resource_for("https://outlook.office365.com"))
     finally:
         store.close()
+
+
+def test_a_tenant_made_before_publisher_tenants_gets_the_column_and_lives_at_home(tmp_path):
+    from grooper_nb.sandbox.store.db import Database
+    from grooper_nb.sandbox.store.directory import Directory
+
+    tmp_path.mkdir(exist_ok=True)
+    db = Database(tmp_path)
+    db.execute(
+        "CREATE TABLE applications (id TEXT PRIMARY KEY, app_id TEXT NOT NULL UNIQUE, data TEXT NOT NULL)"
+    )
+    db.execute("INSERT INTO applications VALUES ('o1', 'a1', '{}')")
+    db.create_schema()
+    db.set_meta("tenant", {"id": "customer", "domains": []})
+    directory = Directory(db)
+    assert directory.home_tenant_id("a1") == "customer"  # an older tenant's apps all live at home
+    assert directory.publisher_tenant is None
+    db.close()
