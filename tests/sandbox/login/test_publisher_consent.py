@@ -17,6 +17,7 @@ import msal
 import pytest
 import requests
 
+from grooper_nb.errors.aadsts import explain
 from grooper_nb.sandbox import launcher
 from tests.helpers import run_cli, use_env
 from tests.sandbox.login.identity_helpers import (
@@ -112,6 +113,8 @@ def test_a_token_request_without_consent_is_65001(unconsented, env):
         person["upn"], person["password"], scopes=[EWS]
     )
     assert_aadsts(result, 65001, error="invalid_grant")
+    explained = explain(result["error_description"])  # what the client tells the integrator
+    assert explained.code == 65001 and "consent" in explained.fix.lower()
 
 
 def test_a_user_meets_need_admin_approval_and_nothing_is_created(unconsented, env):
@@ -122,7 +125,9 @@ def test_a_user_meets_need_admin_approval_and_nothing_is_created(unconsented, en
     person = user(unconsented, "megan.bowen")
     refused = submit(session, page, {"login": person["upn"], "passwd": person["password"]})
     assert "Need admin approval" in refused.text
-    assert_aadsts(page_error_details(refused.text), 90094)
+    details = page_error_details(refused.text)
+    assert_aadsts(details, 90094)
+    assert explain(details["error_description"]).code == 90094
     assert _described(unconsented)["service_principal_id"] is None
 
 
