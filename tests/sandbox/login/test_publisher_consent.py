@@ -131,6 +131,18 @@ def test_a_user_meets_need_admin_approval_and_nothing_is_created(unconsented, en
     assert _described(unconsented)["service_principal_id"] is None
 
 
+def test_users_may_still_consent_to_an_app_registered_in_their_own_tenant(unconsented, env):
+    """The unconsented tenant lets users consent to verified publishers' apps and its own: the bootstrap
+    app is registered there, so a user gets the consent page, not "Need admin approval"."""
+    client = msal.PublicClientApplication(
+        app(unconsented, "Grooper NB Bootstrap")["client_id"], authority=authority(unconsented)
+    )
+    flow = client.initiate_auth_code_flow(["Files.Read"], redirect_uri="http://localhost:53311")
+    final = sign_in(requests.Session(), _person_url(flow, unconsented), user(unconsented, "adele.vance"))
+    result = client.acquire_token_by_auth_code_flow(flow, redirect_query(final))
+    assert "Files.Read" in jwt.decode(result["access_token"], options={"verify_signature": False})["scp"]
+
+
 def test_admin_consent_creates_the_service_principal_then_tokens_carry_exactly_the_consent(unconsented, env):
     sandbox, grooper = unconsented, app(unconsented, CONNECTOR)
     url = (
