@@ -84,13 +84,13 @@ def check_may_consent(flow: dict, user: dict, needed: list[tuple[dict, list[str]
         for v in values
         if any(s["value"] == v and s.get("type") == "Admin" for s in sp.get("oauth2PermissionScopes", []))
     ]
-    needs_admin = flow["kind"] == "admin" or admin_only or (needed and _unverified_foreign_app(flow))
+    needs_admin = flow["kind"] == "admin" or admin_only or (needed and _user_consent_blocked(flow))
     if needs_admin and not is_admin(user):
         g.page_errors = True
         raise AADSTSError(90094, client_name=directory().application(flow["client_id"])["displayName"])
 
 
-def _unverified_foreign_app(flow: dict) -> bool:
+def _user_consent_blocked(flow: dict) -> bool:
     """Whether the tenant's user consent setting keeps users from consenting to this app: with "Allow user
     consent for apps from verified publishers" (``user_consent`` ``verified_publishers``), a user may
     consent to an app registered in the tenant itself or to one whose publisher is verified, and to no
