@@ -238,3 +238,28 @@ def test_an_administrator_consenting_for_themselves_leaves_others_waiting(own_st
     other = _connector(sandbox).initiate_auth_code_flow([EWS], redirect_uri=REDIRECT)
     refused = sign_in(requests.Session(), _person_url(other, sandbox), user(sandbox, "megan.bowen"))
     assert_aadsts(page_error_details(refused.text), 90094)
+
+
+def test_app_only_tokens_carry_exactly_the_assigned_roles_until_revoked(unconsented, env):
+    """Application permissions are app role assignments: the ``roles`` claim lists exactly those, and
+    revoking the consent for one resource takes its roles away and leaves the others."""
+    s2s = app(unconsented, "Grooper Server-to-Server")
+    client = msal.ConfidentialClientApplication(
+        s2s["client_id"], client_credential=s2s["client_secret"], authority=authority(unconsented)
+    )
+
+    def roles(resource: str) -> list[str]:
+        result = client.acquire_token_for_client([f"{resource}/.default"])
+        claims = jwt.decode(result["access_token"], options={"verify_signature": False})
+        return sorted(claims.get("roles", []))
+
+    assert roles("https://graph.microsoft.com") == ["Mail.Read", "Sites.Read.All", "User.Read.All"]
+    revoked = admin(
+        unconsented, f"apps/{s2s['client_id']}/revoke-consent", {"resource": "https://graph.microsoft.com"}
+    )
+    assert revoked == {"deleted": 3}
+    client = msal.ConfidentialClientApplication(  # a new client: MSAL would serve its cached token
+        s2s["client_id"], client_credential=s2s["client_secret"], authority=authority(unconsented)
+    )
+    assert roles("https://graph.microsoft.com") == []
+    assert roles("https://outlook.office365.com") == ["full_access_as_app"]
