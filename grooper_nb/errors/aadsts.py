@@ -365,6 +365,14 @@ _ENTRIES: tuple[Explanation, ...] = (
        meaning="The application is disabled.",
        cause="The app (or its service principal) was disabled by an admin.",
        fix="Enable the enterprise app for sign-in."),
+    # The code is in Entra's real answers (e.g. Azure/Commercial-Marketplace-SaaS-Accelerator issue 830)
+    # but not on Microsoft's error-code page.
+    _e(7000229, "MissingServicePrincipal", "invalid_client",
+       meaning="The app has no service principal (enterprise application) in this tenant.",
+       cause="Grooper's connector, or another multi-tenant app, asked for an app-only token in a tenant "
+             "where nobody has consented to it yet, so the tenant has no enterprise app for it.",
+       fix="Have an administrator consent once (grooper_nb.auth.flows.admin_consent_url(profile)), or "
+           "create the service principal: az ad sp create --id <client id>; then grant its permissions."),
     _e(7000114, "ApplicationOnBehalfOfNotAllowed", "unauthorized_client",
        meaning="The application is not allowed to make application on-behalf-of calls.",
        cause="OBO was tried with an app-only token (client credentials) as the assertion.",

@@ -49,9 +49,17 @@ def _store() -> Any:
     return current_app.config["STORE"]
 
 
+def _in_this_tenant(app: dict[str, Any]) -> bool:
+    """An application object lives in one tenant: its home. A multi-tenant app of another publisher (the
+    Grooper connector) is only a service principal here, and ``/applications`` does not list it
+    (https://learn.microsoft.com/entra/identity-platform/app-objects-and-service-principals)."""
+    directory = _store().directory
+    return directory.home_tenant_id(app["appId"]) == directory.tenant["id"]
+
+
 def application_or_404(object_id: str) -> dict[str, Any]:
     app = _store().applications.application_by_id(object_id)
-    if app is None:
+    if app is None or not _in_this_tenant(app):
         raise not_found(object_id)
     return app
 
@@ -120,7 +128,7 @@ def _apply(app: dict[str, Any], body: dict[str, Any]) -> None:
 def list_applications():
     """https://learn.microsoft.com/graph/api/application-list?view=graph-rest-1.0"""
     need(delegated=READ_APPS, application=READ_APPS)
-    apps = [served(a) for a in _store().directory.applications()]
+    apps = [served(a) for a in _store().directory.applications() if _in_this_tenant(a)]
     return collection("applications", filtered(apps, ("displayName", "appId")))
 
 

@@ -105,6 +105,8 @@ def test_client_credentials_without_a_service_principal_is_7000229(unconsented, 
     assert_aadsts(result, 7000229, error="invalid_client")
     assert app(unconsented, CONNECTOR)["client_id"] in result["error_description"]
     assert unconsented["tenant"]["id"] in result["error_description"]
+    explained = explain(result["error_description"])  # what the client tells the integrator
+    assert explained.code == 7000229 and "consent" in explained.fix.lower()
 
 
 def test_a_token_request_without_consent_is_65001(unconsented, env):
