@@ -75,7 +75,11 @@ class TokenInspector(w.VBox):
         options = [(t.title, t.name) for t in TARGETS.values()]
         first = target
         if first is None and self.report is not None:
-            first = next(iter(self.report.passing_targets()), None)  # show a passing verdict if any
+            # Show a passing verdict if any, else one that would pass were the signature checked.
+            verdicts = self.report.verdicts()
+            first = next((v.target.name for v in verdicts if v.ok), None) or next(
+                (v.target.name for v in verdicts if v.would_work_if_genuine), None
+            )
         self.target_picker = w.Dropdown(
             options=options,
             value=first or options[0][1],
@@ -193,5 +197,5 @@ class TokenInspector(w.VBox):
         if self.report is None:
             return f"TokenInspector(error={self.error.reason if self.error else None!r})"
         v = self.verdict
-        word = "pass" if v and v.ok else "fail"
+        word = v.status if v is not None else "fail"  # pass | fail | unverified (would work only if genuine)
         return f"TokenInspector({self.report!r}, target={self.target}: {word})"

@@ -10,7 +10,7 @@ from ipywidgets import Widget
 from grooper_nb._redact import JWT_RE, Secret
 from grooper_nb.widgets import TokenInspector
 
-from ..tokens.conftest import EXO, SandboxTokens, fresh_profile, raw
+from ..tokens.conftest import EXO, Forger, SandboxTokens, fresh_profile, raw
 
 
 @pytest.fixture(scope="module")
@@ -125,3 +125,14 @@ def test_the_inspector_links_to_microsofts_pages_styled_as_links(ews_token, prof
     )
     assert ".grooper-nb-token-inspector a" in ui.children[0].value
     assert "grooper-nb-token-inspector" in ui._dom_classes
+
+
+def test_an_unchecked_token_is_shown_as_unverified_never_as_a_pass(sandbox):
+    """A token whose signature was not checked may look perfect: the inspector picks the target it would
+    pass if genuine, and says unverified, not pass."""
+    forger = Forger()
+    claims = forger.claims(sandbox["tenant"]["id"], aud=EXO, scp="EWS.AccessAsUser.All")
+    ui = TokenInspector(forger.rs256(claims), verify=False)
+    assert ui.target_picker.value == "exchange_ews_delegated"
+    assert not ui.verdict.ok and ui.verdict.would_work_if_genuine
+    assert repr(ui).endswith("target=exchange_ews_delegated: unverified)")
