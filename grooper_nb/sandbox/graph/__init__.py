@@ -1,63 +1,94 @@
-"""``graph.microsoft.com``: Microsoft Graph.
+"""``graph.microsoft.com``: Microsoft Graph, the directory surface, under ``/v1.0`` and ``/beta``.
 
-Until the Graph resource server lands, every request gets Graph's error envelope
-(https://learn.microsoft.com/graph/errors): 401 ``InvalidAuthenticationToken`` without a token, else 400
-``BadRequest`` for the unknown segment, with ``request-id`` and ``client-request-id`` as Graph sends them.
-A client that gets that far sees a Microsoft-shaped failure, not a sandbox one.
+One module per resource, each a small set of routes on the shared blueprint :data:`GRAPH`:
+
+* :mod:`.users`: ``/organization``, ``/users``, ``/me``;
+* :mod:`.applications`: app registrations and their owners; :mod:`.credentials`: their secrets and
+  certificates;
+* :mod:`.service_principals`: enterprise apps and their app-role assignments;
+* :mod:`.grants`: ``/oauth2PermissionGrants`` (delegated consent);
+* :mod:`.alternate_keys`: the ``(appId='...')`` form of every application and service principal path.
+
+Every request is authenticated by :mod:`..resource` (through :mod:`.access`); every answer carries
+``request-id`` and ``client-request-id`` (the caller's, echoed), and every error Graph's envelope
+(:mod:`.odata`): https://learn.microsoft.com/graph/errors. A path no module serves answers as Graph
+does: 401 without a valid token, else 400 ``BadRequest`` naming the unknown segment.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import uuid
 from typing import Any
+
+from flask import Blueprint, Flask, Response, g, request
 
 __all__ = ["HOST", "create_app"]
 
 HOST = "graph.microsoft.com"
 
+GRAPH = Blueprint("graph", __name__)
 
-def _now_iso() -> str:
-    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+# The route modules register on GRAPH when imported; import order is the documentation order above.
+from . import access, applications, credentials, grants, service_principals, users  # noqa: E402
+from .alternate_keys import alternate_keys  # noqa: E402
+from .odata import GraphError, envelope  # noqa: E402
 
-
-def _error(path: str, authorized: bool) -> tuple[str, str, str]:
-    if not authorized:
-        return "401 Unauthorized", "InvalidAuthenticationToken", "Access token is empty."
-    segment = path.strip("/").split("/")[-1] or path
-    return "400 Bad Request", "BadRequest", f"Resource not found for the segment '{segment}'."
+_MODULES = (users, applications, credentials, service_principals, grants)
 
 
-def create_app(store: Any, **_: Any):
-    """The Graph host as a WSGI app (``store`` is the tenant; unused until Graph serves resources)."""
-
-    def app(environ, start_response):
-        request_id = str(uuid.uuid4())
-        client_request_id = environ.get("HTTP_CLIENT_REQUEST_ID", request_id)
-        status, code, message = _error(environ.get("PATH_INFO", "/"), bool(environ.get("HTTP_AUTHORIZATION")))
-        body = json.dumps(
-            {
-                "error": {
-                    "code": code,
-                    "message": message,
-                    "innerError": {
-                        "date": _now_iso(),
-                        "request-id": request_id,
-                        "client-request-id": client_request_id,
-                    },
-                }
-            }
-        ).encode()
-        start_response(
-            status,
-            [
-                ("Content-Type", "application/json"),
-                ("request-id", request_id),
-                ("client-request-id", client_request_id),
-                ("Content-Length", str(len(body))),
-            ],
-        )
-        return [body]
-
+def create_app(store: Any, **_: Any) -> Flask:
+    """The Graph host as a WSGI app serving ``store``'s tenant."""
+    app = Flask(__name__)
+    app.config["STORE"] = store
+    app.url_map.strict_slashes = False
+    app.register_blueprint(GRAPH, url_prefix="/v1.0")
+    app.register_blueprint(GRAPH, url_prefix="/beta", name="graph_beta")
+    app.before_request(_ids)
+    app.after_request(_headers)
+    app.register_error_handler(GraphError, _graph_error)
+    app.register_error_handler(404, _unknown_segment)
+    app.register_error_handler(405, _method_not_allowed)
+    app.wsgi_app = alternate_keys(app.wsgi_app, store)
     return app
+
+
+def _ids() -> None:
+    g.request_id = str(uuid.uuid4())
+    g.client_request_id = request.headers.get("client-request-id") or g.request_id
+
+
+def _headers(resp: Response) -> Response:
+    resp.headers["request-id"] = g.get("request_id", "")
+    resp.headers["client-request-id"] = g.get("client_request_id", "")
+    return resp
+
+
+def _graph_error(exc: GraphError) -> Response:
+    resp = Response(json.dumps(envelope(exc.code, exc.message)), exc.status, mimetype="application/json")
+    for key, value in exc.headers.items():
+        resp.headers[key] = value
+    return resp
+
+
+def _unknown_segment(_exc: Exception) -> Response:
+    segment = request.path.strip("/").split("/")[-1] or request.path
+    return _authenticated_error(
+        GraphError(400, "BadRequest", f"Resource not found for the segment '{segment}'.")
+    )
+
+
+def _method_not_allowed(_exc: Exception) -> Response:
+    message = "Specified HTTP method is not allowed for the request uri."
+    return _authenticated_error(GraphError(405, "Request_BadRequest", message))
+
+
+def _authenticated_error(error: GraphError) -> Response:
+    """``error`` for a caller with a valid token; Graph checks the token first, so 401 for any other."""
+    if "request_id" not in g:
+        _ids()
+    try:
+        access.caller()
+    except GraphError as exc:
+        return _graph_error(exc)
+    return _graph_error(error)

@@ -5,12 +5,14 @@ store per subject over the same database::
 
     store = Store.open(state_dir)
     store.directory.user_by_upn("megan.bowen@contoso.onmicrosoft.com")   # users, apps, SPs, grants
+    store.applications.delete_permission_grant(grant_id)                  # what Graph writes to them
     store.artefacts.create_code({...})                                    # codes, tokens, flows, sessions
     store.clock.advance(3600)                                             # age artefacts instead of waiting
     store.keys.jwks(...)                                                  # the token signing keys
 
-Modules: :mod:`.db` (the file, schema, connections), :mod:`.directory`, :mod:`.artefacts`, :mod:`.clock`,
-:mod:`.seed` (the deterministic seed tenant). Mail, drives and lists get their own stores next to these.
+Modules: :mod:`.db` (the file, schema, connections), :mod:`.directory`, :mod:`.applications`,
+:mod:`.artefacts`, :mod:`.clock`, :mod:`.seed` (the deterministic seed tenant), :mod:`.first_party`
+(first-party permissions the seed's table lacks). Mail, drives and lists get their own stores next to these.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import Any
 
 from .._files import touch_private
 from ..keys import SigningKeys
+from .applications import Applications
 from .artefacts import Artefacts
 from .clock import Clock
 from .db import Database, hash_secret
@@ -43,6 +46,7 @@ class Store:
         self.db = Database(self.state_dir)
         self.keys = SigningKeys.load_or_create(self.state_dir)
         self.directory = Directory(self.db)
+        self.applications = Applications(self.db)
         self.artefacts = Artefacts(self.db)
         self.clock = Clock(self.db)
 
@@ -68,6 +72,9 @@ class Store:
             from .seed import seed_tenant  # deferred: seed builds on this module
 
             seed_tenant(store, seed=seed, scale=scale)
+        from .first_party import complete_first_party  # deferred: it reads the seed's constants
+
+        complete_first_party(store)
         return store
 
     @classmethod

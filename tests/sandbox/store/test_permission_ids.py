@@ -69,6 +69,20 @@ PERMISSIONS = [
     (SHAREPOINT_APP_ID, "Sites.Read.All", "Role", "d13f72ca-a275-4b96-b789-48ebcc4da984"),
     (SHAREPOINT_APP_ID, "Sites.FullControl.All", "Role", "678536fe-1083-478a-9c59-b99265e6b0d3"),
     (SHAREPOINT_APP_ID, "Sites.Selected", "Role", "20d37865-089c-4dee-8c41-6967602d4ac8"),
+    # Added to every tenant by grooper_nb/sandbox/store/first_party.py (its docstring gives the sources).
+    # Application.Read.All's delegated id is on https://learn.microsoft.com/powershell/microsoftgraph/find-mg-graph-permission;
+    # the others are UNCONFIRMED by a Microsoft page.
+    (GRAPH_APP_ID, "Application.Read.All", "Scope", "c79f8feb-a9db-4090-85f9-90d820caa0eb"),
+    (GRAPH_APP_ID, "Application.Read.All", "Role", "9a5d68dd-52b0-4cc2-bd40-abcf44ac3a30"),
+    (GRAPH_APP_ID, "Mail.ReadBasic", "Scope", "a4b8392a-d8d1-4954-a029-8e668a39a170"),
+    (GRAPH_APP_ID, "Mail.ReadBasic", "Role", "6be147d2-ea4f-4b5a-a3fa-3eab6f3c140a"),
+    (GRAPH_APP_ID, "User.ReadBasic.All", "Scope", "b340eb25-3456-403f-be2f-af7a0d370277"),
+    (GRAPH_APP_ID, "User.ReadBasic.All", "Role", "97235f07-e226-4f63-ace3-39588e11d3a1"),
+    (GRAPH_APP_ID, "Organization.Read.All", "Scope", "4908d5b9-3fb2-4b1e-9336-1888b7937185"),
+    (GRAPH_APP_ID, "Organization.Read.All", "Role", "498476ce-e0fe-48b0-b801-37ba7e2685c6"),
+    (GRAPH_APP_ID, "Sites.FullControl.All", "Scope", "5a54b8b3-347c-476d-8f8e-42d5c7424d29"),
+    (GRAPH_APP_ID, "Sites.FullControl.All", "Role", "a82116e5-55eb-4c41-a434-62fe8a61c773"),
+    (EXCHANGE_APP_ID, "IMAP.AccessAsApp", "Role", "5e5addcc-d7e5-4c0f-ab94-14e9f08d3d85"),
 ]
 
 
