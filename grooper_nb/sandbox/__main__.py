@@ -60,6 +60,12 @@ def _parser() -> argparse.ArgumentParser:
         help="small (default), large, or a message count; only small is implemented so far (the others are "
         "accepted and recorded, and seed the small tenant)",
     )
+    seeding.add_argument(
+        "--connector",
+        choices=launcher.CONNECTOR_STATES,
+        help="consented (default): the customer tenant already has the Grooper connector's service principal "
+        "and an administrator's grants; unconsented: it has neither until an administrator consents",
+    )
 
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sub.add_parser(
@@ -100,6 +106,7 @@ def _serve_parser() -> argparse.ArgumentParser:
     serve.add_argument("--state-dir")
     serve.add_argument("--seed", type=int, default=launcher.DEFAULT_SEED)
     serve.add_argument("--scale", type=_scale, default=launcher.DEFAULT_SCALE)
+    serve.add_argument("--connector", choices=launcher.CONNECTOR_STATES, default=launcher.DEFAULT_CONNECTOR)
     serve.add_argument("--ready-fd", type=int)
     serve.add_argument("--detach", action="store_true")
     return serve
@@ -153,9 +160,12 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "serve":
             from grooper_nb.sandbox import process  # the service process only
 
-            return process.serve(args.state_dir, args.seed, args.scale, args.ready_fd, args.detach)
+            return process.serve(
+                args.state_dir, args.seed, args.scale, args.ready_fd, args.detach, connector=args.connector
+            )
         if args.command == "start":
-            print(json.dumps(launcher.ensure_running(args.state_dir, args.seed, args.scale), indent=2))
+            info = launcher.ensure_running(args.state_dir, args.seed, args.scale, connector=args.connector)
+            print(json.dumps(info, indent=2))
         elif args.command == "status":
             info = launcher.status(args.state_dir)
             if info is None:
@@ -166,7 +176,8 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "stop":
             launcher.stop(args.state_dir)
         elif args.command == "reset":
-            print(json.dumps(launcher.reset(args.state_dir, args.seed, args.scale), indent=2))
+            info = launcher.reset(args.state_dir, args.seed, args.scale, connector=args.connector)
+            print(json.dumps(info, indent=2))
         elif args.command == "admin":
             return _admin(args)
         elif args.command == "env":
@@ -183,7 +194,7 @@ def _print_env(args: argparse.Namespace) -> None:
     if args.unset:  # undoing needs no service: the names are always the same
         print("\n".join(env_lines(dict.fromkeys(ENV_NAMES, ""), unset=True)))
         return
-    info = launcher.ensure_running(args.state_dir, args.seed, args.scale)
+    info = launcher.ensure_running(args.state_dir, args.seed, args.scale, connector=args.connector)
     print("\n".join(env_lines(info["env"])))
 
 

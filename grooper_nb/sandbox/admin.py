@@ -14,6 +14,8 @@ sends it; a person's browser never calls these routes:
                                         refresh tokens / device codes / sessions as if N seconds passed
                                         (only user U's, or only the device code C, if given)
 ``POST /_sandbox/users/<upn>/revoke-sessions``  revokeSignInSessions: earlier refresh tokens -> AADSTS50173
+``POST /_sandbox/apps/<appId>/revoke-consent``   ``{["resource": URI or appId][, "upn": U]}``: delete what
+                                        consent granted the app (the next token request: AADSTS65001)
 ``GET  /_sandbox/service/describe``     the start JSON's tenant, users and apps *with* secrets, for the
                                         launcher only: it needs the admin key from ``service.json``
                                         (:class:`ServiceRoutes`)
@@ -164,6 +166,36 @@ def revoke_sessions(upn: str) -> Response:
             "tokens_valid_from": dt.datetime.fromtimestamp(valid_from, dt.timezone.utc).isoformat(),
         }
     )
+
+
+@_admin.post("/apps/<app_id>/revoke-consent")
+def revoke_consent(app_id: str) -> Response:
+    """Delete the app's consent grants in the tenant: all of them, or only for one resource (``resource``)
+    or one user's own (``upn``), as removing permissions of an enterprise app does
+    (https://learn.microsoft.com/entra/identity/enterprise-apps/manage-application-permissions)."""
+    body = request.get_json(silent=True)
+    body = {} if body is None else body
+    if not isinstance(body, dict) or not all(
+        isinstance(body.get(k), (str, type(None))) for k in ("resource", "upn")
+    ):
+        return _json({"error": 'body must be a JSON object {["resource": URI][, "upn": U]}'}, 400)
+    directory = _store().directory
+    client_sp = directory.service_principal(app_id)
+    if client_sp is None:
+        return _json({"error": f"no service principal for app {app_id!r} in this tenant"}, 404)
+    resource_id = user_id = None
+    if body.get("resource"):
+        resource = directory.resource_for(body["resource"])
+        if resource is None:
+            return _json({"error": f"no resource {body['resource']!r}"}, 404)
+        resource_id = resource["id"]
+    if body.get("upn"):
+        user = directory.user_by_upn(body["upn"])
+        if user is None:
+            return _json({"error": f"no user {body['upn']!r}"}, 404)
+        user_id = user["id"]
+    deleted = directory.revoke_consent(client_sp["id"], resource_sp_id=resource_id, user_id=user_id)
+    return _json({"deleted": deleted})
 
 
 class ServiceRoutes:

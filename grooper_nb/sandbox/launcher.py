@@ -13,7 +13,7 @@ The service process itself (TLS server, proxy, browser server) is :mod:`.process
 spawns it (``python -m grooper_nb.sandbox serve``) and never imports it.
 
 State dir layout (the service's part): ``ca/`` (CA, server cert, bundle), ``service.json`` (ports,
-pid, seed and scale of the tenant, admin key; 0600), ``service.lock`` (serialises start/stop/reset
+pid, seed, scale and connector of the tenant, admin key; 0600), ``service.lock`` (serialises start/stop/reset
 across processes), ``service.log`` (access and error log; never secrets).
 
 The state dir belongs to its user: one that another user owns, or that group or others may write, is
@@ -46,6 +46,8 @@ from pathlib import Path
 from ._files import open_private
 
 __all__ = [
+    "CONNECTOR_STATES",
+    "DEFAULT_CONNECTOR",
     "DEFAULT_SCALE",
     "DEFAULT_SEED",
     "SandboxError",
@@ -64,6 +66,10 @@ log = logging.getLogger("grooper_nb.sandbox.launcher")
 
 DEFAULT_SEED = 42
 DEFAULT_SCALE = "small"
+# Where the seed tenant starts with Grooper's multi-tenant connector (docs/sandbox.md, "Seed"): already
+# consented (its service principal and grants are in the tenant) or not yet.
+DEFAULT_CONNECTOR = "consented"
+CONNECTOR_STATES = ("consented", "unconsented")
 START_TIMEOUT = 60.0
 STOP_TIMEOUT = 10.0
 
@@ -139,13 +145,15 @@ def ensure_running(
     seed: int | None = None,
     scale: str | None = None,
     *,
+    connector: str | None = None,
     timeout: float = START_TIMEOUT,
 ) -> dict:
     """Start the sandbox for ``state_dir`` or reuse the one running there; return the start JSON.
 
     Safe to call from several processes at once: a lock file in the state dir makes them share one
-    service. ``seed`` (default 42) and ``scale`` (default "small") only matter when the tenant is
-    created; an existing tenant keeps its own (a warning says so if they differ).
+    service. ``seed`` (default 42), ``scale`` (default "small") and ``connector`` (default "consented";
+    "unconsented": the tenant starts without the Grooper connector's service principal) only matter when
+    the tenant is created; an existing tenant keeps its own (a warning says so if they differ).
     """
     d = resolve_state_dir(state_dir)
     _make_state_dir(d)
@@ -155,8 +163,8 @@ def ensure_running(
             info = _live_info(d, attempts=3)
             if info is None:
                 _stop_locked(d)
-                info = _spawn_locked(d, seed, scale, timeout)
-    _warn_if_different(d, seed, scale)
+                info = _spawn_locked(d, seed, scale, timeout, connector)
+    _warn_if_different(d, seed, scale, connector)
     return info
 
 
@@ -184,14 +192,16 @@ def reset(
     seed: int | None = None,
     scale: str | None = None,
     *,
+    connector: str | None = None,
     timeout: float = START_TIMEOUT,
 ) -> dict:
     """Stop, wipe the tenant (database, signing keys, per-app certificates), start fresh; return the
     start JSON.
 
     The client token cache of sandbox profiles in this dir goes too (its tokens were signed by the
-    wiped keys). The CA is kept, so CA bundles handed out before stay valid. Without ``seed``/``scale``
-    the previous tenant's values are reused (as recorded in ``service.json``; else the defaults).
+    wiped keys). The CA is kept, so CA bundles handed out before stay valid. Without
+    ``seed``/``scale``/``connector`` the previous tenant's values are reused (as recorded in
+    ``service.json``; else the defaults).
     """
     d = resolve_state_dir(state_dir)
     _make_state_dir(d)
@@ -199,10 +209,11 @@ def reset(
         meta = read_meta(d) or {}
         seed = meta.get("seed") if seed is None else seed
         scale = meta.get("scale") if scale is None else scale
+        connector = meta.get("connector") if connector is None else connector
         _stop_locked(d)
         _wipe_tenant(d)
         shutil.rmtree(d / CLIENT_TOKEN_CACHE_DIR, ignore_errors=True)
-        return _spawn_locked(d, seed, scale, timeout)
+        return _spawn_locked(d, seed, scale, timeout, connector)
 
 
 def _make_state_dir(d: Path) -> None:
@@ -369,6 +380,7 @@ def _start_json(meta: dict, described: dict) -> dict:
             "CURL_CA_BUNDLE": bundle,
         },
         "tenant": described["tenant"],
+        "publisher_tenant": described.get("publisher_tenant"),
         "users": described["users"],
         "apps": described["apps"],
         "browser_url": meta["browser_url"],
@@ -417,14 +429,14 @@ def admin_post(
         raise SandboxError(f"POST /_sandbox/{path} failed: {exc}") from None
 
 
-def _warn_if_different(d: Path, seed: int | None, scale: str | None) -> None:
-    """Say so when the tenant in ``d`` was made with another seed/scale than the caller asked for.
+def _warn_if_different(d: Path, seed: int | None, scale: str | None, connector: str | None = None) -> None:
+    """Say so when the tenant in ``d`` was made with another seed/scale/connector than the caller asked for.
 
     ``service.json`` records the tenant's own values (read from its database by the server), so this
     also catches a tenant made earlier with ``--seed 7`` and started again with the default.
     """
     meta = read_meta(d) or {}
-    for name, wanted in (("seed", seed), ("scale", scale)):
+    for name, wanted in (("seed", seed), ("scale", scale), ("connector", connector)):
         if wanted is not None and meta.get(name) is not None and str(meta[name]) != str(wanted):
             warnings.warn(
                 f"the sandbox tenant in {d} was made with {name} {meta[name]}, not {wanted}; "
@@ -474,15 +486,20 @@ def _package_root() -> str:
     return os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-def _spawn_locked(d: Path, seed: int | None, scale: str | None, timeout: float) -> dict:
+def _spawn_locked(
+    d: Path, seed: int | None, scale: str | None, timeout: float, connector: str | None = None
+) -> dict:
     """Start ``serve`` detached (double fork: never our zombie) and wait for it to say it is ready."""
     seed = DEFAULT_SEED if seed is None else int(seed)
     scale = DEFAULT_SCALE if scale is None else str(scale)
+    connector = DEFAULT_CONNECTOR if connector is None else str(connector)
+    if connector not in CONNECTOR_STATES:
+        raise SandboxError(f"connector must be one of {', '.join(CONNECTOR_STATES)}, not {connector!r}")
     env = dict(os.environ)
     # The service must run this very checkout of grooper_nb, whatever the caller's cwd.
     env["PYTHONPATH"] = os.pathsep.join(p for p in (_package_root(), env.get("PYTHONPATH")) if p)
     argv = [sys.executable, "-m", "grooper_nb.sandbox", "serve", "--state-dir", str(d)]
-    argv += ["--seed", str(seed), "--scale", scale, "--detach"]
+    argv += ["--seed", str(seed), "--scale", scale, "--connector", connector, "--detach"]
     read_fd, write_fd = os.pipe()
     log_fd = _open_in_state_dir(d / LOG_FILE, os.O_WRONLY | os.O_APPEND)
     try:

@@ -34,6 +34,7 @@ from ._files import touch_private, write_private
 from .launcher import (
     BUNDLE_FILE,
     CA_DIR,
+    DEFAULT_CONNECTOR,
     DEFAULT_SCALE,
     DEFAULT_SEED,
     LOG_FILE,
@@ -205,6 +206,8 @@ def serve(
     scale: str = DEFAULT_SCALE,
     ready_fd: int | None = None,
     detach: bool = False,
+    *,
+    connector: str = DEFAULT_CONNECTOR,
 ) -> int:
     """Run the service in this process until SIGTERM/SIGINT; the launcher's ``serve`` subcommand.
 
@@ -238,7 +241,7 @@ def serve(
 
     started = time.monotonic()
     try:
-        store, servers, meta = _start(d, seed, scale)
+        store, servers, meta = _start(d, seed, scale, connector)
     except Exception as exc:
         log.exception("sandbox service failed to start")
         say(ok=False, error=f"{type(exc).__name__}: {exc}")
@@ -281,7 +284,7 @@ def serve(
     return 0
 
 
-def _start(d: Path, seed: int, scale: str) -> tuple[Any, dict, dict]:
+def _start(d: Path, seed: int, scale: str, connector: str = DEFAULT_CONNECTOR) -> tuple[Any, dict, dict]:
     """Open the store, make TLS material, bind all three listeners; nothing serves yet."""
     from grooper_nb.sandbox import tls
     from grooper_nb.sandbox.admin import ServiceRoutes
@@ -291,11 +294,12 @@ def _start(d: Path, seed: int, scale: str) -> tuple[Any, dict, dict]:
     from grooper_nb.sandbox.store import Store
 
     limits = Limits.from_env()
-    store = Store.open(d, seed=seed, scale=scale)
+    store = Store.open(d, seed=seed, scale=scale, connector=connector)
     # An existing tenant keeps the seed it was made with, whatever this start was asked for: report
     # that one, or a later `reset` without --seed would silently switch to another tenant.
     made_with = store.meta("seed") or {}
     seed, scale = made_with.get("seed", seed), made_with.get("scale", scale)
+    connector = made_with.get("connector", DEFAULT_CONNECTOR)
     try:
         tenant = store.directory.tenant
         hosts = host_names(tenant)
@@ -336,6 +340,7 @@ def _start(d: Path, seed: int, scale: str) -> tuple[Any, dict, dict]:
         "ca_bundle": str(bundle),
         "seed": seed,
         "scale": scale,
+        "connector": connector,
         "admin_key": admin_key,
         "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }

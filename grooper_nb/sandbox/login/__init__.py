@@ -41,6 +41,10 @@ __all__ = ["LOGIN_HOST", "MACHINE_ENDPOINTS", "PERSON_PAGES", "RESOURCE_CHALLENG
 MACHINE_ENDPOINTS = (discovery.bp, token.bp, v1.bp)
 PERSON_PAGES = (authorize.bp, signin.bp, consent.bp, device_login.bp, admin_consent.bp, logout.bp)
 
+# Error pages whose heading is not the generic one: AADSTS90094 is Entra's "Need admin approval" page
+# (https://learn.microsoft.com/entra/identity/enterprise-apps/configure-user-consent).
+_PAGE_TITLES = {90094: "Need admin approval"}
+
 # The v1 authorize endpoint a resource server names in its ``WWW-Authenticate: Bearer`` challenge.
 RESOURCE_CHALLENGE_URI = f"https://{LOGIN_HOST}/common/oauth2/authorize"
 
@@ -97,7 +101,12 @@ def _render_error(exc: AADSTSError) -> Response:
     body = error_body(exc, request.headers.get("client-request-id"))
     if getattr(g, "page_errors", False):
         html = render_template(
-            "error.html", body=body, code=exc.code, message=exc.message, details=_script_safe_json(body)
+            "error.html",
+            body=body,
+            code=exc.code,
+            message=exc.message,
+            details=_script_safe_json(body),
+            title=_PAGE_TITLES.get(exc.code),
         )
         resp = Response(html, status=exc.status, mimetype="text/html")
         resp.headers.update(error_headers(body))

@@ -12,7 +12,13 @@ from flask import Blueprint, Response, request
 from .accounts import needs_mfa
 from .context import artefacts, directory
 from .flow import declined, finish
-from .permissions import check_may_consent, grant_admin_consent, is_admin, needed_consent
+from .permissions import (
+    check_may_consent,
+    client_service_principal,
+    grant_admin_consent,
+    is_admin,
+    needed_consent,
+)
 from .respond import admin_redirect, expired
 from .session import CONSENT_SHOWN, flow_at
 
@@ -35,9 +41,9 @@ def consent(segment: str) -> Response:
     if flow["kind"] == "admin":
         return _accept_admin_consent(flow_id, flow, user)
     app = directory().application(flow["client_id"])
-    client_sp = directory().service_principal(app["appId"])
     needed = needed_consent(flow, user)
     check_may_consent(flow, user, needed)
+    client_sp = client_service_principal(app)  # the first consent in this tenant creates it
     for_org = request.form.get("consent_for_org") == "on" and is_admin(user)
     for sp, values in needed:
         directory().add_permission_grant(client_sp["id"], sp["id"], values, None if for_org else user["id"])

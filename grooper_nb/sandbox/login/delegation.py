@@ -52,9 +52,12 @@ def graph_resource(tenant: dict[str, Any]) -> ResourceScopes:
 
 
 def _consented_scp(
-    app: dict, client_sp: dict, resource: ResourceScopes, user: dict, oidc: list[str]
+    app: dict, client_sp: dict | None, resource: ResourceScopes, user: dict, oidc: list[str]
 ) -> list[str]:
-    """The ``scp`` claim: every consented scope of the resource; AADSTS65001 if a requested one is not."""
+    """The ``scp`` claim: every consented scope of the resource; AADSTS65001 if a requested one is not,
+    or if no one consented to the app in this tenant at all (it has no service principal here)."""
+    if client_sp is None:
+        raise AADSTSError(65001, client_id=app["appId"], client_name=app["displayName"])
     values = known_scope_values(resource.sp, resource.values)
     granted = directory().granted_scopes(client_sp["id"], resource.sp["id"], user["id"])
     lower = {g.lower() for g in granted}

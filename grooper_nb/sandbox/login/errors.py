@@ -199,6 +199,15 @@ CATALOGUE: dict[int, Entry] = {
         "unauthorized_client",
         "Application '{client_id}' is not allowed to make application on-behalf-of calls.",
     ),
+    # A client (a multi-tenant app) whose service principal the tenant lacks, i.e. no one consented to it
+    # there yet: the code, error and message as Entra's real responses carry them (quoted, for one, in
+    # github.com/Azure/Commercial-Marketplace-SaaS-Accelerator/issues/830); the code is not in the
+    # reference page https://learn.microsoft.com/entra/identity-platform/reference-error-codes .
+    7000229: Entry(
+        "invalid_client",
+        "The client application {client_id} is missing service principal in the tenant {tenant}. See "
+        "instructions here: https://go.microsoft.com/fwlink/?linkid=2225119",
+    ),
     7000215: Entry(
         "invalid_client",
         "Invalid client secret provided. Ensure the secret being sent in the request is the client secret "

@@ -153,6 +153,11 @@ def client_credentials(tenant: dict, app: dict, form: Any) -> Response:
     if resource is None:
         raise AADSTSError(1002012, scope=text)
     client_sp = directory().service_principal(app["appId"])
+    if client_sp is None:
+        # App-only tokens are for an app the tenant has a service principal for: a multi-tenant app nobody
+        # consented to here yet has none.
+        # https://learn.microsoft.com/entra/identity-platform/app-objects-and-service-principals
+        raise AADSTSError(7000229, client_id=app["appId"], tenant=tenant["id"])
     grant = Grant(
         tenant=tenant,
         issuer_base=origin(),

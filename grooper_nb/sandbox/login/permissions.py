@@ -8,9 +8,16 @@
 
 Who may consent is checked here (:func:`check_may_consent`), where the grant is written, not only where
 the page is drawn.
+
+The first consent to a multi-tenant app in the tenant creates its service principal there
+(:func:`client_service_principal`), as Entra does:
+https://learn.microsoft.com/entra/identity-platform/howto-convert-app-to-be-multi-tenant
 """
 
 from __future__ import annotations
+
+import sqlite3
+import uuid
 
 from flask import g
 
@@ -21,6 +28,7 @@ from .issuance import known_scope_values, parse_scopes
 __all__ = [
     "admin_permissions",
     "check_may_consent",
+    "client_service_principal",
     "describe_scope",
     "grant_admin_consent",
     "is_admin",
@@ -31,12 +39,16 @@ __all__ = [
 def needed_consent(flow: dict, user: dict) -> list[tuple[dict, list[str]]]:
     """(resource SP, scope values) the user still has to consent to for this flow."""
     app = directory().application(flow["client_id"])
-    client_sp = directory().service_principal(app["appId"])
+    client_sp = directory().service_principal(app["appId"])  # None: no one consented in this tenant yet
     tenant = directory().tenant
     scopes = parse_scopes(store(), flow["scope"], tenant_name=tenant["display_name"])
     needed = []
     for entry in scopes.resources:
-        granted = {s.lower() for s in directory().granted_scopes(client_sp["id"], entry.sp["id"], user["id"])}
+        granted = (
+            {s.lower() for s in directory().granted_scopes(client_sp["id"], entry.sp["id"], user["id"])}
+            if client_sp
+            else set()
+        )
         if entry.is_default:
             wanted = _required_scopes(app, entry.sp)
         else:
@@ -63,16 +75,56 @@ def is_admin(user: dict) -> bool:
 
 
 def check_may_consent(flow: dict, user: dict, needed: list[tuple[dict, list[str]]]) -> None:
-    """AADSTS90094 unless ``user`` may grant ``needed``: admin consent and admin-only scopes need an admin."""
+    """AADSTS90094 ("Need admin approval") unless ``user`` may grant ``needed``: admin consent, admin-only
+    scopes and any consent to another tenant's app from an unverified publisher need an admin."""
     admin_only = [
         v
         for sp, values in needed
         for v in values
         if any(s["value"] == v and s.get("type") == "Admin" for s in sp.get("oauth2PermissionScopes", []))
     ]
-    if (flow["kind"] == "admin" or admin_only) and not is_admin(user):
+    needs_admin = flow["kind"] == "admin" or admin_only or (needed and _unverified_foreign_app(flow))
+    if needs_admin and not is_admin(user):
         g.page_errors = True
         raise AADSTSError(90094, client_name=directory().application(flow["client_id"])["displayName"])
+
+
+def _unverified_foreign_app(flow: dict) -> bool:
+    """A multi-tenant app from another tenant whose publisher is not verified: users may not consent to it,
+    only an administrator may (for apps registered after November 2020; the connector is one):
+    https://learn.microsoft.com/entra/identity-platform/publisher-verification-overview"""
+    app = directory().application(flow["client_id"])
+    foreign = directory().home_tenant_id(app["appId"]) != directory().tenant["id"]
+    return foreign and not (app.get("verifiedPublisher") or {}).get("verifiedPublisherId")
+
+
+def client_service_principal(app: dict) -> dict:
+    """The app's service principal in this tenant, created from its application object if it has none.
+
+    What Entra does on the first consent to a multi-tenant app: the enterprise application appears in the
+    consenting tenant, owned by the app's home tenant (``appOwnerOrganizationId``):
+    https://learn.microsoft.com/entra/identity-platform/app-objects-and-service-principals
+    """
+    existing = directory().service_principal(app["appId"])
+    if existing is not None:
+        return existing
+    sp = {
+        "id": str(uuid.uuid4()),
+        "appId": app["appId"],
+        "displayName": app["displayName"],
+        "servicePrincipalType": "Application",
+        "accountEnabled": True,
+        "appOwnerOrganizationId": directory().home_tenant_id(app["appId"]),
+        "servicePrincipalNames": [*app.get("identifierUris", []), app["appId"]],
+        "accessTokenAcceptedVersion": (app.get("api") or {}).get("requestedAccessTokenVersion") or 1,
+        "appRoles": list(app.get("appRoles", [])),
+        "oauth2PermissionScopes": list((app.get("api") or {}).get("oauth2PermissionScopes", [])),
+    }
+    try:
+        directory().add_service_principal(sp)
+    except sqlite3.IntegrityError:  # another consent created it a moment ago
+        return directory().service_principal(app["appId"])
+    return sp
 
 
 def describe_scope(sp: dict, value: str) -> str:
@@ -105,7 +157,7 @@ def admin_permissions(flow: dict) -> list[tuple[dict, str, str]]:
 def grant_admin_consent(flow: dict) -> None:
     """What "Grant admin consent" writes: AllPrincipals grants and one assignment per app role."""
     app = directory().application(flow["client_id"])
-    client_sp = directory().service_principal(app["appId"])
+    client_sp = client_service_principal(app)  # an admin's first consent creates it
     by_resource: dict[str, list[str]] = {}
     for sp, kind, value in admin_permissions(flow):
         if kind == "Scope":

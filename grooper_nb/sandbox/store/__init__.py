@@ -51,7 +51,11 @@ class Store:
         self.clock = Clock(self.db)
 
     @classmethod
-    def open(cls, state_dir: Path, seed: int = 42, scale: str = "small") -> Store:
+    def open(
+        cls, state_dir: Path, seed: int = 42, scale: str = "small", connector: str = "consented"
+    ) -> Store:
+        """The tenant in ``state_dir``, seeded with ``seed``, ``scale`` and ``connector`` if it is new
+        (an existing tenant keeps what it was made with: ``meta("seed")``)."""
         state_dir = Path(state_dir)
         state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         apps = state_dir / "apps"  # the seeded apps' private keys: 0700 like every folder of the state dir
@@ -71,7 +75,11 @@ class Store:
         if not seeded:
             from .seed import seed_tenant  # deferred: seed builds on this module
 
-            seed_tenant(store, seed=seed, scale=scale)
+            try:
+                seed_tenant(store, seed=seed, scale=scale, connector=connector)
+            except ValueError:
+                store.close()
+                raise
         from .first_party import complete_first_party  # deferred: it reads the seed's constants
 
         complete_first_party(store)

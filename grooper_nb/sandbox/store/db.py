@@ -31,7 +31,7 @@ CREATE TABLE IF NOT EXISTS users (
     failed_signins INTEGER NOT NULL DEFAULT 0, locked_until REAL NOT NULL DEFAULT 0,
     tokens_valid_from REAL NOT NULL DEFAULT 0, data TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS applications (
-    id TEXT PRIMARY KEY, app_id TEXT NOT NULL UNIQUE, data TEXT NOT NULL);
+    id TEXT PRIMARY KEY, app_id TEXT NOT NULL UNIQUE, data TEXT NOT NULL, home_tenant_id TEXT);
 CREATE TABLE IF NOT EXISTS service_principals (
     id TEXT PRIMARY KEY, app_id TEXT NOT NULL UNIQUE, data TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS oauth2_permission_grants (
@@ -77,6 +77,17 @@ class Database:
 
     def create_schema(self) -> None:
         self._conn().executescript(SCHEMA)
+        self._add_missing_columns()
+
+    def _add_missing_columns(self) -> None:
+        """Columns added after a tenant was made: an older ``tenant.db`` gets them, empty.
+
+        ``applications.home_tenant_id``: the tenant an application object lives in; empty (NULL) is the
+        customer tenant, which is where every application of an older tenant lives.
+        """
+        columns = {row["name"] for row in self.execute("PRAGMA table_info(applications)")}
+        if "home_tenant_id" not in columns:
+            self.execute("ALTER TABLE applications ADD COLUMN home_tenant_id TEXT")
 
     def _conn(self) -> sqlite3.Connection:
         held = getattr(self._local, "held", None)

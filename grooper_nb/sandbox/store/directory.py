@@ -5,6 +5,12 @@ Objects mirror the Graph resources they stand for (Microsoft Graph v1.0 ``user``
 they keep their Graph JSON shape in a ``data`` column, so the Graph resource server can serve them as they
 are. ``oauth2_permission_grants`` and ``app_role_assignments`` are what "Grant admin consent" writes
 (https://learn.microsoft.com/entra/identity/enterprise-apps/grant-admin-consent).
+
+An application object lives in one tenant, its home (``home_tenant_id``; empty means the customer tenant);
+a multi-tenant app's object lives in its publisher's tenant, and the customer tenant holds only its service
+principal, once consented (https://learn.microsoft.com/entra/identity-platform/application-model). The
+customer tenant is the only one users sign in to; the publisher tenant is a name and an id
+(:attr:`Directory.publisher_tenant`).
 """
 
 from __future__ import annotations
@@ -36,6 +42,11 @@ class Directory:
     @property
     def tenant(self) -> dict[str, Any]:
         return self.db.meta("tenant")
+
+    @property
+    def publisher_tenant(self) -> dict[str, Any] | None:
+        """The tenant the multi-tenant connector's application object lives in (None in an older tenant)."""
+        return self.db.meta("publisher_tenant")
 
     def resolve_tenant(self, segment: str) -> dict[str, Any] | None:
         """The tenant named by a URL segment (GUID or verified domain), or None."""
@@ -103,10 +114,21 @@ class Directory:
         return valid_from
 
     # -- applications and service principals ---------------------------------------------------------
-    def add_application(self, data: dict[str, Any]) -> None:
+    def add_application(self, data: dict[str, Any], home_tenant_id: str | None = None) -> None:
+        """Register an application object; ``home_tenant_id`` None: it lives in the customer tenant."""
         self.execute(
-            "INSERT INTO applications VALUES (?, ?, ?)", (data["id"], data["appId"], json.dumps(data))
+            "INSERT INTO applications (id, app_id, data, home_tenant_id) VALUES (?, ?, ?, ?)",
+            (data["id"], data["appId"], json.dumps(data), home_tenant_id),
         )
+
+    def home_tenant_id(self, app_id: str) -> str | None:
+        """The id of the tenant the application object lives in (None for an unknown app)."""
+        row = self.execute(
+            "SELECT home_tenant_id FROM applications WHERE app_id=? COLLATE NOCASE", (app_id,)
+        ).fetchone()
+        if row is None:
+            return None
+        return row["home_tenant_id"] or self.tenant["id"]
 
     def application(self, app_id: str) -> dict[str, Any] | None:
         row = self.execute(
@@ -209,6 +231,35 @@ class Directory:
                 (_grant_id(), principal_id, resource_id, app_role_id, _now()),
             )
 
+    def revoke_consent(
+        self, client_sp_id: str, resource_sp_id: str | None = None, user_id: str | None = None
+    ) -> int:
+        """Delete what consent granted the client; the number of rows deleted.
+
+        With ``user_id``: that user's own delegated grants (consentType Principal) only. Without it: every
+        delegated grant (for everyone and for each user) and every app role assignment of the client, as
+        removing an app's permissions in the enterprise app does
+        (https://learn.microsoft.com/entra/identity/enterprise-apps/manage-application-permissions).
+        ``resource_sp_id`` limits either to one resource. The next token request for a scope no longer
+        granted is refused with AADSTS65001.
+        """
+        where, params = "client_id=?", [client_sp_id]
+        if resource_sp_id is not None:
+            where += " AND resource_id=?"
+            params.append(resource_sp_id)
+        if user_id is not None:
+            where += " AND consent_type='Principal' AND principal_id=?"
+            params.append(user_id)
+        with self.transaction() as conn:
+            count = conn.execute(f"DELETE FROM oauth2_permission_grants WHERE {where}", params).rowcount  # noqa: S608 - fixed clauses
+            if user_id is None:
+                roles, role_params = "principal_id=?", [client_sp_id]
+                if resource_sp_id is not None:
+                    roles += " AND resource_id=?"
+                    role_params.append(resource_sp_id)
+                count += conn.execute(f"DELETE FROM app_role_assignments WHERE {roles}", role_params).rowcount  # noqa: S608 - fixed clauses
+        return count
+
     def app_role_assignments(self) -> list[dict[str, Any]]:
         return [
             {
@@ -233,7 +284,10 @@ class Directory:
 
     # -- what the CLI prints -------------------------------------------------------------------------
     def describe(self) -> dict[str, Any]:
-        """``{"tenant", "users", "apps"}`` exactly as the start JSON lists them (secrets in clear)."""
+        """``{"tenant", "publisher_tenant", "users", "apps"}`` exactly as the start JSON lists them
+        (secrets in clear). Each app says which tenant it lives in (``home_tenant_id``) and the object id
+        of its service principal in the customer tenant (``service_principal_id``, None before anyone
+        consented)."""
         tenant = self.tenant
         users = []
         for user in self.users():
@@ -252,6 +306,7 @@ class Directory:
         apps = []
         for app in self.applications():
             info = self.db.reveal(f"app:{app['appId']}") or {}
+            sp = self.service_principal(app["appId"])
             apps.append(
                 {
                     "name": app["displayName"],
@@ -268,10 +323,16 @@ class Directory:
                     "identifier_uris": list(app.get("identifierUris", [])),
                     "delegated_permissions": self._delegated_permissions(app),
                     "application_permissions": self._application_permissions(app),
+                    "home_tenant_id": self.home_tenant_id(app["appId"]),
+                    "service_principal_id": sp["id"] if sp else None,
                 }
             )
+        publisher = self.publisher_tenant
         return {
             "tenant": {k: tenant[k] for k in ("id", "domain", "sharepoint_host", "display_name")},
+            "publisher_tenant": {k: publisher[k] for k in ("id", "domain", "display_name")}
+            if publisher
+            else None,
             "users": users,
             "apps": apps,
         }

@@ -7,6 +7,13 @@ tenant. Keys and certificates are fresh per state dir.
 The first-party resources (Microsoft Graph, Office 365 Exchange Online, Office 365 SharePoint Online) are
 service principals with their real appIds and permission GUIDs (sources: the comment above
 ``_GRAPH_PERMISSIONS``; tests/sandbox/store/test_permission_ids.py pins every one).
+
+"Grooper Azure AD Connector 2021" is multi-tenant: its application object lives in its publisher's
+tenant ("Grooper publisher", ids from the seed too), and the customer tenant holds only its service
+principal (https://learn.microsoft.com/entra/identity-platform/application-model). ``connector`` chooses
+the starting point: ``consented`` (the default) has that service principal and an administrator's grants
+already; ``unconsented`` has none, as a tenant looks before its administrator first consents
+(https://learn.microsoft.com/entra/identity-platform/howto-convert-app-to-be-multi-tenant).
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ if TYPE_CHECKING:
     from . import Store
 
 __all__ = [
+    "CONNECTOR_STATES",
     "EXCHANGE_APP_ID",
     "FIRST_PARTY",
     "GRAPH_APP_ID",
@@ -145,6 +153,10 @@ FIRST_PARTY: dict[str, tuple[str, Any, list]] = {
 }
 
 DOMAIN = "contoso.onmicrosoft.com"
+PUBLISHER_DOMAIN = "grooperpublisher.onmicrosoft.com"
+CONNECTOR_NAME = "Grooper Azure AD Connector 2021"
+# The ``connector`` seed option: the connector's service principal and grants in the customer tenant, or not.
+CONNECTOR_STATES = ("consented", "unconsented")
 
 # (alias, display name, given, surname, enabled, mfa_required, has_mailbox, admin)
 _USERS = [
@@ -185,13 +197,15 @@ def _iso(when: dt.datetime) -> str:
     return when.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def seed_tenant(store: Store, *, seed: int = 42, scale: str = "small") -> None:
+def seed_tenant(store: Store, *, seed: int = 42, scale: str = "small", connector: str = "consented") -> None:
     """Write the seed tenant into an empty ``store``.
 
-    ``seed`` and ``scale`` are recorded in the store's meta table (``meta("seed")``), which is what the
-    service reports for an existing tenant. Only the small tenant is implemented so far: ``scale`` is
-    recorded but seeds the same tenant.
+    ``seed``, ``scale`` and ``connector`` are recorded in the store's meta table (``meta("seed")``), which
+    is what the service reports for an existing tenant. Only the small tenant is implemented so far:
+    ``scale`` is recorded but seeds the same tenant. ``connector`` is one of :data:`CONNECTOR_STATES`.
     """
+    if connector not in CONNECTOR_STATES:
+        raise ValueError(f"connector must be one of {', '.join(CONNECTOR_STATES)}, not {connector!r}")
     ids = _Ids(seed)
     tenant_id = ids.guid()
     tenant = {
@@ -203,12 +217,20 @@ def seed_tenant(store: Store, *, seed: int = 42, scale: str = "small") -> None:
         "created": _iso(dt.datetime(2021, 3, 1, tzinfo=dt.timezone.utc)),
     }
     store.db.set_meta("tenant", tenant)
-    store.db.set_meta("seed", {"seed": seed, "scale": scale})
+    store.db.set_meta("seed", {"seed": seed, "scale": scale, "connector": connector})
+    # From a stream of its own, so that every id of the customer tenant stays what it was.
+    publisher = {
+        "id": _Ids(f"publisher/{seed}").guid(),
+        "domain": PUBLISHER_DOMAIN,
+        "domains": [PUBLISHER_DOMAIN],
+        "display_name": "Grooper publisher (sandbox)",
+    }
+    store.db.set_meta("publisher_tenant", publisher)
     store.db.set_meta("settings", {"device_code_interval": 1, "device_code_expires_in": 900})
 
     _seed_users(store, ids)
     sps = {app_id: _seed_first_party(store, ids, app_id, tenant) for app_id in FIRST_PARTY}
-    _seed_apps(store, ids, tenant, sps)
+    _seed_apps(store, ids, tenant, sps, connector=connector)
 
 
 def _seed_users(store: Store, ids: _Ids) -> None:
@@ -283,6 +305,10 @@ def _app_shell(ids: _Ids, name: str, *, audience: str = "AzureADMyOrg") -> dict[
         "displayName": name,
         "signInAudience": audience,
         "createdDateTime": "2021-03-01T09:00:00Z",
+        "publisherDomain": DOMAIN,
+        # Graph's shape for an app whose publisher is not verified (every seeded app):
+        # https://learn.microsoft.com/entra/identity-platform/publisher-verification-overview
+        "verifiedPublisher": {"displayName": None, "verifiedPublisherId": None, "addedDateTime": None},
         "isFallbackPublicClient": False,
         "identifierUris": [],
         "api": {
@@ -350,14 +376,14 @@ def _add_certificate(ids: _Ids, app: dict, folder: Path) -> dict[str, str]:
     }
 
 
-def _client_sp(store: Store, ids: _Ids, app: dict, *, enabled: bool = True) -> dict:
+def _client_sp(store: Store, ids: _Ids, app: dict, *, enabled: bool = True, owner: str | None = None) -> dict:
     sp = {
         "id": ids.guid(),
         "appId": app["appId"],
         "displayName": app["displayName"],
         "servicePrincipalType": "Application",
         "accountEnabled": enabled,
-        "appOwnerOrganizationId": store.directory.tenant["id"],
+        "appOwnerOrganizationId": owner or store.directory.tenant["id"],
         "servicePrincipalNames": [*app["identifierUris"], app["appId"]],
         "accessTokenAcceptedVersion": app["api"]["requestedAccessTokenVersion"] or 1,
         "appRoles": list(app["appRoles"]),
@@ -387,14 +413,20 @@ def _consent(store: Store, client_sp: dict, resource_sp: dict, scopes=(), roles=
         store.directory.add_app_role_assignment(client_sp["id"], resource_sp["id"], by_role[role])
 
 
-def _seed_apps(store: Store, ids: _Ids, tenant: dict, sps: dict[str, dict]) -> None:
+def _seed_connector(store: Store, ids: _Ids, sps: dict[str, dict], *, connector: str) -> None:
+    """ "Grooper Azure AD Connector 2021": confidential, multi-tenant, delegated EWS/Graph.
+
+    Its application object lives in the publisher tenant. With ``connector="consented"`` the customer
+    tenant has its service principal, owned by the publisher (``appOwnerOrganizationId``), and an
+    administrator's AllPrincipals grants; with ``"unconsented"`` it has neither, until an administrator
+    consents (https://learn.microsoft.com/entra/identity/enterprise-apps/grant-admin-consent).
+    """
     from ..login.authorize import NATIVECLIENT_URI  # the login host owns its routes; login imports the store
 
-    graph, exo, spo = sps[GRAPH_APP_ID], sps[EXCHANGE_APP_ID], sps[SHAREPOINT_APP_ID]
-    apps_dir = store.state_dir / "apps"
-
-    # "Grooper Azure AD Connector 2021": confidential, multi-tenant, delegated EWS/Graph, admin-consented.
-    grooper = _app_shell(ids, "Grooper Azure AD Connector 2021", audience="AzureADMultipleOrgs")
+    graph, exo = sps[GRAPH_APP_ID], sps[EXCHANGE_APP_ID]
+    publisher = store.directory.publisher_tenant
+    grooper = _app_shell(ids, CONNECTOR_NAME, audience="AzureADMultipleOrgs")
+    grooper["publisherDomain"] = publisher["domain"]
     grooper["web"]["redirectUris"] = ["http://localhost"]
     grooper["publicClient"]["redirectUris"] = [NATIVECLIENT_URI]
     secret, secret_id = _add_secret(ids, grooper)
@@ -402,14 +434,26 @@ def _seed_apps(store: Store, ids: _Ids, tenant: dict, sps: dict[str, dict]) -> N
     graph_scopes = ["Files.ReadWrite.All", "Sites.ReadWrite.All", "User.Read", "offline_access"]
     _require(grooper, exo, scopes=["EWS.AccessAsUser.All"])
     _require(grooper, graph, scopes=graph_scopes)
-    store.directory.add_application(grooper)
-    sp = _client_sp(store, ids, grooper)
-    _consent(store, sp, exo, scopes=["EWS.AccessAsUser.All"])
-    _consent(store, sp, graph, scopes=graph_scopes)
+    store.directory.add_application(grooper, home_tenant_id=publisher["id"])
+    if connector == "consented":
+        sp = _client_sp(store, ids, grooper, owner=publisher["id"])
+        _consent(store, sp, exo, scopes=["EWS.AccessAsUser.All"])
+        _consent(store, sp, graph, scopes=graph_scopes)
+    else:
+        ids.guid()  # the service principal's id, drawn all the same: every later id stays what it was
     store.db.set_reveal(
         f"app:{grooper['appId']}",
         {"client_secret": secret, "client_secret_id": secret_id, "expired_client_secret": expired},
     )
+
+
+def _seed_apps(store: Store, ids: _Ids, tenant: dict, sps: dict[str, dict], *, connector: str) -> None:
+    from ..login.authorize import NATIVECLIENT_URI  # the login host owns its routes; login imports the store
+
+    graph, exo, spo = sps[GRAPH_APP_ID], sps[EXCHANGE_APP_ID], sps[SHAREPOINT_APP_ID]
+    apps_dir = store.state_dir / "apps"
+
+    _seed_connector(store, ids, sps, connector=connector)
 
     # "Grooper Server-to-Server": secret + certificate, application permissions, admin-consented.
     s2s = _app_shell(ids, "Grooper Server-to-Server")

@@ -26,6 +26,8 @@ APP_KEYS = {
     "identifier_uris",
     "delegated_permissions",
     "application_permissions",
+    "home_tenant_id",
+    "service_principal_id",
 }
 USER_KEYS = {
     "upn",
@@ -56,7 +58,7 @@ def _stable(describe: dict) -> dict:
 
 def test_describe_has_the_contract_shape(store):
     info = store.directory.describe()
-    assert set(info) == {"tenant", "users", "apps"}
+    assert set(info) == {"tenant", "publisher_tenant", "users", "apps"}
     assert set(info["tenant"]) == {"id", "domain", "sharepoint_host", "display_name"}
     assert info["tenant"]["domain"] == "contoso.onmicrosoft.com"
     assert all(set(u) == USER_KEYS for u in info["users"])
