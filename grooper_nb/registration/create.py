@@ -30,11 +30,11 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 from grooper_nb._redact import Secret
 from grooper_nb.errors.graph import GraphError
 
-from . import commands
 from .certificate import generate_certificate, write_private
 from .consent import grant_admin_consent, service_principal
 from .graph import GraphClient
@@ -151,14 +151,12 @@ def drift(app: dict[str, Any], plan: RegistrationPlan) -> tuple[str, ...]:
 
 
 def consent_url_for(profile: Profile, plan: RegistrationPlan, client_id: str) -> str:
-    """The admin-consent URL for ``client_id`` in the profile's tenant and cloud, as a person opens it
-    (https://learn.microsoft.com/entra/identity-platform/v2-admin-consent)."""
-    url = commands.admin_consent_url(
-        cloud=profile.cloud,
-        tenant=plan.tenant or profile.tenant,
-        client_id=client_id,
-        redirect_uri=plan.redirect_uri,
-    )
+    """The tenant-wide admin-consent URL for ``client_id`` in the profile's tenant and cloud, as a person
+    opens it: ``{authority}/{tenant}/adminconsent?client_id=...``, which grants every permission the
+    registration lists, on every resource
+    (https://learn.microsoft.com/entra/identity/enterprise-apps/grant-admin-consent)."""
+    query = urlencode({"client_id": client_id, "redirect_uri": plan.redirect_uri})
+    url = f"{profile.cloud.authority_url}/{plan.tenant or profile.tenant}/adminconsent?{query}"
     return profile.person_url(url)
 
 
