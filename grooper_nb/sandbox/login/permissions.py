@@ -75,24 +75,29 @@ def is_admin(user: dict) -> bool:
 
 
 def check_may_consent(flow: dict, user: dict, needed: list[tuple[dict, list[str]]]) -> None:
-    """AADSTS90094 ("Need admin approval") unless ``user`` may grant ``needed``: admin consent, admin-only
-    scopes and any consent to another tenant's app from an unverified publisher need an admin."""
+    """AADSTS90094 ("Need admin approval") unless ``user`` may grant ``needed``: admin consent and
+    admin-only scopes need an admin; so does any consent to another tenant's app from an unverified
+    publisher, in a tenant whose users may consent to verified publishers' apps only."""
     admin_only = [
         v
         for sp, values in needed
         for v in values
         if any(s["value"] == v and s.get("type") == "Admin" for s in sp.get("oauth2PermissionScopes", []))
     ]
-    needs_admin = flow["kind"] == "admin" or admin_only or (needed and _unverified_foreign_app(flow))
+    needs_admin = flow["kind"] == "admin" or admin_only or (needed and _user_consent_blocked(flow))
     if needs_admin and not is_admin(user):
         g.page_errors = True
         raise AADSTSError(90094, client_name=directory().application(flow["client_id"])["displayName"])
 
 
-def _unverified_foreign_app(flow: dict) -> bool:
-    """A multi-tenant app from another tenant whose publisher is not verified: users may not consent to it,
-    only an administrator may (for apps registered after November 2020; the connector is one):
-    https://learn.microsoft.com/entra/identity-platform/publisher-verification-overview"""
+def _user_consent_blocked(flow: dict) -> bool:
+    """Whether the tenant's user consent setting keeps users from consenting to this app: with "Allow user
+    consent for apps from verified publishers" (``user_consent`` ``verified_publishers``), a user may
+    consent to an app registered in the tenant itself or to one whose publisher is verified, and to no
+    other (https://learn.microsoft.com/entra/identity/enterprise-apps/configure-user-consent ,
+    https://learn.microsoft.com/entra/identity-platform/publisher-verification-overview)."""
+    if (store().meta("settings", {}) or {}).get("user_consent", "all_apps") != "verified_publishers":
+        return False
     app = directory().application(flow["client_id"])
     foreign = directory().home_tenant_id(app["appId"]) != directory().tenant["id"]
     return foreign and not (app.get("verifiedPublisher") or {}).get("verifiedPublisherId")

@@ -251,13 +251,16 @@ class Directory:
             where += " AND consent_type='Principal' AND principal_id=?"
             params.append(user_id)
         with self.transaction() as conn:
-            count = conn.execute(f"DELETE FROM oauth2_permission_grants WHERE {where}", params).rowcount  # noqa: S608 - fixed clauses
+            # Only fixed clauses are put together; every value is a parameter.
+            sql = f"DELETE FROM oauth2_permission_grants WHERE {where}"  # noqa: S608
+            count = conn.execute(sql, params).rowcount
             if user_id is None:
                 roles, role_params = "principal_id=?", [client_sp_id]
                 if resource_sp_id is not None:
                     roles += " AND resource_id=?"
                     role_params.append(resource_sp_id)
-                count += conn.execute(f"DELETE FROM app_role_assignments WHERE {roles}", role_params).rowcount  # noqa: S608 - fixed clauses
+                sql = f"DELETE FROM app_role_assignments WHERE {roles}"  # noqa: S608
+                count += conn.execute(sql, role_params).rowcount
         return count
 
     def app_role_assignments(self) -> list[dict[str, Any]]:

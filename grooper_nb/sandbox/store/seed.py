@@ -12,7 +12,8 @@ service principals with their real appIds and permission GUIDs (sources: the com
 tenant ("Grooper publisher", ids from the seed too), and the customer tenant holds only its service
 principal (https://learn.microsoft.com/entra/identity-platform/application-model). ``connector`` chooses
 the starting point: ``consented`` (the default) has that service principal and an administrator's grants
-already; ``unconsented`` has none, as a tenant looks before its administrator first consents
+already; ``unconsented`` has none, as a tenant looks before its administrator first consents, and lets
+users consent only to apps from verified publishers (:data:`USER_CONSENT`)
 (https://learn.microsoft.com/entra/identity-platform/howto-convert-app-to-be-multi-tenant).
 """
 
@@ -157,6 +158,12 @@ PUBLISHER_DOMAIN = "grooperpublisher.onmicrosoft.com"
 CONNECTOR_NAME = "Grooper Azure AD Connector 2021"
 # The ``connector`` seed option: the connector's service principal and grants in the customer tenant, or not.
 CONNECTOR_STATES = ("consented", "unconsented")
+# The tenant's "User consent for applications" setting that goes with each starting point
+# (https://learn.microsoft.com/entra/identity/enterprise-apps/configure-user-consent): the consented tenant
+# lets users consent to any app (the sandbox's behaviour from the start); the unconsented one has
+# Microsoft's recommended setting, users consent only to apps from verified publishers or registered in
+# the tenant itself, so the connector needs an administrator.
+USER_CONSENT = {"consented": "all_apps", "unconsented": "verified_publishers"}
 
 # (alias, display name, given, surname, enabled, mfa_required, has_mailbox, admin)
 _USERS = [
@@ -226,7 +233,12 @@ def seed_tenant(store: Store, *, seed: int = 42, scale: str = "small", connector
         "display_name": "Grooper publisher (sandbox)",
     }
     store.db.set_meta("publisher_tenant", publisher)
-    store.db.set_meta("settings", {"device_code_interval": 1, "device_code_expires_in": 900})
+    settings = {
+        "device_code_interval": 1,
+        "device_code_expires_in": 900,
+        "user_consent": USER_CONSENT[connector],
+    }
+    store.db.set_meta("settings", settings)
 
     _seed_users(store, ids)
     sps = {app_id: _seed_first_party(store, ids, app_id, tenant) for app_id in FIRST_PARTY}

@@ -131,6 +131,18 @@ def test_a_user_meets_need_admin_approval_and_nothing_is_created(unconsented, en
     assert _described(unconsented)["service_principal_id"] is None
 
 
+def test_users_may_still_consent_to_an_app_registered_in_their_own_tenant(unconsented, env):
+    """The unconsented tenant lets users consent to verified publishers' apps and its own: the bootstrap
+    app is registered there, so a user gets the consent page, not "Need admin approval"."""
+    client = msal.PublicClientApplication(
+        app(unconsented, "Grooper NB Bootstrap")["client_id"], authority=authority(unconsented)
+    )
+    flow = client.initiate_auth_code_flow(["Files.Read"], redirect_uri="http://localhost:53311")
+    final = sign_in(requests.Session(), _person_url(flow, unconsented), user(unconsented, "adele.vance"))
+    result = client.acquire_token_by_auth_code_flow(flow, redirect_query(final))
+    assert "Files.Read" in jwt.decode(result["access_token"], options={"verify_signature": False})["scp"]
+
+
 def test_admin_consent_creates_the_service_principal_then_tokens_carry_exactly_the_consent(unconsented, env):
     sandbox, grooper = unconsented, app(unconsented, CONNECTOR)
     url = (
@@ -226,3 +238,28 @@ def test_an_administrator_consenting_for_themselves_leaves_others_waiting(own_st
     other = _connector(sandbox).initiate_auth_code_flow([EWS], redirect_uri=REDIRECT)
     refused = sign_in(requests.Session(), _person_url(other, sandbox), user(sandbox, "megan.bowen"))
     assert_aadsts(page_error_details(refused.text), 90094)
+
+
+def test_app_only_tokens_carry_exactly_the_assigned_roles_until_revoked(unconsented, env):
+    """Application permissions are app role assignments: the ``roles`` claim lists exactly those, and
+    revoking the consent for one resource takes its roles away and leaves the others."""
+    s2s = app(unconsented, "Grooper Server-to-Server")
+    client = msal.ConfidentialClientApplication(
+        s2s["client_id"], client_credential=s2s["client_secret"], authority=authority(unconsented)
+    )
+
+    def roles(resource: str) -> list[str]:
+        result = client.acquire_token_for_client([f"{resource}/.default"])
+        claims = jwt.decode(result["access_token"], options={"verify_signature": False})
+        return sorted(claims.get("roles", []))
+
+    assert roles("https://graph.microsoft.com") == ["Mail.Read", "Sites.Read.All", "User.Read.All"]
+    revoked = admin(
+        unconsented, f"apps/{s2s['client_id']}/revoke-consent", {"resource": "https://graph.microsoft.com"}
+    )
+    assert revoked == {"deleted": 3}
+    client = msal.ConfidentialClientApplication(  # a new client: MSAL would serve its cached token
+        s2s["client_id"], client_credential=s2s["client_secret"], authority=authority(unconsented)
+    )
+    assert roles("https://graph.microsoft.com") == []
+    assert roles("https://outlook.office365.com") == ["full_access_as_app"]

@@ -83,6 +83,11 @@ def test_unconsented_starts_without_the_connector_service_principal(consented, u
         )
 
 
+def test_each_starting_point_has_its_user_consent_setting(consented, unconsented):
+    assert consented.meta("settings")["user_consent"] == "all_apps"  # as the sandbox always had
+    assert unconsented.meta("settings")["user_consent"] == "verified_publishers"
+
+
 def test_an_unknown_connector_option_is_refused(tmp_path):
     with pytest.raises(ValueError, match="connector"):
         Store.open(tmp_path / "bad", connector="maybe")
