@@ -278,6 +278,7 @@ def _check_owners(a: _Audit, app: dict[str, Any]) -> None:
 
 
 def _app_by_id(graph: GraphClient, client_id: str) -> dict[str, Any] | None:
+    """https://learn.microsoft.com/graph/api/application-list?view=graph-rest-1.0 (``$filter`` on appId)"""
     found = graph.find("/applications", "appId", client_id)
     return found[0] if found else None
 

@@ -50,25 +50,27 @@ def _assignments(graph: GraphClient, client_sp_id: str) -> list[dict[str, Any]]:
 
 def consented(graph: GraphClient, client_sp_id: str) -> dict[str, Any]:
     """What the tenant granted the service principal: ``{"admin": {(resource appId, value, "Scope")},
-    "user": {...}, "roles": {(resource appId, value, "Role")}}`` (user = per-user Principal grants)."""
-    cache: dict[str, dict] = {}
+    "user": {...}, "roles": {(resource appId, value, "Role")}}`` (user = per-user Principal grants).
+    Each resource is read once (https://learn.microsoft.com/graph/api/serviceprincipal-get?view=graph-rest-1.0)
+    to name its permissions by value."""
     by_id: dict[str, dict] = {}
     out: dict[str, set] = {"admin": set(), "user": set(), "roles": set()}
     for grant in _grants(graph, client_sp_id):
-        resource = by_id.get(grant["resourceId"]) or graph.get(f"/servicePrincipals/{grant['resourceId']}")
-        by_id[resource["id"]] = resource
+        resource = _resource_by_id(graph, grant["resourceId"], by_id)
         kind = "admin" if grant.get("consentType") == "AllPrincipals" else "user"
         out[kind] |= {(resource["appId"], s, "Scope") for s in str(grant.get("scope") or "").split()}
     for assignment in _assignments(graph, client_sp_id):
-        resource = by_id.get(assignment["resourceId"]) or graph.get(
-            f"/servicePrincipals/{assignment['resourceId']}"
-        )
-        by_id[resource["id"]] = resource
-        cache.setdefault(resource["appId"], resource)
+        resource = _resource_by_id(graph, assignment["resourceId"], by_id)
         roles = {r["id"]: r["value"] for r in resource.get("appRoles", [])}
         value = roles.get(assignment.get("appRoleId"), assignment.get("appRoleId"))
         out["roles"].add((resource["appId"], value, "Role"))
     return out
+
+
+def _resource_by_id(graph: GraphClient, object_id: str, seen: dict[str, dict]) -> dict[str, Any]:
+    if object_id not in seen:
+        seen[object_id] = graph.get(f"/servicePrincipals/{object_id}")
+    return seen[object_id]
 
 
 def _resolve(resource: dict[str, Any], field: str, value: str) -> str:
@@ -82,7 +84,10 @@ def _resolve(resource: dict[str, Any], field: str, value: str) -> str:
 
 
 def _grant_delegated(graph: GraphClient, client_sp: dict, resource: dict, scopes: list[str]) -> bool:
-    """Create or widen the AllPrincipals grant; True when something changed."""
+    """Create the AllPrincipals grant
+    (https://learn.microsoft.com/graph/api/oauth2permissiongrant-post?view=graph-rest-1.0) or widen the
+    one there (https://learn.microsoft.com/graph/api/oauth2permissiongrant-update?view=graph-rest-1.0);
+    True when something changed."""
     for scope in scopes:
         _resolve(resource, "oauth2PermissionScopes", scope)
     existing = [
@@ -95,7 +100,6 @@ def _grant_delegated(graph: GraphClient, client_sp: dict, resource: dict, scopes
         missing = [s for s in scopes if s not in have]
         if not missing:
             return False
-        # https://learn.microsoft.com/graph/api/oauth2permissiongrant-update?view=graph-rest-1.0
         graph.patch(f"/oauth2PermissionGrants/{existing[0]['id']}", {"scope": " ".join(have + missing)})
         return True
     body = {
@@ -109,6 +113,9 @@ def _grant_delegated(graph: GraphClient, client_sp: dict, resource: dict, scopes
 
 
 def _grant_role(graph: GraphClient, client_sp: dict, resource: dict, value: str) -> bool:
+    """Assign the app role unless it is assigned already
+    (https://learn.microsoft.com/graph/api/serviceprincipal-list-approleassignedto?view=graph-rest-1.0,
+    https://learn.microsoft.com/graph/api/serviceprincipal-post-approleassignedto?view=graph-rest-1.0)."""
     role_id = _resolve(resource, "appRoles", value)
     assigned = graph.list(f"/servicePrincipals/{resource['id']}/appRoleAssignedTo")
     if any(a.get("principalId") == client_sp["id"] and a.get("appRoleId") == role_id for a in assigned):

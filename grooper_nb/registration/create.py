@@ -45,8 +45,6 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["Registration", "consent_url_for", "create_app", "drift", "find_app"]
 
-_FOLLOW = "https://learn.microsoft.com/graph/api/application-post-applications?view=graph-rest-1.0"
-
 
 @dataclass(frozen=True)
 class Registration:
@@ -174,23 +172,25 @@ class _Run:
 
 
 def _application(run: _Run) -> dict[str, Any]:
+    """The plan's app, found by name, else created from the manifest
+    (https://learn.microsoft.com/graph/api/application-post-applications?view=graph-rest-1.0)."""
     app = find_app(run.graph, run.plan.app)
     if app is not None:
         run.found.append("application")
         run.values["drift"] = drift(app, run.plan)
         return app
-    # https://learn.microsoft.com/graph/api/application-post-applications?view=graph-rest-1.0
     app = run.graph.post("/applications", run.plan.manifest)
     run.created.append("application")
     return app
 
 
 def _service_principal(run: _Run, app_id: str) -> dict[str, Any]:
+    """The app's service principal in the tenant, found or created
+    (https://learn.microsoft.com/graph/api/serviceprincipal-post-serviceprincipals?view=graph-rest-1.0)."""
     sp = service_principal(run.graph, app_id)
     if sp is not None:
         run.found.append("service principal")
         return sp
-    # https://learn.microsoft.com/graph/api/serviceprincipal-post-serviceprincipals?view=graph-rest-1.0
     sp = run.graph.post("/servicePrincipals", {"appId": app_id})
     run.created.append("service principal")
     return sp
