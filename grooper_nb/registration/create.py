@@ -30,11 +30,11 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlencode
 
 from grooper_nb._redact import Secret
 from grooper_nb.errors.graph import GraphError
 
+from . import commands
 from .certificate import generate_certificate, write_private
 from .consent import grant_admin_consent, service_principal
 from .graph import GraphClient
@@ -150,11 +150,13 @@ def drift(app: dict[str, Any], plan: RegistrationPlan) -> tuple[str, ...]:
 
 def consent_url_for(profile: Profile, plan: RegistrationPlan, client_id: str) -> str:
     """The tenant-wide admin-consent URL for ``client_id`` in the profile's tenant and cloud, as a person
-    opens it: ``{authority}/{tenant}/adminconsent?client_id=...``, which grants every permission the
-    registration lists, on every resource
-    (https://learn.microsoft.com/entra/identity/enterprise-apps/grant-admin-consent)."""
-    query = urlencode({"client_id": client_id, "redirect_uri": plan.redirect_uri})
-    url = f"{profile.cloud.authority_url}/{plan.tenant or profile.tenant}/adminconsent?{query}"
+    opens it (:func:`~grooper_nb.registration.commands.admin_consent_url`)."""
+    url = commands.admin_consent_url(
+        cloud=profile.cloud,
+        tenant=plan.tenant or profile.tenant,
+        client_id=client_id,
+        redirect_uri=plan.redirect_uri,
+    )
     return profile.person_url(url)
 
 
