@@ -55,7 +55,12 @@ EWS = "https://outlook.office365.com/EWS.AccessAsUser.All"
 
 def test_there_are_notebooks_to_check():
     names = {p.name for p in NOTEBOOKS}
-    assert {"00_start_here.ipynb", "02_oauth_flows.ipynb", "03_token_claims.ipynb"} <= names
+    assert {
+        "00_start_here.ipynb",
+        "01_register_the_app.ipynb",
+        "02_oauth_flows.ipynb",
+        "03_token_claims.ipynb",
+    } <= names
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)

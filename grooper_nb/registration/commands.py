@@ -5,8 +5,9 @@ Three shells, each from Microsoft's documentation:
 * Azure CLI (bash) for the app registration, its permissions, its service principal and admin consent
   (https://learn.microsoft.com/cli/azure/ad/app, https://learn.microsoft.com/cli/azure/ad/app/permission,
   https://learn.microsoft.com/cli/azure/ad/sp);
-* the admin-consent URL (https://learn.microsoft.com/entra/identity-platform/v2-admin-consent), for an app
-  registered in another tenant (the Grooper connector) or when the CLI is not at hand;
+* the admin-consent URL
+  (https://learn.microsoft.com/entra/identity/enterprise-apps/grant-admin-consent), for an app registered
+  in another tenant (the Grooper connector) or when the CLI is not at hand;
 * Exchange Online PowerShell for what Exchange checks on its own side: the EWS application allow list
   (https://learn.microsoft.com/exchange/client-developer/exchange-web-services/how-to-control-access-to-ews-in-exchange),
   the application access policy that limits app-only mail to chosen mailboxes
@@ -125,13 +126,14 @@ def az_connector_commands(*, cloud: Cloud, client_id: str | None) -> list[str]:
 
 
 def admin_consent_url(*, cloud: Cloud, tenant: str | None, client_id: str, redirect_uri: str) -> str:
-    """``{authority}/{tenant}/v2.0/adminconsent`` asking for ``{graph}/.default``: with the static
-    ``.default`` scope an administrator consents to every permission the registration lists, on every
-    resource (https://learn.microsoft.com/entra/identity-platform/v2-admin-consent)."""
-    query = urlencode(
-        {"client_id": client_id, "scope": f"{cloud.graph_url}/.default", "redirect_uri": redirect_uri}
-    )
-    return f"{cloud.authority_url}/{tenant or 'organizations'}/v2.0/adminconsent?{query}"
+    """``{authority}/{tenant}/adminconsent?client_id=...``: an administrator grants every permission the
+    app registration lists, on every resource, for the whole tenant
+    (https://learn.microsoft.com/entra/identity/enterprise-apps/grant-admin-consent, "Construct the URL
+    for granting tenant-wide admin consent"). The v2.0 endpoint would instead take a ``scope`` per
+    resource (``{graph}/.default``); this form needs none, so an app asking for Exchange and SharePoint
+    permissions besides Graph's gets them all in one consent."""
+    query = urlencode({"client_id": client_id, "redirect_uri": redirect_uri})
+    return f"{cloud.authority_url}/{tenant or 'organizations'}/adminconsent?{query}"
 
 
 def _app_id_line(client_id: str | None) -> str:

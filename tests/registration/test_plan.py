@@ -60,16 +60,12 @@ def test_redirect_uris_and_the_consent_url_follow_the_cloud(cloud):
         "redirectUris": [f"https://{c.authority_host}/common/oauth2/nativeclient"]
     }
     url = urlsplit(p.consent_url)
-    assert f"{url.scheme}://{url.netloc}{url.path}" == f"{c.authority_url}/contoso.example/v2.0/adminconsent"
-    assert parse_qs(url.query) == {
-        "client_id": [CLIENT_ID],
-        "scope": [f"{c.graph_url}/.default"],
-        "redirect_uri": ["http://localhost"],
-    }
+    assert f"{url.scheme}://{url.netloc}{url.path}" == f"{c.authority_url}/contoso.example/adminconsent"
+    assert parse_qs(url.query) == {"client_id": [CLIENT_ID], "redirect_uri": ["http://localhost"]}
 
 
 def test_the_consent_url_defaults_to_organizations_and_waits_for_a_client_id():
-    assert "/organizations/v2.0/adminconsent?" in plan(client_id=CLIENT_ID).consent_url
+    assert "/organizations/adminconsent?" in plan(client_id=CLIENT_ID).consent_url
     waiting = plan()
     assert waiting.consent_url is None
     assert any(m.startswith("client_id") for m in waiting.missing)
