@@ -63,8 +63,9 @@ def _parser() -> argparse.ArgumentParser:
     seeding.add_argument(
         "--connector",
         choices=launcher.CONNECTOR_STATES,
-        help="consented (default): the customer tenant already has the Grooper connector's service principal "
-        "and an administrator's grants; unconsented: it has neither until an administrator consents",
+        help="in-tenant (default): the Grooper connector is registered in the customer tenant, consented; "
+        "consented: registered in its publisher's tenant, with its service principal and an administrator's "
+        "grants here; unconsented: publisher's tenant, and neither here until an administrator consents",
     )
 
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

@@ -66,10 +66,12 @@ log = logging.getLogger("grooper_nb.sandbox.launcher")
 
 DEFAULT_SEED = 42
 DEFAULT_SCALE = "small"
-# Where the seed tenant starts with Grooper's multi-tenant connector (docs/sandbox.md, "Seed"): already
-# consented (its service principal and grants are in the tenant) or not yet.
-DEFAULT_CONNECTOR = "consented"
-CONNECTOR_STATES = ("consented", "unconsented")
+# Where the seed tenant starts with Grooper's multi-tenant connector (docs/sandbox.md, "Seed"). in-tenant:
+# registered in the customer tenant itself, consented (the historical starting point, where its application
+# object, secrets included, can be audited); consented / unconsented: registered in its publisher's tenant,
+# as Grooper's really is, with or without the customer's consent.
+DEFAULT_CONNECTOR = "in-tenant"
+CONNECTOR_STATES = ("in-tenant", "consented", "unconsented")
 START_TIMEOUT = 60.0
 STOP_TIMEOUT = 10.0
 
@@ -151,8 +153,9 @@ def ensure_running(
     """Start the sandbox for ``state_dir`` or reuse the one running there; return the start JSON.
 
     Safe to call from several processes at once: a lock file in the state dir makes them share one
-    service. ``seed`` (default 42), ``scale`` (default "small") and ``connector`` (default "consented";
-    "unconsented": the tenant starts without the Grooper connector's service principal) only matter when
+    service. ``seed`` (default 42), ``scale`` (default "small") and ``connector`` (default "in-tenant";
+    "consented" / "unconsented": the connector lives in its publisher's tenant, with or without a service
+    principal in this one) only matter when
     the tenant is created; an existing tenant keeps its own (a warning says so if they differ).
     """
     d = resolve_state_dir(state_dir)

@@ -31,10 +31,11 @@ def test_unconsented_is_recorded_and_reset_keeps_it(own_state_dir, start_json):
     assert switched["publisher_tenant"] == info["publisher_tenant"]
 
 
-def test_the_default_is_consented_and_a_different_wish_is_warned_about(own_state_dir):
+def test_the_default_is_in_tenant_and_a_different_wish_is_warned_about(own_state_dir):
     info = launcher.ensure_running(own_state_dir)
     assert _connector(info)["service_principal_id"] and _connector(info)["delegated_permissions"]
-    with pytest.warns(UserWarning, match="connector consented, not unconsented"):
+    assert _connector(info)["home_tenant_id"] == info["tenant"]["id"]
+    with pytest.warns(UserWarning, match="connector in-tenant, not unconsented"):
         launcher.ensure_running(own_state_dir, connector="unconsented")
     info = launcher.reset(own_state_dir, connector="unconsented")
     assert _connector(info)["service_principal_id"] is None
@@ -45,3 +46,10 @@ def test_an_unknown_connector_value_is_refused(own_state_dir, sandbox_cli):
     assert proc.returncode == 2 and "--connector" in proc.stderr
     with pytest.raises(launcher.SandboxError, match="connector"):
         launcher.ensure_running(own_state_dir, connector="maybe")
+
+
+def test_the_launcher_and_the_seed_know_the_same_starting_points():
+    from grooper_nb.sandbox.store import seed
+
+    assert launcher.CONNECTOR_STATES == seed.CONNECTOR_STATES
+    assert launcher.DEFAULT_CONNECTOR in seed.USER_CONSENT

@@ -52,7 +52,7 @@ class Store:
 
     @classmethod
     def open(
-        cls, state_dir: Path, seed: int = 42, scale: str = "small", connector: str = "consented"
+        cls, state_dir: Path, seed: int = 42, scale: str = "small", connector: str = "in-tenant"
     ) -> Store:
         """The tenant in ``state_dir``, seeded with ``seed``, ``scale`` and ``connector`` if it is new
         (an existing tenant keeps what it was made with: ``meta("seed")``)."""

@@ -8,12 +8,15 @@ The first-party resources (Microsoft Graph, Office 365 Exchange Online, Office 3
 service principals with their real appIds and permission GUIDs (sources: the comment above
 ``_GRAPH_PERMISSIONS``; tests/sandbox/store/test_permission_ids.py pins every one).
 
-"Grooper Azure AD Connector 2021" is multi-tenant: its application object lives in its publisher's
-tenant ("Grooper publisher", ids from the seed too), and the customer tenant holds only its service
-principal (https://learn.microsoft.com/entra/identity-platform/application-model). ``connector`` chooses
-the starting point: ``consented`` (the default) has that service principal and an administrator's grants
-already; ``unconsented`` has none, as a tenant looks before its administrator first consents, and lets
-users consent only to apps from verified publishers (:data:`USER_CONSENT`)
+"Grooper Azure AD Connector 2021" is multi-tenant. ``connector`` chooses where it is registered and the
+starting point: ``in-tenant`` (the default, the historical starting point) registers it in the customer
+tenant itself, consented, so its application object (redirect URIs, secrets) can be audited there; with
+``consented`` and ``unconsented`` its application object lives in its publisher's tenant ("Grooper
+publisher", ids from the seed too), as Grooper's really does, and the customer tenant holds only its service
+principal (https://learn.microsoft.com/entra/identity-platform/application-model): ``consented`` has that
+service principal and an administrator's grants already; ``unconsented`` has none, as a tenant looks before
+its administrator first consents, and lets users consent only to apps from verified publishers
+(:data:`USER_CONSENT`)
 (https://learn.microsoft.com/entra/identity-platform/howto-convert-app-to-be-multi-tenant).
 """
 
@@ -157,13 +160,13 @@ DOMAIN = "contoso.onmicrosoft.com"
 PUBLISHER_DOMAIN = "grooperpublisher.onmicrosoft.com"
 CONNECTOR_NAME = "Grooper Azure AD Connector 2021"
 # The ``connector`` seed option: the connector's service principal and grants in the customer tenant, or not.
-CONNECTOR_STATES = ("consented", "unconsented")
+CONNECTOR_STATES = ("in-tenant", "consented", "unconsented")  # launcher.CONNECTOR_STATES names the same
 # The tenant's "User consent for applications" setting that goes with each starting point
 # (https://learn.microsoft.com/entra/identity/enterprise-apps/configure-user-consent): the consented tenant
 # lets users consent to any app (the sandbox's behaviour from the start); the unconsented one has
 # Microsoft's recommended setting, users consent only to apps from verified publishers or registered in
 # the tenant itself, so the connector needs an administrator.
-USER_CONSENT = {"consented": "all_apps", "unconsented": "verified_publishers"}
+USER_CONSENT = {"in-tenant": "all_apps", "consented": "all_apps", "unconsented": "verified_publishers"}
 
 # (alias, display name, given, surname, enabled, mfa_required, has_mailbox, admin)
 _USERS = [
@@ -428,7 +431,9 @@ def _consent(store: Store, client_sp: dict, resource_sp: dict, scopes=(), roles=
 def _seed_connector(store: Store, ids: _Ids, sps: dict[str, dict], *, connector: str) -> None:
     """ "Grooper Azure AD Connector 2021": confidential, multi-tenant, delegated EWS/Graph.
 
-    Its application object lives in the publisher tenant. With ``connector="consented"`` the customer
+    With ``connector="in-tenant"`` its application object and consented service principal are in the
+    customer tenant. Otherwise its application object lives in the publisher tenant: with
+    ``connector="consented"`` the customer
     tenant has its service principal, owned by the publisher (``appOwnerOrganizationId``), and an
     administrator's AllPrincipals grants; with ``"unconsented"`` it has neither, until an administrator
     consents (https://learn.microsoft.com/entra/identity/enterprise-apps/grant-admin-consent).
@@ -438,7 +443,9 @@ def _seed_connector(store: Store, ids: _Ids, sps: dict[str, dict], *, connector:
     graph, exo = sps[GRAPH_APP_ID], sps[EXCHANGE_APP_ID]
     publisher = store.directory.publisher_tenant
     grooper = _app_shell(ids, CONNECTOR_NAME, audience="AzureADMultipleOrgs")
-    grooper["publisherDomain"] = publisher["domain"]
+    home = None if connector == "in-tenant" else publisher["id"]
+    if home is not None:
+        grooper["publisherDomain"] = publisher["domain"]
     grooper["web"]["redirectUris"] = ["http://localhost"]
     grooper["publicClient"]["redirectUris"] = [NATIVECLIENT_URI]
     secret, secret_id = _add_secret(ids, grooper)
@@ -446,9 +453,9 @@ def _seed_connector(store: Store, ids: _Ids, sps: dict[str, dict], *, connector:
     graph_scopes = ["Files.ReadWrite.All", "Sites.ReadWrite.All", "User.Read", "offline_access"]
     _require(grooper, exo, scopes=["EWS.AccessAsUser.All"])
     _require(grooper, graph, scopes=graph_scopes)
-    store.directory.add_application(grooper, home_tenant_id=publisher["id"])
-    if connector == "consented":
-        sp = _client_sp(store, ids, grooper, owner=publisher["id"])
+    store.directory.add_application(grooper, home_tenant_id=home)
+    if connector in ("in-tenant", "consented"):
+        sp = _client_sp(store, ids, grooper, owner=home)
         _consent(store, sp, exo, scopes=["EWS.AccessAsUser.All"])
         _consent(store, sp, graph, scopes=graph_scopes)
     else:

@@ -265,3 +265,27 @@ def test_app_only_tokens_carry_exactly_the_assigned_roles_until_revoked(unconsen
     )
     assert roles("https://graph.microsoft.com") == []
     assert roles("https://outlook.office365.com") == ["full_access_as_app"]
+
+
+def test_graph_neither_lists_nor_finds_the_publishers_application_object(unconsented):
+    """The customer tenant holds at most the connector's service principal; its application object is in
+    the publisher's tenant, so ``/applications`` neither lists nor finds it
+    (https://learn.microsoft.com/entra/identity-platform/app-objects-and-service-principals)."""
+    from grooper_nb.auth.flows import ropc
+    from grooper_nb.profile import connect
+
+    boot = connect(app="Grooper NB Bootstrap", sandbox_dir=unconsented["state_dir"])
+    admin = next(u for u in unconsented["users"] if "Global Administrator" in u["directory_roles"])
+    with pytest.warns(DeprecationWarning):  # MSAL's word on ROPC for public clients
+        token = ropc(boot, admin["upn"], admin["password"], [boot.cloud.graph_url + "/.default"])
+    headers = {"Authorization": f"Bearer {token.access_token.reveal()}"}
+    client_id = app(unconsented, CONNECTOR)["client_id"]
+    listed = boot.session.get("https://graph.microsoft.com/v1.0/applications", headers=headers).json()[
+        "value"
+    ]
+    assert client_id not in [a["appId"] for a in listed]
+    assert listed  # the tenant's own apps are still there
+    one = boot.session.get(
+        f"https://graph.microsoft.com/v1.0/applications(appId='{client_id}')", headers=headers
+    )
+    assert one.status_code == 404

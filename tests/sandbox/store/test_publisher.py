@@ -16,7 +16,7 @@ CONNECTOR = "Grooper Azure AD Connector 2021"
 
 @pytest.fixture(scope="module")
 def consented(tmp_path_factory):
-    s = Store.open(tmp_path_factory.mktemp("consented") / "state")
+    s = Store.open(tmp_path_factory.mktemp("consented") / "state", connector="consented")
     yield s
     s.close()
 
@@ -49,7 +49,7 @@ def test_the_connector_lives_in_a_publisher_tenant_of_its_own(consented):
 
 
 def test_the_publisher_tenant_follows_the_seed(consented, tmp_path):
-    again = Store.open(tmp_path / "again")
+    again = Store.open(tmp_path / "again", connector="consented")
     other = Store.open(tmp_path / "other", seed=7)
     try:
         assert (
@@ -148,3 +148,19 @@ def test_a_tenant_made_before_publisher_tenants_gets_the_column_and_lives_at_hom
     assert directory.home_tenant_id("a1") == "customer"  # an older tenant's apps all live at home
     assert directory.publisher_tenant is None
     db.close()
+
+
+def test_in_tenant_registers_the_connector_at_home_consented(tmp_path):
+    """The default starting point: the connector registered in the customer tenant itself, so its
+    application object (redirect URIs, secrets) is there to audit; the same ids as with the publisher."""
+    store = Store.open(tmp_path / "in-tenant")
+    try:
+        info = store.directory.describe()
+        connector = _app(store, CONNECTOR)
+        assert store.meta("seed")["connector"] == "in-tenant"
+        assert connector["home_tenant_id"] == info["tenant"]["id"]
+        sp = store.directory.service_principal(connector["client_id"])
+        assert sp["appOwnerOrganizationId"] == info["tenant"]["id"]
+        assert any(p.endswith("/EWS.AccessAsUser.All") for p in connector["delegated_permissions"])
+    finally:
+        store.close()
