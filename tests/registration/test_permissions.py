@@ -189,10 +189,13 @@ def test_the_lookup_command_reads_the_id_from_the_tenant():
 
 
 def _sandbox_ids() -> dict[tuple[str, str, str], str]:
+    from grooper_nb.sandbox.store.first_party import MORE_PERMISSIONS
     from grooper_nb.sandbox.store.seed import FIRST_PARTY
 
+    tables = [(app_id, permissions) for app_id, (_name, _spns, permissions) in FIRST_PARTY.items()]
+    tables += list(MORE_PERMISSIONS.items())
     ids = {}
-    for app_id, (_name, _spns, permissions) in FIRST_PARTY.items():
+    for app_id, permissions in tables:
         for value, scope_id, role_id, _admin in permissions:
             if scope_id:
                 ids[(app_id, value, "Scope")] = scope_id

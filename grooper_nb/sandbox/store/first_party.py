@@ -64,7 +64,8 @@ MORE_PERMISSIONS: dict[str, list[tuple[str, str | None, str | None, bool]]] = {
     EXCHANGE_APP_ID: [
         # UNCONFIRMED: the IMAP/POP OAuth page names the permission but not its id:
         # https://learn.microsoft.com/exchange/client-developer/legacy-protocols/how-to-authenticate-an-imap-pop-smtp-application-by-using-oauth
-        ("IMAP.AccessAsApp", None, "5e5addcc-d7e5-4c0f-ab94-14e9f08d3d85", False),
+        # The id is the one published app manifests carry for it (requiredResourceAccess of Exchange Online).
+        ("IMAP.AccessAsApp", None, "5e5addcd-3e8d-4e90-baf5-964efab2b20a", False),
     ],
 }
 

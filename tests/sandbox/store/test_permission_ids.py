@@ -82,7 +82,7 @@ PERMISSIONS = [
     (GRAPH_APP_ID, "Organization.Read.All", "Role", "498476ce-e0fe-48b0-b801-37ba7e2685c6"),
     (GRAPH_APP_ID, "Sites.FullControl.All", "Scope", "5a54b8b3-347c-476d-8f8e-42d5c7424d29"),
     (GRAPH_APP_ID, "Sites.FullControl.All", "Role", "a82116e5-55eb-4c41-a434-62fe8a61c773"),
-    (EXCHANGE_APP_ID, "IMAP.AccessAsApp", "Role", "5e5addcc-d7e5-4c0f-ab94-14e9f08d3d85"),
+    (EXCHANGE_APP_ID, "IMAP.AccessAsApp", "Role", "5e5addcd-3e8d-4e90-baf5-964efab2b20a"),
 ]
 
 
