@@ -236,3 +236,9 @@ def test_batch_runs_each_request_and_a_failed_dependency_is_424(graph: Graph, ma
     twice = [{"id": "a", "method": "GET", "url": "/me"}, {"id": "A", "method": "GET", "url": "/me"}]
     assert graph.post("/beta/$batch", mail_token, {"requests": twice}).status_code == 400
     assert graph.post("/v1.0/$batch", None, {"requests": requests}).status_code == 401
+
+
+def test_a_forged_delta_token_is_400(graph: Graph, mail_token: str) -> None:
+    for token in ("not-base64!", "eyJzIjoieCJ9", "W10"):
+        resp = graph.get(f"/v1.0/me/mailFolders/inbox/messages/delta?$deltatoken={token}", mail_token)
+        assert resp.status_code == 400, (token, resp.text)
