@@ -49,14 +49,16 @@ _MASKED_PAIR = re.compile(
     r"(?i)(?<![\w%])(" + "|".join(n.replace("_", "(?:_|%5F)") for n in _MASKED_PARAMS) + r")=([^&#]*)"
 )
 
+_JWT_LIKE = re.compile(r"eyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]*")
+
 
 def mask_query(query: str) -> str:
-    """``query`` with the value of every secret-bearing parameter masked.
+    """``query`` with the value of every secret-bearing parameter, and anything JWT-shaped, masked.
 
     >>> mask_query("state=s&code=0.AAA&client_secret=x")
     'state=s&code=***&client_secret=***'
     """
-    return _MASKED_PAIR.sub(lambda m: f"{m.group(1)}=***", query)
+    return _JWT_LIKE.sub("eyJ***", _MASKED_PAIR.sub(lambda m: f"{m.group(1)}=***", query))
 
 
 def _claims(authorization: str) -> dict[str, Any]:
@@ -149,7 +151,7 @@ def _entry(host: str, environ: dict) -> dict[str, Any]:
         "time": time.time(),
         "method": environ.get("REQUEST_METHOD", ""),
         "host": host,
-        "path": environ.get("PATH_INFO", "") + (f"?{mask_query(query)}" if query else ""),
+        "path": mask_query(environ.get("PATH_INFO", "") + (f"?{query}" if query else "")),
         "app_id": claims.get("appid") or claims.get("azp"),
         # An app-only token's oid is its service principal's: a user only for a delegated one (scp).
         "user": claims.get("upn") or (claims.get("oid") if "scp" in claims else None),

@@ -112,3 +112,4 @@ def test_mask_query():
     assert mask_query("assertion=a&access_token=b&x=1") == "assertion=***&access_token=***&x=1"
     assert mask_query("client%5Fsecret=s") == "client%5Fsecret=***"
     assert mask_query("postcode=1") == "postcode=1"
+    assert mask_query("/x?t=eyJhbGciOi.eyJzdWIiOi.c2ln") == "/x?t=eyJ***"
