@@ -276,3 +276,22 @@ def test_the_mailbox_of_a_request():
     )
     assert faults.mailbox_of("graph", {"PATH_INFO": "/v1.0/organization"}) is None
     assert faults.mailbox_of("ews", {"HTTP_X_ANCHORMAILBOX": "megan@contoso.com"}) == "megan@contoso.com"
+
+
+def test_a_burst_is_counted_exactly_across_concurrent_requests(state_dir, session, token):
+    launcher.set_fault(state_dir, "unavailable", count=3)
+    statuses: list[int] = []
+    lock = threading.Lock()
+
+    def one() -> None:
+        status = session(max_attempts=1).get(USERS, headers=_auth(token)).status_code
+        with lock:
+            statuses.append(status)
+
+    threads = [threading.Thread(target=one) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(statuses) == [200] * 5 + [503] * 3
+    assert launcher.faults(state_dir)[0]["applied"] == 3

@@ -6,6 +6,8 @@ real requests through the proxy.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import requests
 
@@ -113,3 +115,11 @@ def test_mask_query():
     assert mask_query("client%5Fsecret=s") == "client%5Fsecret=***"
     assert mask_query("postcode=1") == "postcode=1"
     assert mask_query("/x?t=eyJhbGciOi.eyJzdWIiOi.c2ln") == "/x?t=eyJ***"
+
+
+def test_the_cli_prints_the_log(state_dir, app_profile, token, sandbox_cli):
+    since = launcher.requests(state_dir)["last"]
+    _get(app_profile, "/v1.0/users", token)
+    proc = sandbox_cli("requests", "--host", "graph", "--since", str(since), "--state-dir", state_dir)
+    assert proc.returncode == 0, proc.stderr
+    assert [e["path"] for e in json.loads(proc.stdout)["entries"]] == ["/v1.0/users"]
