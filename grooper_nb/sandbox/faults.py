@@ -59,7 +59,6 @@ __all__ = [
 RESOURCE_HOSTS = ("graph", "ews", "sharepoint")
 DEFAULT_RETRY_AFTER = 2
 _THROTTLING = "https://learn.microsoft.com/graph/throttling"
-_SP_THROTTLING = "https://learn.microsoft.com/sharepoint/dev/general-development/how-to-avoid-getting-throttled-or-blocked-in-sharepoint-online"
 
 
 class FaultError(ValueError):
@@ -110,7 +109,8 @@ def _ews_fault(status: str, code: str, message: str, back_off_ms: int | None = N
 
 
 def _sharepoint(status: str, code: str, message: str, headers: list[tuple[str, str]] = ()) -> Reply:
-    """SharePoint REST's ``odata.error`` envelope."""
+    """SharePoint REST's ``odata.error`` envelope; a throttled request gets 429 with ``Retry-After``
+    (https://learn.microsoft.com/sharepoint/dev/general-development/how-to-avoid-getting-throttled-or-blocked-in-sharepoint-online)."""
     body = {"odata.error": {"code": code, "message": {"lang": "en-US", "value": message}}}
     return status, [("Content-Type", "application/json;odata=verbose"), *headers], json.dumps(body).encode()
 
@@ -249,7 +249,7 @@ CATALOGUE: tuple[Scenario, ...] = (
     Scenario("unavailable", "a burst of 503s with Retry-After", RESOURCE_HOSTS, _unavailable, _THROTTLING,
              defaults={"count": 3}),
     Scenario("reset", "the connection is dropped without an answer", RESOURCE_HOSTS, lambda h, r: None,
-             _SP_THROTTLING),
+             _THROTTLING),
     Scenario("token_expiry", "after the first N requests, tokens issued before the fault began are "
              "expired (401) until the client brings a new one", RESOURCE_HOSTS, _token_expired,
              "https://learn.microsoft.com/entra/identity-platform/access-tokens#token-lifetime",
