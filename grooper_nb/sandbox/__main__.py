@@ -1,4 +1,5 @@
-"""``python -m grooper_nb.sandbox start | status | stop | reset | env | users`` (docs/sandbox.md).
+"""``python -m grooper_nb.sandbox start | status | stop | reset | env | users | admin | faults | requests``
+(docs/sandbox.md).
 
     python -m grooper_nb.sandbox start              # prints the start JSON (proxy, CA bundle, tenant, ...)
     eval "$(python -m grooper_nb.sandbox env)"      # this shell now reaches the sandbox
@@ -6,6 +7,9 @@
     python -m grooper_nb.sandbox admin clock/advance '{"seconds": 3600}'   # with the admin key
     eval "$(python -m grooper_nb.sandbox env --unset)"   # ... and the rest of the internet again
     python -m grooper_nb.sandbox users              # the seeded users and their sandbox passwords
+    python -m grooper_nb.sandbox faults on throttle --rate 0.2 --seed 7   # 429s for a fifth of requests
+    python -m grooper_nb.sandbox faults off         # ... and none again
+    python -m grooper_nb.sandbox requests --host graph   # what the hosts were asked (the request log)
     python -m grooper_nb.sandbox stop
 
 ``env`` sends every HTTPS request of the shell through the sandbox's proxy, which serves only the hosts
@@ -23,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from typing import Any
 
 from grooper_nb.sandbox import launcher
 
@@ -97,7 +102,32 @@ def _parser() -> argparse.ArgumentParser:
     )
     admin.add_argument("path", help="e.g. clock/advance or users/UPN/revoke-sessions")
     admin.add_argument("body", nargs="?", default="{}", help="a JSON object (default {})")
+    _fault_parsers(sub, common)
+    requests = sub.add_parser(
+        "requests", parents=[common], help="print the request log (JSON); --clear forgets it"
+    )
+    requests.add_argument("--host", choices=("login", "graph", "ews", "sharepoint"))
+    requests.add_argument("--since", type=int, default=0, help="only the entries after this seq")
+    requests.add_argument("--clear", action="store_true", help="forget the log's entries")
     return parser
+
+
+def _fault_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
+    faults = sub.add_parser("faults", parents=[common], help="switch fault scenarios on or off, or list them")
+    actions = faults.add_subparsers(dest="fault_command", required=True, metavar="ACTION")
+    on = actions.add_parser("on", parents=[common], help="switch fault NAME on")
+    on.add_argument(
+        "name", help="throttle, unavailable, reset, token_expiry, ews_blocked or mailbox_not_enabled"
+    )
+    on.add_argument("--rate", type=float, help="share of eligible requests faulted, 0..1 (default 1)")
+    on.add_argument("--seed", type=int, help="seed of the fault's random draws (reproducible runs)")
+    on.add_argument("--count", type=int, help="fault at most this many requests")
+    on.add_argument("--after", type=int, help="let the first N eligible requests through")
+    on.add_argument("--retry-after", type=int, help="seconds a 429/503 asks to wait (default 2)")
+    on.add_argument("--host", choices=("graph", "ews", "sharepoint", "all"), default="all")
+    off = actions.add_parser("off", parents=[common], help="switch fault NAME off (every fault without NAME)")
+    off.add_argument("name", nargs="?")
+    actions.add_parser("list", parents=[common], help="print the scenarios and those switched on (JSON)")
 
 
 def _serve_parser() -> argparse.ArgumentParser:
@@ -155,6 +185,27 @@ def _admin(args: argparse.Namespace) -> int:
     return 0
 
 
+def _faults(args: argparse.Namespace) -> int:
+    if args.fault_command == "on":
+        params = {"rate": args.rate, "seed": args.seed, "count": args.count, "after": args.after,
+                  "retry_after": args.retry_after, "host": args.host}  # fmt: skip
+        params = {k: v for k, v in params.items() if v is not None}
+        print(json.dumps(launcher.set_fault(args.state_dir, args.name, **params), indent=2))
+    elif args.fault_command == "off":
+        print(json.dumps({"off": launcher.clear_faults(args.state_dir, args.name)}, indent=2))
+    else:
+        print(json.dumps(launcher.admin_get("faults", state_dir=args.state_dir), indent=2))
+    return 0
+
+
+def _requests(args: argparse.Namespace) -> int:
+    if args.clear:
+        print(json.dumps({"cleared": launcher.clear_requests(args.state_dir)}, indent=2))
+    else:
+        print(json.dumps(launcher.requests(args.state_dir, host=args.host, since=args.since), indent=2))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
     try:
@@ -181,6 +232,10 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps(info, indent=2))
         elif args.command == "admin":
             return _admin(args)
+        elif args.command == "faults":
+            return _faults(args)
+        elif args.command == "requests":
+            return _requests(args)
         elif args.command == "env":
             _print_env(args)
         elif args.command == "users":

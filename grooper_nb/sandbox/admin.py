@@ -16,6 +16,14 @@ sends it; a person's browser never calls these routes:
 ``POST /_sandbox/users/<upn>/revoke-sessions``  revokeSignInSessions: earlier refresh tokens -> AADSTS50173
 ``POST /_sandbox/apps/<appId>/revoke-consent``   ``{["resource": URI or appId][, "upn": U]}``: delete what
                                         consent granted the app (the next token request: AADSTS65001)
+``GET  /_sandbox/faults``               the fault scenarios (``catalogue``) and those switched on (``active``)
+``POST /_sandbox/faults``               ``{"name": N[, "rate": R, "seed": S, "count": C, "after": A,
+                                        "retry_after": W, "host": H]}`` switches fault N on;
+                                        ``{"off": N}`` or ``{"off": true}`` switches N or all off
+                                        (:mod:`.faults`)
+``GET  /_sandbox/requests``             ``?host=graph&since=N&limit=L``: the request log after entry N
+                                        (:mod:`.requestlog`)
+``POST /_sandbox/requests/clear``       forget the request log's entries
 ``GET  /_sandbox/service/describe``     the start JSON's tenant, users and apps *with* secrets, for the
                                         launcher only: it needs the admin key from ``service.json``
                                         (:class:`ServiceRoutes`)
@@ -32,7 +40,9 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, Response, current_app, request
 
+from .faults import CATALOGUE, FaultError, board_for
 from .launcher import DESCRIBE_PATH, KEY_HEADER
+from .requestlog import log_for
 
 __all__ = ["MAX_ADVANCE_SECONDS", "ServiceRoutes", "admin_refusal", "mount"]
 
@@ -196,6 +206,56 @@ def revoke_consent(app_id: str) -> Response:
         user_id = user["id"]
     deleted = directory.revoke_consent(client_sp["id"], resource_sp_id=resource_id, user_id=user_id)
     return _json({"deleted": deleted})
+
+
+@_admin.get("/faults")
+def faults_list() -> Response:
+    catalogue = [
+        {"name": s.name, "summary": s.summary, "hosts": list(s.hosts), "docs": s.docs} for s in CATALOGUE
+    ]
+    return _json({"catalogue": catalogue, "active": board_for(_store()).describe()})
+
+
+@_admin.post("/faults")
+def faults_switch() -> Response:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not (isinstance(body.get("name"), str) or "off" in body):
+        return _json({"error": 'body must be {"name": N, ...parameters} or {"off": N | true}'}, 400)
+    board = board_for(_store())
+    if "off" in body:
+        off = body["off"]
+        if off is not True and not isinstance(off, str):
+            return _json({"error": '"off" must be a fault name or true'}, 400)
+        return _json({"off": board.switch_off(None if off is True else off), "active": board.describe()})
+    params = {k: v for k, v in body.items() if k != "name"}
+    try:
+        fault = board.switch_on(body["name"], **params)
+    except FaultError as exc:
+        return _json({"error": str(exc)}, 400)
+    return _json({"on": fault, "active": board.describe()})
+
+
+def _int_arg(name: str) -> int | None:
+    value = request.args.get(name)
+    if value is None:
+        return None
+    if not value.isdigit():
+        raise ValueError(f"{name!r} must be a non-negative integer")
+    return int(value)
+
+
+@_admin.get("/requests")
+def requests_read() -> Response:
+    try:
+        since, limit = _int_arg("since") or 0, _int_arg("limit")
+    except ValueError as exc:
+        return _json({"error": str(exc)}, 400)
+    return _json(log_for(_store()).read(request.args.get("host") or None, since, limit))
+
+
+@_admin.post("/requests/clear")
+def requests_clear() -> Response:
+    return _json({"cleared": log_for(_store()).clear()})
 
 
 class ServiceRoutes:

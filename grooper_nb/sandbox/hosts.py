@@ -9,7 +9,8 @@ drives everything that depends on the list of hosts:
 * the sandbox CA's NameConstraints (:func:`ca_permitted_names`).
 
 To add a host: write a package with ``create_app(store, *, browser_url)`` (see :mod:`.graph`), add one
-``Host`` entry here. Nothing else keeps a list of hosts.
+``Host`` entry here. Nothing else keeps a list of hosts. Every host's requests are logged
+(:mod:`.requestlog`); a resource host's pass through the faults switched on (:mod:`.faults`).
 
 :func:`create_browser_app` is the other surface: plain http on loopback, for the pages a person opens
 (the identity host's :data:`.login.PERSON_PAGES`) and the ``/_sandbox/`` admin endpoints (:mod:`.admin`).
@@ -24,6 +25,8 @@ from typing import Any
 from flask import Flask
 
 from . import admin, ews, graph, login, sharepoint
+from .faults import board_for, faulted
+from .requestlog import log_for, logged
 
 __all__ = ["HOSTS", "Host", "ca_permitted_names", "create_browser_app", "create_tls_app", "host_names"]
 
@@ -36,13 +39,14 @@ class Host:
     names: Callable[[dict[str, Any]], list[str]]  # tenant -> host names (lower case)
     create_app: Callable[..., Any]  # (store, *, browser_url) -> WSGI app
     suffix: str | None = None  # also serve any host name ending with this (a tenant's sites)
+    resource: bool = True  # a resource host: its requests pass through the faults (:mod:`.faults`)
 
     def matches(self, host_name: str, tenant: dict[str, Any]) -> bool:
         return host_name in self.names(tenant) or bool(self.suffix and host_name.endswith(self.suffix))
 
 
 HOSTS = [
-    Host("login", lambda tenant: [login.LOGIN_HOST], login.create_app),
+    Host("login", lambda tenant: [login.LOGIN_HOST], login.create_app, resource=False),
     Host("graph", lambda tenant: [graph.HOST], graph.create_app),
     Host("ews", lambda tenant: [ews.HOST], ews.create_app),
     Host("sharepoint", sharepoint.host_names, sharepoint.create_app, suffix=".sharepoint.com"),
@@ -73,8 +77,12 @@ def ca_permitted_names(tenant: dict[str, Any]) -> list[str]:
 
 
 def create_tls_app(store: Any, *, browser_url: str):
-    """The HTTPS side: dispatch on the ``Host`` header to the app of the matching :class:`Host`."""
-    apps = {host.name: host.create_app(store, browser_url=browser_url) for host in HOSTS}
+    """The HTTPS side: dispatch on the ``Host`` header to the app of the matching :class:`Host`.
+
+    Every host's requests go to the service's request log (:mod:`.requestlog`); a resource host's also
+    pass the faults switched on (:mod:`.faults`) first, so a faulted request is logged with its fault.
+    """
+    apps = {host.name: _observed(host, store, browser_url) for host in HOSTS}
     tenant = store.directory.tenant
 
     def app(environ, start_response):
@@ -84,6 +92,13 @@ def create_tls_app(store: Any, *, browser_url: str):
         return apps[chosen](environ, start_response)
 
     return app
+
+
+def _observed(host: Host, store: Any, browser_url: str) -> Any:
+    app = host.create_app(store, browser_url=browser_url)
+    if host.resource:
+        app = faulted(app, host.name, board_for(store))
+    return logged(app, host.name, log_for(store))
 
 
 def create_browser_app(store: Any, *, browser_url: str, admin_key: str | None = None) -> Flask:

@@ -38,10 +38,12 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from ._files import open_private
 
@@ -51,13 +53,19 @@ __all__ = [
     "DEFAULT_SCALE",
     "DEFAULT_SEED",
     "SandboxError",
+    "admin_get",
     "admin_headers",
     "admin_post",
     "check_state_dir",
+    "clear_faults",
+    "clear_requests",
     "default_state_dir",
     "ensure_running",
+    "faults",
+    "requests",
     "reset",
     "resolve_state_dir",
+    "set_fault",
     "status",
     "stop",
 ]
@@ -430,6 +438,60 @@ def admin_post(
         raise SandboxError(f"POST /_sandbox/{path} answered {exc.code}: {exc.read()[:500]!r}") from None
     except (OSError, ValueError) as exc:
         raise SandboxError(f"POST /_sandbox/{path} failed: {exc}") from None
+
+
+def admin_get(path: str, *, state_dir: str | os.PathLike[str] | None = None, **query: Any) -> dict:
+    """GET ``{browser_url}/_sandbox/{path}?query`` (None values left out); the JSON answer. Raises
+    :class:`SandboxError` when no service runs or it answers other than 200."""
+    d = resolve_state_dir(state_dir)
+    if d.exists():
+        check_state_dir(d)
+    meta = read_meta(d)
+    if meta is None:
+        raise SandboxError(f"no sandbox service runs for {d}; start it first")
+    params = urllib.parse.urlencode({k: v for k, v in query.items() if v is not None})
+    url = f"http://127.0.0.1:{int(meta['browser_port'])}/_sandbox/{path.lstrip('/')}"
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback: never via a proxy
+    try:
+        with opener.open(url + (f"?{params}" if params else ""), timeout=30) as response:
+            return json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        raise SandboxError(f"GET /_sandbox/{path} answered {exc.code}: {exc.read()[:500]!r}") from None
+    except (OSError, ValueError) as exc:
+        raise SandboxError(f"GET /_sandbox/{path} failed: {exc}") from None
+
+
+def set_fault(state_dir: str | os.PathLike[str] | None, name: str, **params: Any) -> dict:
+    """Switch the fault scenario ``name`` on in the service of ``state_dir`` (docs/sandbox.md, "Faults"):
+    ``set_fault(d, "throttle", rate=0.2, seed=7)``, ``set_fault(d, "unavailable", count=3)``. Returns
+    the fault as switched on."""
+    return admin_post("faults", {"name": name, **params}, state_dir=state_dir)["on"]
+
+
+def clear_faults(state_dir: str | os.PathLike[str] | None = None, name: str | None = None) -> list[str]:
+    """Switch fault ``name`` off, or every fault; the names switched off."""
+    return admin_post("faults", {"off": name or True}, state_dir=state_dir)["off"]
+
+
+def faults(state_dir: str | os.PathLike[str] | None = None) -> list[dict]:
+    """The faults switched on in the service of ``state_dir``, with what each has done so far."""
+    return admin_get("faults", state_dir=state_dir)["active"]
+
+
+def requests(
+    state_dir: str | os.PathLike[str] | None = None,
+    host: str | None = None,
+    since: int = 0,
+    limit: int | None = None,
+) -> dict:
+    """The service's request log (docs/sandbox.md, "Request log"): ``{"entries": [...], "last": N}``,
+    the entries after ``since`` (of ``host`` only, if given); pass ``last`` as the next ``since``."""
+    return admin_get("requests", state_dir=state_dir, host=host, since=since, limit=limit)
+
+
+def clear_requests(state_dir: str | os.PathLike[str] | None = None) -> int:
+    """Forget the request log's entries; how many there were."""
+    return admin_post("requests/clear", state_dir=state_dir)["cleared"]
 
 
 def _warn_if_different(d: Path, seed: int | None, scale: str | None, connector: str | None = None) -> None:
