@@ -49,6 +49,7 @@ def create_app(store: Any, **_: Any) -> Flask:
     app.register_blueprint(GRAPH, url_prefix="/beta", name="graph_beta")
     app.before_request(_ids)
     app.after_request(_headers)
+    app.teardown_request(_release_mailbox_slots)
     app.register_error_handler(GraphError, _graph_error)
     app.register_error_handler(404, _unknown_segment)
     app.register_error_handler(405, _method_not_allowed)
@@ -59,6 +60,12 @@ def create_app(store: Any, **_: Any) -> Flask:
 def _ids() -> None:
     g.request_id = str(uuid.uuid4())
     g.client_request_id = request.headers.get("client-request-id") or g.request_id
+
+
+def _release_mailbox_slots(_exc: BaseException | None) -> None:
+    slots = g.pop("mailbox_slots", None)  # taken by graph.mail_access when a request opened a mailbox
+    if slots is not None:
+        slots.close()
 
 
 def _headers(resp: Response) -> Response:

@@ -16,11 +16,13 @@ Permissions per operation: https://learn.microsoft.com/graph/api/user-list-messa
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app
+from flask import current_app, g
 
+from .. import faults
 from ..resource import Caller
 from .access import caller
 from .odata import GraphError
@@ -76,9 +78,24 @@ def open_mailbox(key: str | None) -> Opened:
         raise access_denied()
     mailbox = _resolve(key)
     basic = _app_access(who, held, mailbox) if who.app_only else _user_access(who, held, mailbox)
-    # Per-mailbox concurrency limit (Outlook allows four concurrent requests per app and mailbox) goes
-    # here, once: faults.mailbox_slot(who.app_id, mailbox["id"]).
+    _hold_slot(who.app_id, mailbox["id"])
     return Opened(mailbox, basic, who)
+
+
+def _hold_slot(app_id: str, mailbox_id: str) -> None:
+    """Exchange Online serves at most four concurrent requests per app and mailbox
+    (https://learn.microsoft.com/graph/throttling-limits#outlook-service-limits); a fifth is a 429. The
+    slot is held until the request ends: ``create_app`` releases it when the request is torn down."""
+    slots = g.setdefault("mailbox_slots", contextlib.ExitStack())
+    try:
+        slots.enter_context(faults.mailbox_slot(app_id, mailbox_id))
+    except faults.MailboxBusy as busy:
+        raise GraphError(
+            429,
+            "ApplicationThrottled",
+            "Application is over its MailboxConcurrency limit.",
+            {"Retry-After": str(busy.retry_after)},
+        ) from None
 
 
 def _resolve(key: str) -> dict[str, Any]:
