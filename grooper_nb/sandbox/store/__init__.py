@@ -12,7 +12,8 @@ store per subject over the same database::
 
 Modules: :mod:`.db` (the file, schema, connections), :mod:`.directory`, :mod:`.applications`,
 :mod:`.artefacts`, :mod:`.clock`, :mod:`.seed` (the deterministic seed tenant), :mod:`.first_party`
-(first-party permissions the seed's table lacks). Mail, drives and lists get their own stores next to these.
+(first-party permissions the seed's table lacks), :mod:`.mail` (mailboxes, folders, messages,
+attachments; ``store.mail``). Drives and lists get their own stores next to these.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from .artefacts import Artefacts
 from .clock import Clock
 from .db import Database, hash_secret
 from .directory import OIDC_SCOPES, Directory, redirect_uris, resource_uri
+from .mail import Mail
 
 __all__ = ["OIDC_SCOPES", "CorruptTenant", "Store", "hash_secret", "redirect_uris", "resource_uri"]
 
@@ -49,6 +51,7 @@ class Store:
         self.applications = Applications(self.db)
         self.artefacts = Artefacts(self.db)
         self.clock = Clock(self.db)
+        self.mail = Mail(self.db)
 
     @classmethod
     def open(

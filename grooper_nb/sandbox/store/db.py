@@ -1,10 +1,10 @@
 """The tenant database: one SQLite file in the state dir (``tenant.db``, 0600), the schema, a connection
 per thread.
 
-Every subject store (:mod:`.directory`, :mod:`.artefacts`, :mod:`.clock`) reads and writes through one
-:class:`Database`. Secrets are stored hashed (:func:`hash_secret`, SHA-256): passwords, client secret
-values, codes and refresh tokens. The seed's clear values, which the CLI prints (docs/sandbox.md), sit
-apart in ``seed_reveal``.
+Every subject store (:mod:`.directory`, :mod:`.artefacts`, :mod:`.clock`, :mod:`.mail`) reads and writes
+through one :class:`Database`. Secrets are stored hashed (:func:`hash_secret`, SHA-256): passwords,
+client secret values, codes and refresh tokens. The seed's clear values, which the CLI prints
+(docs/sandbox.md), sit apart in ``seed_reveal``.
 
 Thread-safety: one connection per thread (werkzeug's threaded server), WAL journal, busy timeout.
 """
@@ -54,6 +54,30 @@ CREATE TABLE IF NOT EXISTS device_codes (
 CREATE TABLE IF NOT EXISTS flows (id TEXT PRIMARY KEY, created REAL NOT NULL, data TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS sessions (
     id TEXT PRIMARY KEY, user_id TEXT NOT NULL, created REAL NOT NULL, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS mailboxes (
+    id TEXT PRIMARY KEY, address TEXT NOT NULL UNIQUE COLLATE NOCASE, display_name TEXT NOT NULL,
+    kind TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS mail_folders (
+    id TEXT PRIMARY KEY, mailbox_id TEXT NOT NULL, parent_id TEXT, well_known TEXT,
+    display_name TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS mail_folders_parent ON mail_folders (mailbox_id, parent_id);
+CREATE TABLE IF NOT EXISTS mail_messages (
+    id TEXT PRIMARY KEY, mailbox_id TEXT NOT NULL, folder_id TEXT NOT NULL, received TEXT NOT NULL,
+    is_read INTEGER NOT NULL, has_attachments INTEGER NOT NULL, from_address TEXT NOT NULL,
+    change_seq INTEGER NOT NULL, deleted INTEGER NOT NULL DEFAULT 0, data TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS mail_messages_folder ON mail_messages (folder_id, received);
+CREATE INDEX IF NOT EXISTS mail_messages_mailbox ON mail_messages (mailbox_id, received);
+CREATE INDEX IF NOT EXISTS mail_messages_change ON mail_messages (folder_id, change_seq);
+CREATE INDEX IF NOT EXISTS mail_messages_seq ON mail_messages (change_seq);
+CREATE TABLE IF NOT EXISTS mail_attachments (
+    id TEXT PRIMARY KEY, message_id TEXT NOT NULL, name TEXT NOT NULL, content_type TEXT NOT NULL,
+    size INTEGER NOT NULL, content BLOB NOT NULL);
+CREATE INDEX IF NOT EXISTS mail_attachments_message ON mail_attachments (message_id);
+CREATE TABLE IF NOT EXISTS mail_delegates (
+    mailbox_id TEXT NOT NULL, user_id TEXT NOT NULL, rights TEXT NOT NULL,
+    PRIMARY KEY (mailbox_id, user_id));
+CREATE TABLE IF NOT EXISTS mail_app_policies (
+    app_id TEXT NOT NULL, mailbox_id TEXT NOT NULL, PRIMARY KEY (app_id, mailbox_id));
 """
 
 

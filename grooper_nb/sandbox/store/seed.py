@@ -36,6 +36,7 @@ from cryptography.hazmat.primitives import serialization
 from .._files import write_private, write_public
 from ..keys import b64url, make_self_signed, thumbprint_sha1
 from .db import hash_secret
+from .seed_mail import seed_mail
 
 if TYPE_CHECKING:
     from . import Store
@@ -211,8 +212,9 @@ def seed_tenant(store: Store, *, seed: int = 42, scale: str = "small", connector
     """Write the seed tenant into an empty ``store``.
 
     ``seed``, ``scale`` and ``connector`` are recorded in the store's meta table (``meta("seed")``), which
-    is what the service reports for an existing tenant. Only the small tenant is implemented so far:
-    ``scale`` is recorded but seeds the same tenant. ``connector`` is one of :data:`CONNECTOR_STATES`.
+    is what the service reports for an existing tenant. ``scale`` sizes the mail only
+    (:mod:`.seed_mail`): the directory is the same at every scale. ``connector`` is one of
+    :data:`CONNECTOR_STATES`.
     """
     if connector not in CONNECTOR_STATES:
         raise ValueError(f"connector must be one of {', '.join(CONNECTOR_STATES)}, not {connector!r}")
@@ -246,6 +248,7 @@ def seed_tenant(store: Store, *, seed: int = 42, scale: str = "small", connector
     _seed_users(store, ids)
     sps = {app_id: _seed_first_party(store, ids, app_id, tenant) for app_id in FIRST_PARTY}
     _seed_apps(store, ids, tenant, sps, connector=connector)
+    seed_mail(store, seed=seed, scale=scale)  # its own random stream: every id above stays what it was
 
 
 def _seed_users(store: Store, ids: _Ids) -> None:
