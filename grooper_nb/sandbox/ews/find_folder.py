@@ -8,8 +8,8 @@ One ``FindFolderResponseMessage`` per parent folder, each with a ``RootFolder`` 
 from __future__ import annotations
 
 from .access import Context
-from .folders import children, folder_targets, folder_xml, resolve
-from .soap import MNS, TNS, EwsError, el, message, response
+from .folders import children, folder_targets, folder_xml, ids_only, resolve
+from .soap import EwsError, el, message, response
 
 __all__ = ["find_folder"]
 
@@ -17,7 +17,7 @@ __all__ = ["find_folder"]
 def find_folder(ctx: Context) -> bytes:
     op = ctx.request.operation
     deep = (op.get("Traversal") or "Shallow") == "Deep"
-    id_only = op.findtext(f"{{{MNS}}}FolderShape/{{{TNS}}}BaseShape") == "IdOnly"
+    id_only = ids_only(op)
     messages = []
     for target in folder_targets(op, "ParentFolderIds"):
         try:

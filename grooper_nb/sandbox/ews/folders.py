@@ -19,7 +19,7 @@ from .access import Context
 from .soap import MNS, TNS, EwsError, ResponseCodes, el, text
 from .store_views import msgfolderroot, root_folder
 
-__all__ = ["DISTINGUISHED", "children", "folder_targets", "folder_xml", "resolve"]
+__all__ = ["DISTINGUISHED", "children", "folder_targets", "folder_xml", "ids_only", "resolve"]
 
 # EWS DistinguishedFolderId -> the mail store's well-known name (None: a folder EWS adds above them).
 DISTINGUISHED = {
@@ -116,3 +116,13 @@ def folder_targets(operation: ET.Element, container: str) -> list[ET.Element]:
 
     holder = operation.find(f"{{{MNS}}}{container}")
     return list(holder) if holder is not None else []
+
+
+def ids_only(operation: ET.Element) -> bool:
+    """The ``FolderShape`` asks for ids alone: ``IdOnly`` without ``AdditionalProperties``. (The sandbox
+    answers any other shape with every folder property it has.)"""
+    shape = operation.find(f"{{{MNS}}}FolderShape")
+    if shape is None or shape.findtext(f"{{{TNS}}}BaseShape") != "IdOnly":
+        return False
+    extra = shape.find(f"{{{TNS}}}AdditionalProperties")
+    return extra is None or len(extra) == 0

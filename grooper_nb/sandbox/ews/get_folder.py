@@ -9,15 +9,15 @@ that message's ``ErrorFolderNotFound``.
 from __future__ import annotations
 
 from .access import Context
-from .folders import folder_targets, folder_xml, resolve
-from .soap import MNS, TNS, EwsError, el, message, response
+from .folders import folder_targets, folder_xml, ids_only, resolve
+from .soap import EwsError, el, message, response
 
 __all__ = ["get_folder"]
 
 
 def get_folder(ctx: Context) -> bytes:
     op = ctx.request.operation
-    id_only = op.findtext(f"{{{MNS}}}FolderShape/{{{TNS}}}BaseShape") == "IdOnly"
+    id_only = ids_only(op)
     messages = []
     for target in folder_targets(op, "FolderIds"):
         try:
