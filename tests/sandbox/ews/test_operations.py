@@ -9,7 +9,18 @@ import xml.etree.ElementTree as ET
 
 from grooper_nb.sandbox.store import Store
 from grooper_nb.sandbox.store.mail import MessageQuery
-from tests.sandbox.ews.ews_helpers import Ews, M, T, codes, field_uris, find_item, folder_ids, messages
+from tests.sandbox.ews.ews_helpers import (
+    EWS_URL,
+    Ews,
+    M,
+    T,
+    codes,
+    fault_code,
+    field_uris,
+    find_item,
+    folder_ids,
+    messages,
+)
 
 BASE64_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
 
@@ -216,3 +227,12 @@ def test_resolve_names(ews: Ews, megan_token: str, megan: dict) -> None:
     assert codes(resolve("Megan")) == ["NoError"]
     assert codes(resolve("zzzz-nobody")) == ["ErrorNameResolutionNoResults"]
     assert codes(resolve("invoices")) in (["NoError"], ["ErrorNameResolutionMultipleResults"])
+
+
+def test_what_is_not_a_served_soap_request(ews: Ews, megan_token: str) -> None:
+    auth = {"Authorization": f"Bearer {megan_token}", "Content-Type": "text/xml; charset=utf-8"}
+    garbage = ews.session.post(EWS_URL, data=b"<not-soap", headers=auth, timeout=30)
+    assert (garbage.status_code, fault_code(garbage)) == (500, "ErrorSchemaValidation")
+    unknown = ews.post(megan_token, "<m:SyncFolderItems/>")
+    assert (unknown.status_code, fault_code(unknown)) == (500, "ErrorInvalidRequest")
+    assert ews.session.get(EWS_URL, headers=auth, timeout=30).status_code == 405
