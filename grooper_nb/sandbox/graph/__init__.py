@@ -9,6 +9,7 @@ One module per resource, each a small set of routes on the shared blueprint :dat
 * :mod:`.grants`: ``/oauth2PermissionGrants`` (delegated consent);
 * :mod:`.mail`: Outlook mail (folders, messages, attachments, delta) per user and ``/me``, with
   :mod:`.mail_access` (who may open which mailbox) and :mod:`.mail_query` (its query options);
+* :mod:`.batch`: JSON batching, ``POST /$batch`` (up to 20 requests, ``dependsOn``);
 * :mod:`.alternate_keys`: the ``(appId='...')`` form of every application and service principal path.
 
 Every request is authenticated by :mod:`..resource` (through :mod:`.access`); every answer carries
@@ -32,11 +33,11 @@ HOST = "graph.microsoft.com"
 GRAPH = Blueprint("graph", __name__)
 
 # The route modules register on GRAPH when imported; import order is the documentation order above.
-from . import access, applications, credentials, grants, mail, service_principals, users  # noqa: E402
+from . import access, applications, batch, credentials, grants, mail, service_principals, users  # noqa: E402
 from .alternate_keys import alternate_keys  # noqa: E402
 from .odata import GraphError, envelope  # noqa: E402
 
-_MODULES = (users, applications, credentials, service_principals, grants, mail)
+_MODULES = (users, applications, credentials, service_principals, grants, mail, batch)
 
 
 def create_app(store: Any, **_: Any) -> Flask:

@@ -169,7 +169,8 @@ def get_folder_message(key: str | None, folder: str, message_id: str):
     message = _message(opened, message_id)
     if message["parentFolderId"] != found["id"]:
         raise item_not_found()
-    return {"@odata.context": context(f"{_owner(opened)}/messages/$entity"), **select_message(message)}
+    shaped = select_message(message, basic=opened.basic)
+    return {"@odata.context": context(f"{_owner(opened)}/messages/$entity"), **shaped}
 
 
 # -- attachments -------------------------------------------------------------------------------------
@@ -243,10 +244,10 @@ def _encode(state: dict[str, Any]) -> str:
 def _decode(token: str) -> dict[str, Any]:
     try:
         state = json.loads(base64.urlsafe_b64decode(token + "=="))
-        if not isinstance(state, dict):
+        if not isinstance(state, dict) or not all(isinstance(state.get(k, 0), int) for k in "suo"):
             raise ValueError(token)
         return state
-    except ValueError:
+    except (ValueError, UnicodeDecodeError):
         raise bad_request("The delta or skip token is not valid.", "BadRequest") from None
 
 

@@ -214,3 +214,31 @@ def test_delta_then_a_change_then_delta_returns_exactly_the_change(
     assert by_id[added["id"]]["subject"] == "Invoice INV-00001"
     assert by_id[first[1]["id"]]["@removed"] == {"reason": "deleted"}
     assert _drain(graph, delta, mail_token)[0] == []
+
+
+def test_batch_runs_each_request_and_a_failed_dependency_is_424(graph: Graph, mail_token: str) -> None:
+    requests = [
+        {"id": "1", "method": "GET", "url": "/me/mailFolders/inbox"},
+        {"id": "2", "method": "GET", "url": "/me/messages?$top=2&$select=subject", "dependsOn": ["1"]},
+        {"id": "3", "method": "GET", "url": "/me/messages/AAMkAGnosuchmessage"},
+        {"id": "4", "method": "GET", "url": "/me/mailFolders", "dependsOn": ["3"]},
+    ]
+    resp = graph.post("/v1.0/$batch", mail_token, {"requests": requests})
+    assert resp.status_code == 200, resp.text
+    by_id = {r["id"]: r for r in resp.json()["responses"]}
+    assert by_id["1"]["status"] == 200 and by_id["1"]["body"]["displayName"] == "Inbox"
+    assert by_id["2"]["status"] == 200 and len(by_id["2"]["body"]["value"]) == 2
+    assert by_id["3"]["status"] == 404 and by_id["3"]["body"]["error"]["code"] == "ErrorItemNotFound"
+    assert by_id["4"]["status"] == 424
+
+    too_many = [{"id": str(i), "method": "GET", "url": "/me/mailFolders"} for i in range(21)]
+    assert graph.post("/v1.0/$batch", mail_token, {"requests": too_many}).status_code == 400
+    twice = [{"id": "a", "method": "GET", "url": "/me"}, {"id": "A", "method": "GET", "url": "/me"}]
+    assert graph.post("/beta/$batch", mail_token, {"requests": twice}).status_code == 400
+    assert graph.post("/v1.0/$batch", None, {"requests": requests}).status_code == 401
+
+
+def test_a_forged_delta_token_is_400(graph: Graph, mail_token: str) -> None:
+    for token in ("not-base64!", "eyJzIjoieCJ9", "W10"):
+        resp = graph.get(f"/v1.0/me/mailFolders/inbox/messages/delta?$deltatoken={token}", mail_token)
+        assert resp.status_code == 400, (token, resp.text)
