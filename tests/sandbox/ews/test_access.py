@@ -10,10 +10,20 @@ from collections.abc import Iterator
 
 import pytest
 
+from grooper_nb.auth import flows
+from grooper_nb.profile import connect
 from grooper_nb.sandbox.ews import EWS_BLOCKED_MARKER, set_ews_policy
 from grooper_nb.sandbox.store import Store
 from tests.helpers import seeded_app, seeded_user
-from tests.sandbox.ews.ews_helpers import EWS_SCOPE, Ews, codes, fault_code, find_item, folder_ids
+from tests.sandbox.ews.ews_helpers import (
+    EWS_SCOPE,
+    EXO_DEFAULT,
+    Ews,
+    codes,
+    fault_code,
+    find_item,
+    folder_ids,
+)
 from tests.sandbox.graph.graph_helpers import GRAPH_DEFAULT, ropc_token
 
 SHARED = "invoices@contoso.onmicrosoft.com"
@@ -122,3 +132,21 @@ def test_the_tenants_ews_policy_blocks_recognisably(
     assert refused.status_code == 403 and "EwsAllowedAppIDs" in refused.text
     set_ews_policy(store, None, None)
     assert codes(ews.post(app_token, _get(), impersonate=SHARED)) == ["NoError"]
+
+
+def test_an_app_token_without_full_access_as_app_is_refused(
+    ews: Ews, store: Store, private_sandbox: dict, megan: dict
+) -> None:
+    """Last in the module: it takes the server-to-server app's Exchange consent away."""
+    app_id = seeded_app(private_sandbox, "Grooper Server-to-Server")["client_id"]
+    client_sp = store.directory.service_principal(app_id)
+    exchange_sp = store.directory.service_principal("00000002-0000-0ff1-ce00-000000000000")
+    store.directory.revoke_consent(client_sp["id"], resource_sp_id=exchange_sp["id"])
+    profile = connect(app="Grooper Server-to-Server", sandbox_dir=private_sandbox["state_dir"])
+    token = flows.client_credentials(profile, [EXO_DEFAULT], use_cache=False).access_token.reveal()
+    resp = ews.post(token, _get(), impersonate=megan["upn"])
+    assert resp.status_code == 401
+    assert resp.headers["x-ms-diagnostics"] == (
+        '2000008;reason="The token contains not enough scope to make this call.";'
+        'error_category="invalid_grant"'
+    )
