@@ -15,6 +15,7 @@ import base64
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from typing import Any
+from xml.sax.saxutils import escape
 
 from . import ids
 from .mime import mime_message
@@ -177,13 +178,7 @@ def _renderers(mail: Any, mailbox: dict, msg: dict, find: bool) -> dict[str, Cal
 def _body(msg: dict[str, Any]) -> str:
     body = msg.get("body") or {}
     kind = "HTML" if (body.get("contentType") or "html").lower() == "html" else "Text"
-    return f'<t:Body BodyType="{kind}">{_escape(body.get("content") or "")}</t:Body>'
-
-
-def _escape(value: str) -> str:
-    from xml.sax.saxutils import escape
-
-    return escape(value)
+    return f'<t:Body BodyType="{kind}">{escape(body.get("content") or "")}</t:Body>'
 
 
 def message_xml(mail: Any, mailbox: dict[str, Any], msg: dict[str, Any], shape: Shape) -> str:
