@@ -16,6 +16,8 @@ sends it; a person's browser never calls these routes:
 ``POST /_sandbox/users/<upn>/revoke-sessions``  revokeSignInSessions: earlier refresh tokens -> AADSTS50173
 ``POST /_sandbox/apps/<appId>/revoke-consent``   ``{["resource": URI or appId][, "upn": U]}``: delete what
                                         consent granted the app (the next token request: AADSTS65001)
+``GET  /_sandbox/ews-policy``           the tenant's EWS policy: ``{"enabled": ..., "allowed_app_ids": ...}``
+``POST /_sandbox/ews-policy``           set it (``EwsEnabled``, ``EwsAllowedAppIDs``; null: not configured)
 ``GET  /_sandbox/faults``               the fault scenarios (``catalogue``) and those switched on (``active``)
 ``POST /_sandbox/faults``               ``{"name": N[, "rate": R, "seed": S, "count": C, "after": A,
                                         "retry_after": W, "host": H]}`` switches fault N on;
@@ -206,6 +208,29 @@ def revoke_consent(app_id: str) -> Response:
         user_id = user["id"]
     deleted = directory.revoke_consent(client_sp["id"], resource_sp_id=resource_id, user_id=user_id)
     return _json({"deleted": deleted})
+
+
+@_admin.get("/ews-policy")
+def ews_policy_get() -> Response:
+    from .ews import get_ews_policy
+
+    return _json(get_ews_policy(_store()))
+
+
+@_admin.post("/ews-policy")
+def ews_policy_set() -> Response:
+    """The tenant's EWS switch and app allow-list, as ``Set-OrganizationConfig -EwsEnabled
+    -EwsAllowedAppIDs`` sets them (https://learn.microsoft.com/exchange/client-developer/exchange-web-services/how-to-control-access-to-ews-in-exchange)."""
+    from .ews import set_ews_policy
+
+    body = request.get_json(silent=True)
+    ids = body.get("allowed_app_ids") if isinstance(body, dict) else None
+    if not isinstance(body, dict) or not (ids is None or isinstance(ids, list)):
+        return _json({"error": 'body must be {"enabled": true|false|null[, "allowed_app_ids": [...]]}'}, 400)
+    try:
+        return _json(set_ews_policy(_store(), body.get("enabled"), ids))
+    except ValueError as exc:
+        return _json({"error": str(exc)}, 400)
 
 
 @_admin.get("/faults")

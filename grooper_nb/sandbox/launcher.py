@@ -65,6 +65,7 @@ __all__ = [
     "requests",
     "reset",
     "resolve_state_dir",
+    "set_ews_policy",
     "set_fault",
     "status",
     "stop",
@@ -459,6 +460,19 @@ def admin_get(path: str, *, state_dir: str | os.PathLike[str] | None = None, **q
         raise SandboxError(f"GET /_sandbox/{path} answered {exc.code}: {exc.read()[:500]!r}") from None
     except (OSError, ValueError) as exc:
         raise SandboxError(f"GET /_sandbox/{path} failed: {exc}") from None
+
+
+def set_ews_policy(
+    state_dir: str | os.PathLike[str] | None,
+    enabled: bool | None,
+    allowed_app_ids: list[str] | None = None,
+) -> dict:
+    """Set the tenant's EWS policy (docs/sandbox.md, "Exchange Web Services"): ``enabled`` False blocks
+    EWS for every app; True with ``allowed_app_ids`` only lets those apps in; None (both) is Exchange
+    Online's default. Returns the policy now in force."""
+    return admin_post(
+        "ews-policy", {"enabled": enabled, "allowed_app_ids": allowed_app_ids}, state_dir=state_dir
+    )
 
 
 def set_fault(state_dir: str | os.PathLike[str] | None, name: str, **params: Any) -> dict:

@@ -15,6 +15,7 @@ with a bad one the same challenge with ``error="invalid_token"`` and an ``x-ms-d
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -143,7 +144,10 @@ def _serve(store: Any, environ: dict[str, Any]) -> tuple[str, bytes]:
         raise soap.EwsError("ErrorInvalidRequest", f"The sandbox does not serve {request.name}.", fault=True)
     ctx = impersonated(store, caller, request.header)
     ctx.request = request
-    return "200 OK", handler(ctx)
+    with contextlib.ExitStack() as slots:
+        ctx.slots = slots
+        ctx.hold(ctx.principal)
+        return "200 OK", handler(ctx)
 
 
 def create_app(store: Any, **_: Any):

@@ -18,12 +18,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import faults
 from ..resource import Caller
-from .soap import TNS, EwsError, ResponseCodes
+from .soap import TNS, EwsError, ResponseCodes, server_busy
 from .store_views import get_ews_policy, mailbox_for
 
 __all__ = [
@@ -99,6 +101,18 @@ class Context:
     principal: dict[str, Any]
     opened: set[str] = field(default_factory=set)
     request: Any = None  # the parsed SOAP request (soap.Request)
+    slots: contextlib.ExitStack | None = None  # the per-mailbox slots this request holds (see hold())
+
+    def hold(self, mailbox: dict[str, Any]) -> None:
+        """Take one of the app's slots on ``mailbox`` for the rest of the request: Exchange Online serves
+        at most four concurrent requests per app and mailbox, and answers a fifth ``ErrorServerBusy``
+        (https://learn.microsoft.com/exchange/client-developer/exchange-web-services/ews-throttling-in-exchange)."""
+        if self.slots is None:
+            return
+        try:
+            self.slots.enter_context(faults.mailbox_slot(self.caller.app_id, mailbox["id"]))
+        except faults.MailboxBusy as busy:
+            raise server_busy(busy.retry_after * 1000) from None
 
     def open(self, key: str | None) -> dict[str, Any]:
         """The mailbox ``key`` names (an SMTP address; None: the principal's), if the caller may open it.
@@ -109,8 +123,7 @@ class Context:
             raise EwsError(ResponseCodes.ErrorNonExistentMailbox)
         if mailbox["id"] not in self.opened:
             self._may_open(mailbox)
-            # Exchange's limit of concurrent requests per app and mailbox goes here, once:
-            # faults.mailbox_slot(self.caller.app_id, mailbox["id"]).
+            self.hold(mailbox)
             self.opened.add(mailbox["id"])
         return mailbox
 

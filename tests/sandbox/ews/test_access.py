@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+import requests
 
 from grooper_nb.auth import flows
 from grooper_nb.profile import connect
@@ -150,3 +151,20 @@ def test_an_app_token_without_full_access_as_app_is_refused(
         '2000008;reason="The token contains not enough scope to make this call.";'
         'error_category="invalid_grant"'
     )
+
+
+def test_the_ews_policy_is_set_through_the_admin_api_with_the_key(ews, megan_token, private_sandbox):
+    """What an integrator rehearses: the tenant switches EWS off (``Set-OrganizationConfig -EwsEnabled
+    $false``), Grooper's EWS calls are refused recognisably, and switching it back restores them."""
+    from grooper_nb.sandbox import launcher
+
+    state_dir = private_sandbox["state_dir"]
+    try:
+        assert launcher.set_ews_policy(state_dir, False) == {"enabled": False, "allowed_app_ids": None}
+        blocked = ews.post(megan_token, _get())
+        assert blocked.status_code == 403 and EWS_BLOCKED_MARKER in blocked.text
+    finally:
+        launcher.set_ews_policy(state_dir, None)
+    assert codes(ews.post(megan_token, _get())) == ["NoError"]
+    url = f"{private_sandbox['browser_url']}/_sandbox/ews-policy"
+    assert requests.post(url, json={"enabled": False}, timeout=30).status_code == 403  # no admin key
