@@ -91,6 +91,17 @@ def sandbox_env(sandbox: dict, monkeypatch: pytest.MonkeyPatch) -> dict:
     return use_env(sandbox, monkeypatch)["env"]
 
 
+@pytest.fixture(scope="module")
+def unconsented(tmp_path_factory: pytest.TempPathFactory):
+    """A sandbox of the module's own started with ``--connector unconsented``: Grooper's connector lives
+    in its publisher's tenant and this tenant has no service principal for it yet."""
+    state_dir = tmp_path_factory.mktemp("unconsented") / "sandbox"
+    try:
+        yield helpers.start_sandbox(state_dir, "--connector", "unconsented")
+    finally:
+        run_cli("stop", "--state-dir", str(state_dir))
+
+
 @pytest.fixture(scope="session")
 def grooper_app(sandbox: dict) -> dict:
     """The "Grooper Azure AD Connector 2021" app: confidential, delegated scopes, admin-consented."""

@@ -6,6 +6,7 @@ from tests.helpers import b64url, run_cli, seeded_app, seeded_user
 from __future__ import annotations
 
 import base64
+import json
 import subprocess
 import sys
 
@@ -28,6 +29,13 @@ def run_cli(*args: str, timeout: float = 90) -> subprocess.CompletedProcess:
         timeout=timeout,
         check=False,
     )
+
+
+def start_sandbox(state_dir, *options: str) -> dict:
+    """``start --state-dir DIR [OPTIONS]`` through the CLI; the start JSON (the caller stops it)."""
+    proc = run_cli("start", "--state-dir", str(state_dir), *options)
+    assert proc.returncode == 0, f"start failed:\n{proc.stdout}\n{proc.stderr}"
+    return json.loads(proc.stdout)
 
 
 def use_env(info: dict, monkeypatch: pytest.MonkeyPatch) -> dict:

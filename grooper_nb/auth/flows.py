@@ -173,11 +173,12 @@ def ropc(
 def on_behalf_of(
     profile: Profile, user_token: TokenResult | Secret | str, scopes: Sequence[str] | str = DEFAULT_APP_SCOPES
 ) -> TokenResult:
-    """Exchange a user's token *for this (middle-tier) app* for a token to a downstream API.
+    """Exchange a user's token *for this (middle-tier) app* for a token to the API that app calls next
+    (https://learn.microsoft.com/entra/identity-platform/v2-oauth2-on-behalf-of-flow).
 
     ``profile`` is the middle tier (confidential, e.g. "Grooper Middle-Tier API"); ``user_token`` is the
     user's access token whose ``aud`` is that app (``api://{client_id}/access_as_user``); ``scopes`` are
-    the downstream API's, e.g. ``https://graph.microsoft.com/.default`` or ``User.Read``.
+    those of the API it calls, e.g. ``https://graph.microsoft.com/.default`` or ``User.Read``.
     """
     flow = "on_behalf_of"
     require_scopes(scope_list(scopes), flow, f"'{profile.cloud.graph_url}/.default' or 'User.Read'")

@@ -365,8 +365,8 @@ _ENTRIES: tuple[Explanation, ...] = (
        meaning="The application is disabled.",
        cause="The app (or its service principal) was disabled by an admin.",
        fix="Enable the enterprise app for sign-in."),
-    # The code is in Entra's real answers (e.g. Azure/Commercial-Marketplace-SaaS-Accelerator issue 830)
-    # but not on Microsoft's error-code page.
+    # Not on Microsoft's error-code page; Entra's real answers carry it, e.g. the response quoted in
+    # https://github.com/Azure/Commercial-Marketplace-SaaS-Accelerator/issues/830
     _e(7000229, "MissingServicePrincipal", "invalid_client",
        meaning="The app has no service principal (enterprise application) in this tenant.",
        cause="Grooper's connector, or another multi-tenant app, asked for an app-only token in a tenant "

@@ -4,7 +4,6 @@ custom app created here, changed through Graph one way at a time, each change ca
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 import pytest
 
@@ -13,7 +12,6 @@ from grooper_nb.profile import connect
 from grooper_nb.registration import audit, create_app, plan
 from grooper_nb.registration.audit import COLUMNS
 from grooper_nb.registration.graph import GraphClient
-from tests.helpers import run_cli
 from tests.registration.conftest import ropc
 
 CONNECTOR_CONNECTIONS = ["exchange_ews_delegated", "sharepoint_graph", "onedrive"]
@@ -119,17 +117,6 @@ def test_revoked_consent_is_a_failure_for_each_permission_and_connection(bootstr
         assert row.severity == "fail" and custom.app_id in row.fix and "/adminconsent?" in row.fix
     assert _row(findings, "connection: graph_mail_app").severity == "fail"
     assert _row(findings, "connection: onedrive").severity == "fail"
-
-
-@pytest.fixture(scope="module")
-def unconsented(tmp_path_factory):
-    state_dir = tmp_path_factory.mktemp("unconsented") / "sandbox"
-    proc = run_cli("start", "--state-dir", str(state_dir), "--connector", "unconsented")
-    assert proc.returncode == 0, proc.stderr
-    try:
-        yield json.loads(proc.stdout)
-    finally:
-        run_cli("stop", "--state-dir", str(state_dir))
 
 
 def test_an_unconsented_connector_has_no_service_principal_until_its_admin_consent(unconsented):

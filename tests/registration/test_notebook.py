@@ -13,7 +13,6 @@ import os
 import nbformat
 import pytest
 
-from tests.helpers import run_cli
 from tests.leak_scan import sandbox_secrets, scan
 from tests.notebook_runs import NOTEBOOK_DIR, execute_and_harvest
 
@@ -21,17 +20,6 @@ CONNECTOR = (
     'app = "Grooper Azure AD Connector 2021"\n'
     'connections = ["exchange_ews_delegated", "sharepoint_graph", "onedrive"]\n'
 )
-
-
-@pytest.fixture(scope="module")
-def unconsented(tmp_path_factory):
-    state_dir = tmp_path_factory.mktemp("unconsented") / "sandbox"
-    proc = run_cli("start", "--state-dir", str(state_dir), "--connector", "unconsented")
-    assert proc.returncode == 0, proc.stderr
-    try:
-        yield json.loads(proc.stdout)
-    finally:
-        run_cli("stop", "--state-dir", str(state_dir))
 
 
 @pytest.mark.timeout(300)

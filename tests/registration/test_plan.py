@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shlex
-import shutil
 import subprocess
 from urllib.parse import parse_qs, urlsplit
 
@@ -116,7 +115,6 @@ def test_a_custom_app_is_created_given_its_permissions_a_service_principal_and_c
     ]
 
 
-@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash to parse the script")
 def test_the_azure_cli_script_is_valid_bash():
     for p in (
         plan(app="Grooper 'quoted' $(name)"),

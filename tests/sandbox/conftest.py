@@ -21,7 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import run_cli, use_env
+from grooper_nb.sandbox.store import Store
+from tests.helpers import run_cli, start_sandbox, use_env
 
 _TIMINGS: list[tuple[str, float]] = []
 
@@ -57,12 +58,19 @@ def own_state_dir(tmp_path: Path) -> Iterator[Path]:
 def private_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     """The start JSON of a sandbox this test module has to itself (same seed, so same users and apps)."""
     state_dir = tmp_path_factory.mktemp("private") / "sandbox"
-    proc = run_cli("start", "--state-dir", str(state_dir))
-    assert proc.returncode == 0, f"private sandbox start failed:\n{proc.stdout}\n{proc.stderr}"
     try:
-        yield json.loads(proc.stdout)
+        yield start_sandbox(state_dir)
     finally:
         run_cli("stop", "--state-dir", str(state_dir))
+
+
+@pytest.fixture(scope="module")
+def store(private_sandbox: dict) -> Iterator[Store]:
+    """The tenant's store of the module's private sandbox, opened beside the running service (for state
+    a test sets up or checks through the store's own API: mail, delegates, policies)."""
+    opened = Store.open(Path(private_sandbox["state_dir"]))
+    yield opened
+    opened.close()
 
 
 @pytest.fixture
@@ -75,9 +83,7 @@ def private_env(private_sandbox: dict, monkeypatch: pytest.MonkeyPatch) -> dict:
 def fresh_sandbox(own_state_dir: Path, monkeypatch: pytest.MonkeyPatch) -> dict:
     """A brand-new tenant for one test, its env already in ``os.environ``: for a test that must find a
     grant not yet given every time it runs (a consent page), however often it is repeated."""
-    proc = run_cli("start", "--state-dir", str(own_state_dir))
-    assert proc.returncode == 0, f"fresh sandbox start failed:\n{proc.stdout}\n{proc.stderr}"
-    return use_env(json.loads(proc.stdout), monkeypatch)
+    return use_env(start_sandbox(own_state_dir), monkeypatch)
 
 
 @pytest.fixture

@@ -8,24 +8,13 @@ client credentials with the server-to-server app (``full_access_as_app``) for Ex
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 from grooper_nb.auth import flows
 from grooper_nb.profile import Profile, connect
-from grooper_nb.sandbox.store import Store
 from tests.helpers import seeded_user
 from tests.sandbox.ews.ews_helpers import EWS_SCOPE, EXO_DEFAULT, Ews
 from tests.sandbox.graph.graph_helpers import ropc_token
-
-
-@pytest.fixture(scope="module")
-def store(private_sandbox: dict) -> Iterator[Store]:
-    opened = Store.open(Path(private_sandbox["state_dir"]))
-    yield opened
-    opened.close()
 
 
 @pytest.fixture(scope="module")

@@ -7,15 +7,13 @@ and the server-to-server app's application ``Mail.Read`` (client credentials), t
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from grooper_nb.profile import connect
 from grooper_nb.sandbox.store import Store
-from tests.helpers import plain_user, run_cli
+from tests.helpers import plain_user, run_cli, start_sandbox
 from tests.sandbox.graph.graph_helpers import Graph, ropc_token
 
 SHARED = "invoices@contoso.onmicrosoft.com"
@@ -26,20 +24,10 @@ EXTRA = 2000
 def private_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     """This module's own sandbox, with the shared mailbox grown by ``--scale 2000``."""
     state_dir = tmp_path_factory.mktemp("mail") / "sandbox"
-    proc = run_cli("start", "--state-dir", str(state_dir), "--scale", str(EXTRA))
-    assert proc.returncode == 0, f"sandbox start failed:\n{proc.stdout}\n{proc.stderr}"
     try:
-        yield json.loads(proc.stdout)
+        yield start_sandbox(state_dir, "--scale", str(EXTRA))
     finally:
         run_cli("stop", "--state-dir", str(state_dir))
-
-
-@pytest.fixture(scope="module")
-def store(private_sandbox: dict) -> Iterator[Store]:
-    """The tenant's store, opened beside the running service (the mail store's own API)."""
-    opened = Store.open(Path(private_sandbox["state_dir"]))
-    yield opened
-    opened.close()
 
 
 @pytest.fixture(scope="module")

@@ -9,9 +9,6 @@ consent grant and the tenant's access policies, so it has its own sandbox.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 from grooper_nb.profile import Profile, connect
@@ -21,13 +18,6 @@ from tests.sandbox.graph.graph_helpers import Graph, ropc_token
 
 SHARED = "invoices@contoso.onmicrosoft.com"
 DENIED = "Access is denied. Check credentials and try again."
-
-
-@pytest.fixture(scope="module")
-def store(private_sandbox: dict) -> Iterator[Store]:
-    opened = Store.open(Path(private_sandbox["state_dir"]))
-    yield opened
-    opened.close()
 
 
 @pytest.fixture(scope="module")

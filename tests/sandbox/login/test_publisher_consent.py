@@ -9,9 +9,6 @@ real MSAL and the sandbox's real pages, on sandboxes of this module's own (it ch
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
-
 import jwt
 import msal
 import pytest
@@ -19,7 +16,7 @@ import requests
 
 from grooper_nb.errors.aadsts import explain
 from grooper_nb.sandbox import launcher
-from tests.helpers import run_cli, use_env
+from tests.helpers import start_sandbox, use_env
 from tests.sandbox.login.identity_helpers import (
     admin,
     app,
@@ -35,21 +32,6 @@ from tests.sandbox.login.identity_helpers import (
 CONNECTOR = "Grooper Azure AD Connector 2021"
 EWS = "https://outlook.office365.com/EWS.AccessAsUser.All"
 REDIRECT = "http://localhost:53310"
-
-
-def _start_unconsented(state_dir) -> dict:
-    proc = run_cli("start", "--state-dir", str(state_dir), "--connector", "unconsented")
-    assert proc.returncode == 0, f"start failed:\n{proc.stdout}\n{proc.stderr}"
-    return json.loads(proc.stdout)
-
-
-@pytest.fixture(scope="module")
-def unconsented(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
-    state_dir = tmp_path_factory.mktemp("unconsented") / "sandbox"
-    try:
-        yield _start_unconsented(state_dir)
-    finally:
-        run_cli("stop", "--state-dir", str(state_dir))
 
 
 @pytest.fixture
@@ -210,7 +192,7 @@ def test_revoke_consent_needs_the_admin_key_and_a_known_app(unconsented):
 def test_an_admin_consents_for_the_organisation_at_sign_in(own_state_dir, monkeypatch):
     """The consent prompt at sign-in, "Consent on behalf of your organization" ticked, creates the
     service principal with AllPrincipals grants: another user then signs in with no page at all."""
-    sandbox = use_env(_start_unconsented(own_state_dir), monkeypatch)
+    sandbox = use_env(start_sandbox(own_state_dir, "--connector", "unconsented"), monkeypatch)
     client = _connector(sandbox)
     flow = client.initiate_auth_code_flow([EWS], redirect_uri=REDIRECT)
     session = requests.Session()
@@ -229,7 +211,7 @@ def test_an_admin_consents_for_the_organisation_at_sign_in(own_state_dir, monkey
 
 
 def test_an_administrator_consenting_for_themselves_leaves_others_waiting(own_state_dir, monkeypatch):
-    sandbox = use_env(_start_unconsented(own_state_dir), monkeypatch)
+    sandbox = use_env(start_sandbox(own_state_dir, "--connector", "unconsented"), monkeypatch)
     client = _connector(sandbox)
     flow = client.initiate_auth_code_flow([EWS], redirect_uri=REDIRECT)
     final = sign_in(requests.Session(), _person_url(flow, sandbox), user(sandbox, "admin"))
