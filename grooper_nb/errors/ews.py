@@ -27,7 +27,15 @@ from typing import Any, ClassVar
 
 from grooper_nb.errors.base import ExplainedError, Explanation, body_text, http_facts, lookup, parse_xml
 
-__all__ = ["CATALOGUE", "EwsError", "diagnostics_reason", "explain", "from_response", "parse_soap"]
+__all__ = [
+    "CATALOGUE",
+    "EwsError",
+    "diagnostics_reason",
+    "explain",
+    "from_message",
+    "from_response",
+    "parse_soap",
+]
 
 _CODES = "https://learn.microsoft.com/exchange/client-developer/web-service-reference/responsecode"
 _EWS = "https://learn.microsoft.com/exchange/client-developer/exchange-web-services/"
@@ -79,6 +87,24 @@ _ENTRIES: tuple[Explanation, ...] = (
              "type the server does not accept.",
        fix="Send ExchangeImpersonation/ConnectingSID/PrimarySmtpAddress with the mailbox's SMTP address, "
            "and the same address in the X-AnchorMailbox HTTP header."),
+    _x("ErrorItemNotFound", 200, _CODES,
+       meaning="The specified object was not found in the store: the item was deleted or moved, or the id "
+               "names an item of another mailbox.",
+       cause="A message Grooper listed earlier was deleted or moved before it was read (its EWS id changes "
+             "with its folder), or an id was kept from another mailbox.",
+       fix="List the folder again and use the ids of that listing; read moved messages from their new "
+           "folder."),
+    _x("ErrorFolderNotFound", 200, _CODES,
+       meaning="The folder does not exist in the mailbox (or the mailbox has no folder of that "
+               "distinguished name).",
+       cause="The folder was deleted or renamed since Grooper stored its id, or Grooper asked for a "
+             "well-known folder (junkemail, outbox, ...) this mailbox does not have.",
+       fix="List the mailbox's folders again (FindFolder) and pick the folder by its current id."),
+    _x("ErrorInvalidRestriction", 200, _CODES,
+       meaning="The Restriction (search filter) of a FindItem is not valid or not supported.",
+       cause="The date range or filter Grooper built names a property or comparison the server does not "
+             "evaluate.",
+       fix="Filter on item:DateTimeReceived with IsGreaterThanOrEqualTo / IsLessThan and UTC times."),
     _x("Unauthorized", 401, _OAUTH,
        meaning="EWS refused the token at the HTTP level (no SOAP response); x-ms-diagnostics says why, for "
                "example '2000008;reason=\"The token has expired.\";error_category=\"invalid_token\"'.",
@@ -184,13 +210,30 @@ _HTTP_LEVEL = {401: "Unauthorized", 403: "Forbidden"}
 
 
 def from_response(resp: Any) -> EwsError:
-    """An :class:`EwsError` from a failed EWS ``requests.Response`` (message error, fault, or HTTP)."""
+    """An :class:`EwsError` from a failed EWS ``requests.Response`` (message error, fault, or HTTP).
+
+    A 401 or 403 is explained as the HTTP-level refusal it is (``Unauthorized`` / ``Forbidden``) even when
+    a SOAP body comes with it: a 403 that blocks EWS for the tenant may carry a fault saying
+    ``ErrorAccessDenied``, and explaining that as missing delegate rights would send the reader to fix
+    the wrong thing. The body's words are kept as the description."""
     facts = http_facts(resp)
     found = parse_soap(body_text(resp))
-    if not found:
-        status = facts["status"]
+    status = facts["status"]
+    if not found or status in _HTTP_LEVEL:
         found = {
             "error": _HTTP_LEVEL.get(status) or getattr(resp, "reason", None) or f"HTTP {status}",
-            "description": diagnostics_reason(facts["diagnostics"]),
+            "description": found.get("description") or diagnostics_reason(facts["diagnostics"]),
         }
     return EwsError(**facts, **found)
+
+
+def from_message(resp: Any, message: ET.Element) -> EwsError:
+    """An :class:`EwsError` from one ``ResponseClass="Error"`` response message of an HTTP 200 answer
+    (GetItem answers one message per id, and each may fail on its own), with the answer's request id."""
+    code = _text(message, "ResponseCode")
+    return EwsError(
+        **http_facts(resp),
+        error=code or "ErrorInternalServerError",
+        description=_text(message, "MessageText"),
+        back_off_ms=_back_off(message),
+    )

@@ -7,9 +7,10 @@ effect (Exchange Online's ``EWSFindCountLimit`` of 1000 items,
 https://learn.microsoft.com/exchange/client-developer/exchange-web-services/ews-throttling-in-exchange).
 The ``RootFolder`` says ``IndexedPagingOffset`` (the next request's offset), ``TotalItemsInView`` and
 ``IncludesLastItemInRange``. Items come newest received first unless ``SortOrder`` asks for
-``item:DateTimeReceived`` ascending. A ``Restriction`` or ``QueryString`` is refused with
-``ErrorInvalidRestriction``: the sandbox does not evaluate searches, and a page that ignored one would
-be silently wrong.
+``item:DateTimeReceived`` ascending. A ``Restriction`` comparing ``item:DateTimeReceived`` is
+evaluated (:mod:`.restriction`; ``TotalItemsInView`` then counts the matching items); any other
+restriction, and a ``QueryString``, is refused with ``ErrorInvalidRestriction``: a page that ignored a
+search would be silently wrong.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from ..store.mail import MessageQuery
 from .access import Context
 from .folders import folder_targets, resolve
 from .items import message_xml, shape_of
+from .restriction import restriction_where
 from .soap import MNS, TNS, EwsError, el, message, response
 
 __all__ = ["MAX_ENTRIES", "find_item"]
@@ -70,16 +72,19 @@ def find_item(ctx: Context) -> bytes:
 
 
 def _one(ctx: Context, op: ET.Element, target: ET.Element) -> str:
-    if op.find(f"{{{MNS}}}Restriction") is not None or op.find(f"{{{MNS}}}QueryString") is not None:
-        raise EwsError("ErrorInvalidRestriction", "The sandbox does not evaluate Restriction or QueryString.")
+    if op.find(f"{{{MNS}}}QueryString") is not None:
+        raise EwsError("ErrorInvalidRestriction", "The sandbox does not evaluate QueryString.")
+    where = restriction_where(op.find(f"{{{MNS}}}Restriction"))
     mailbox, folder = resolve(ctx, target)
     shape = shape_of(op, find=True)
     size, offset, from_end = _view(op)
     mail = ctx.store.mail
-    _, total = mail.messages(mailbox["id"], folder["id"], MessageQuery(top=0))
+    _, total = mail.messages(mailbox["id"], folder["id"], MessageQuery(where=where, top=0))
     skip, count, next_offset, last = _window(total, size, offset, from_end)
     page, _ = mail.messages(
-        mailbox["id"], folder["id"], MessageQuery(descending=_descending(op), skip=skip, top=count)
+        mailbox["id"],
+        folder["id"],
+        MessageQuery(where=where, descending=_descending(op), skip=skip, top=count),
     )
     items = el("t:Items", "".join(message_xml(mail, mailbox, m, shape) for m in page))
     return el(

@@ -47,6 +47,7 @@ ORDER = [
     "message:Sender",
     "message:ToRecipients",
     "message:CcRecipients",
+    "message:BccRecipients",
     "message:From",
     "message:InternetMessageId",
     "message:IsRead",
@@ -75,6 +76,7 @@ GET_ONLY = {
     "item:Attachments",
     "message:ToRecipients",
     "message:CcRecipients",
+    "message:BccRecipients",
     "item:Categories",
 }
 
@@ -169,6 +171,7 @@ def _renderers(mail: Any, mailbox: dict, msg: dict, find: bool) -> dict[str, Cal
         "message:Sender": lambda: el("t:Sender", _mailbox(msg.get("sender"), not find)),
         "message:ToRecipients": lambda: _recipients("t:ToRecipients", msg.get("toRecipients") or []),
         "message:CcRecipients": lambda: _recipients("t:CcRecipients", msg.get("ccRecipients") or []),
+        "message:BccRecipients": lambda: _recipients("t:BccRecipients", msg.get("bccRecipients") or []),
         "message:From": lambda: el("t:From", _mailbox(msg.get("from"), not find)),
         "message:InternetMessageId": lambda: text("t:InternetMessageId", msg.get("internetMessageId") or ""),
         "message:IsRead": lambda: text("t:IsRead", bool(msg.get("isRead"))),

@@ -186,11 +186,21 @@ def message(
     return el(tag, parts + content, ResponseClass="Warning")
 
 
+def _fault_message_xml(message_xml: str) -> str:
+    """A response message's ``m:MessageXml`` as a fault's ``detail`` carries it (``t:MessageXml``), so a
+    throttled request's ``BackOffMilliseconds`` reaches the client in either form."""
+    if not message_xml:
+        return ""
+    inner = message_xml.replace("<m:MessageXml>", "").replace("</m:MessageXml>", "")
+    return f'<t:MessageXml xmlns:t="{TNS}">{inner}</t:MessageXml>'
+
+
 def fault(error: EwsError) -> bytes:
-    """A SOAP fault as Exchange sends one (HTTP 500): faultcode, faultstring, detail/ResponseCode."""
+    """A SOAP fault as Exchange sends one (HTTP 500): faultcode, faultstring, detail/ResponseCode (and
+    ``MessageXml`` when the error has one: ``BackOffMilliseconds`` of ``ErrorServerBusy``)."""
     detail = (
         f'<e:ResponseCode xmlns:e="{ENS}">{escape(error.code)}</e:ResponseCode>'
-        f'<e:Message xmlns:e="{ENS}">{escape(error.text)}</e:Message>'
+        f'<e:Message xmlns:e="{ENS}">{escape(error.text)}</e:Message>' + _fault_message_xml(error.message_xml)
     )
     body = (
         f"<s:Fault><faultcode xmlns:a={attr(TNS)}>a:{escape(error.code)}</faultcode>"
