@@ -236,3 +236,71 @@ def test_what_is_not_a_served_soap_request(ews: Ews, megan_token: str) -> None:
     unknown = ews.post(megan_token, "<m:SyncFolderItems/>")
     assert (unknown.status_code, fault_code(unknown)) == (500, "ErrorInvalidRequest")
     assert ews.session.get(EWS_URL, headers=auth, timeout=30).status_code == 405
+
+
+def _restricted(ews: Ews, token: str, restriction: str) -> ET.Element:
+    view = '<m:IndexedPageItemView MaxEntriesReturned="1000" Offset="0" BasePoint="Beginning"/>'
+    body = find_item(
+        folder_ids("inbox"), extra=field_uris("message:InternetMessageId"), view=view + restriction
+    )
+    return messages(ews.post(token, body))[0]
+
+
+def test_find_item_evaluates_a_received_time_restriction(
+    ews: Ews, megan_token: str, store: Store, megan: dict
+) -> None:
+    _, page = _inbox(store, megan)
+    times = sorted(m["receivedDateTime"] for m in page)
+    since, until = times[3], times[-3]
+
+    def compare(op: str, value: str) -> str:
+        return (
+            f'<t:{op}><t:FieldURI FieldURI="item:DateTimeReceived"/>'
+            f'<t:FieldURIOrConstant><t:Constant Value="{value}"/></t:FieldURIOrConstant></t:{op}>'
+        )
+
+    both = f"<t:And>{compare('IsGreaterThanOrEqualTo', since)}{compare('IsLessThan', until)}</t:And>"
+    answer = _restricted(ews, megan_token, f"<m:Restriction>{both}</m:Restriction>")
+    root = answer.find(f"{{{M}}}RootFolder")
+    expected = [m["internetMessageId"] for m in page if since <= m["receivedDateTime"] < until]
+    assert int(root.get("TotalItemsInView")) == len(expected)
+    assert [i.findtext(f"{{{T}}}InternetMessageId") for i in root.iter(f"{{{T}}}Message")] == expected
+    subject = (
+        '<t:Contains ContainmentMode="Substring" ContainmentComparison="IgnoreCase">'
+        '<t:FieldURI FieldURI="item:Subject"/><t:Constant Value="Invoice"/></t:Contains>'
+    )
+    refused = _restricted(ews, megan_token, f"<m:Restriction>{subject}</m:Restriction>")
+    assert refused.findtext(f"{{{M}}}ResponseCode") == "ErrorInvalidRestriction"
+
+
+def test_get_item_returns_bcc_recipients_and_attachment_metadata(
+    ews: Ews, megan_token: str, store: Store, megan: dict
+) -> None:
+    box = store.mail.mailbox(megan["object_id"])
+    bcc = {"emailAddress": {"name": "Audit", "address": "audit@contoso.onmicrosoft.com"}}
+    store.mail.add_message(
+        box["id"],
+        store.mail.folder(box["id"], "drafts")["id"],
+        {
+            "subject": "Bcc draft",
+            "receivedDateTime": "2026-01-01T00:00:00Z",
+            "lastModifiedDateTime": "2026-01-01T00:00:00Z",
+            "bccRecipients": [bcc],
+        },
+    )
+    ids = "".join(f'<t:ItemId Id="{i}"/>' for i in _item_ids(ews, megan_token)[:20])
+    ids += "".join(f'<t:ItemId Id="{i}"/>' for i in _item_ids(ews, megan_token, "drafts"))
+    body = (
+        "<m:GetItem><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape><t:AdditionalProperties>"
+        + field_uris("message:BccRecipients", "item:Attachments", "item:IsDraft", "item:LastModifiedTime")
+        + f"</t:AdditionalProperties></m:ItemShape><m:ItemIds>{ids}</m:ItemIds></m:GetItem>"
+    )
+    resp = ews.post(megan_token, body)
+    assert set(codes(resp)) == {"NoError"}
+    items = [m.find(f".//{{{T}}}Message") for m in messages(resp)]
+    assert all(i.findtext(f"{{{T}}}IsDraft") in ("true", "false") for i in items)
+    assert all(i.findtext(f"{{{T}}}LastModifiedTime") for i in items)
+    files = [a for i in items for a in i.iter(f"{{{T}}}FileAttachment")]
+    assert files and all(a.findtext(f"{{{T}}}Name") and a.findtext(f"{{{T}}}Size") for a in files)
+    hidden = [a.text for i in items for a in i.iterfind(f"{{{T}}}BccRecipients//{{{T}}}EmailAddress")]
+    assert hidden == ["audit@contoso.onmicrosoft.com"]
