@@ -109,18 +109,54 @@ def test_folders_are_the_mail_tree_with_paths_and_well_known_names(app_ews: EwsB
     assert list(frame.columns) == [c.name for c in schema.FOLDERS] and frame["id"].notna().all()
 
 
+def _graph_get(s2s, path: str, **params: str) -> dict:
+    token = flows.client_credentials(s2s, ["https://graph.microsoft.com/.default"]).access_token.reveal()
+    resp = s2s.session.get(f"{GRAPH}{path}", params=params, headers={"Authorization": f"Bearer {token}"})
+    assert resp.status_code == 200, resp.text
+    return resp.json()
+
+
+def _graph_folders(s2s, mailbox: str) -> list[dict]:
+    """Graph's folder tree (https://learn.microsoft.com/graph/api/mailfolder-list-childfolders) in the
+    schema's columns, well-known names from ``GET /mailFolders/{name}``."""
+    base = f"/users/{mailbox}/mailFolders"
+    names = {}
+    for name in ("inbox", "sentitems", "deleteditems", "drafts", "archive"):
+        names[_graph_get(s2s, f"{base}/{name}")["id"]] = name
+    rows, todo = [], [(f, f["displayName"]) for f in _graph_get(s2s, base, **{"$top": "1000"})["value"]]
+    while todo:
+        folder, path = todo.pop()
+        rows.append(
+            {
+                "display_name": folder["displayName"],
+                "path": path,
+                "well_known_name": names.get(folder["id"]),
+                "total_count": folder["totalItemCount"],
+                "unread_count": folder["unreadItemCount"],
+                "child_folder_count": folder["childFolderCount"],
+            }
+        )
+        children = _graph_get(s2s, f"{base}/{folder['id']}/childFolders", **{"$top": "1000"})["value"]
+        todo += [(c, f"{path}/{c['displayName']}") for c in children]
+    return rows
+
+
+def test_folders_equal_what_graph_says_about_the_same_mailbox(app_ews: EwsBackend, s2s) -> None:
+    keep = ["display_name", "path", "well_known_name", "total_count", "unread_count", "child_folder_count"]
+
+    def compared(rows: list[dict]) -> schema.pd.DataFrame:
+        return schema.frame(rows, "folders")[keep].sort_values("path").reset_index(drop=True)
+
+    ews, graph = compared(app_ews.folders()), compared(_graph_folders(s2s, SHARED))
+    assert ews.equals(graph), ews.compare(graph)
+
+
 def test_messages_equal_what_graph_says_about_the_same_mailbox(
     app_ews: EwsBackend, private_sandbox: dict, s2s
 ) -> None:
     ews_rows = _messages(app_ews, _folder(app_ews, "Inbox"))
-    token = flows.client_credentials(s2s, ["https://graph.microsoft.com/.default"]).access_token.reveal()
-    resp = s2s.session.get(
-        f"{GRAPH}/users/{SHARED}/mailFolders/inbox/messages",
-        params={"$top": "1000"},
-        headers={"Authorization": f"Bearer {token}"},
-    )
-    assert resp.status_code == 200, resp.text
-    graph_rows = [graph_row(m) for m in resp.json()["value"]]
+    graph = _graph_get(s2s, f"/users/{SHARED}/mailFolders/inbox/messages", **{"$top": "1000"})
+    graph_rows = [graph_row(m) for m in graph["value"]]
     assert len(ews_rows) == len(graph_rows) > 0
     ews, graph = _compared(ews_rows), _compared(graph_rows)
     assert ews.equals(graph), ews.compare(graph)
