@@ -8,7 +8,8 @@ It implements :class:`~grooper_nb.exchange.backend.Backend` with the operation m
   distinguished id Graph also names (:data:`WELL_KNOWN`);
 * :meth:`EwsBackend.message_pages`: ``FindItem`` pages of 1000 (:mod:`.find_item`) for the columns it can
   give, then ``GetItem`` in batches of 100 (:mod:`.get_item`) for recipients, sender and From addresses,
-  categories and the attachment count; the resume token is the paging offset;
+  categories and the attachment count; the resume token is the paging offset, counted in the view of
+  the same ``since``/``until`` (resume with the same range);
 * :meth:`EwsBackend.attachments` (``GetItem`` ``item:Attachments``) and :meth:`EwsBackend.download`
   (``GetAttachment``).
 
@@ -142,10 +143,9 @@ class EwsBackend:
     def folders(self) -> list[Record]:
         top, well_known = self._well_known()
         found = find_folders(self.client, self.distinguished("msgfolderroot"))
-        records = [
-            {"mailbox": self.mailbox, **folder_record(f)} for f in found if is_mail_folder(folder_class(f))
-        ]
-        _paths(records, top)
+        everything = [{"mailbox": self.mailbox, **folder_record(f)} for f in found]
+        _paths(everything, top)  # over every folder: a mail folder may sit under one that is not
+        records = [r for r, f in zip(everything, found, strict=True) if is_mail_folder(folder_class(f))]
         for record in records:
             record["well_known_name"] = well_known.get(record["id"])
         _name_archive(records, top)

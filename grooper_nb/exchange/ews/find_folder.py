@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from .soap import SoapClient, field_uris, m, t
+from .soap import SoapClient, children, field_uris, m
 
 __all__ = ["PAGE_SIZE", "find_folders"]
 
@@ -37,9 +37,7 @@ def find_folders(client: SoapClient, parent: str, *, traversal: str = "Deep") ->
     while True:
         answer = client.call(_request(parent, traversal, offset))
         root = answer.check(answer.messages[0]).find(m("RootFolder"))
-        page = (
-            list(root.find(t("Folders"))) if root is not None and root.find(t("Folders")) is not None else []
-        )
+        page = children(root, "Folders")
         found += page
         if root is None or root.get("IncludesLastItemInRange", "true") == "true" or not page:
             return found

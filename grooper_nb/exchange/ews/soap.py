@@ -53,7 +53,10 @@ __all__ = [
     "attr",
     "child",
     "children",
+    "distinguished_xml",
     "envelope",
+    "field_uris",
+    "folder_id_xml",
     "text_of",
     "xml_text",
 ]

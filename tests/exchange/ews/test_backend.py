@@ -14,6 +14,7 @@ import pytest
 from grooper_nb.auth import flows
 from grooper_nb.exchange import schema
 from grooper_nb.exchange.ews import EwsBackend
+from grooper_nb.exchange.ews.resolve_names import resolve_names
 from grooper_nb.sandbox.store import Store
 from grooper_nb.sandbox.store.mail import MessageQuery
 from tests.exchange.ews.conftest import SHARED
@@ -217,3 +218,9 @@ def test_bad_input_is_refused_with_a_way_to_fix_it(megan_ews: EwsBackend, connec
     with pytest.raises(ValueError, match="SMTP address"):
         EwsBackend(connector, "megan")
     assert "token" not in repr(megan_ews).lower()
+
+
+def test_resolve_names_finds_the_shared_mailbox_by_address(megan_ews: EwsBackend) -> None:
+    found = resolve_names(megan_ews.client, f"SMTP:{SHARED.upper()}")
+    assert [(f["address"], f["routing_type"]) for f in found] == [(SHARED, "SMTP")]
+    assert resolve_names(megan_ews.client, "zzzz-nobody") == []
