@@ -57,6 +57,9 @@ def folder_class(elem: ET.Element) -> str:
 
 
 def _who(elem: ET.Element | None, name: str) -> tuple[str | None, str | None]:
+    """``(address, name)`` of ``t:Sender`` / ``t:From``. EWS gives an SMTP address for a sender it can
+    resolve; for one it cannot, ``RoutingType`` may be ``EX`` and the address an X.500 DN, where Graph
+    may still show SMTP (UNCONFIRMED how often Exchange Online does this): kept as sent, lower-cased."""
     box = child(elem, name, "Mailbox")
     address = text_of(box, "EmailAddress")
     return (address.lower() if address else None), text_of(box, "Name")

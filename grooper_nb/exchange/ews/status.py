@@ -14,6 +14,7 @@ and sorts the outcome into one :class:`EwsStatus` ``state``:
 * ``no_mailbox``: the address has no Exchange Online mailbox;
 * ``access_denied``: a delegated user without Full Access to the mailbox;
 * ``token_refused``: 401 (wrong audience, missing scope, expired): ``x-ms-diagnostics`` says which;
+* ``throttled``: ``ErrorServerBusy`` past the retries (EWS is usable, but not right now);
 * ``error``: anything else (the error says what).
 
 Detection of a block is deliberately tolerant. Microsoft has announced that EWS in Exchange Online is
@@ -48,6 +49,7 @@ STATES = (
     "no_mailbox",
     "access_denied",
     "token_refused",
+    "throttled",
     "error",
 )
 
@@ -72,6 +74,7 @@ _BY_CODE = {
     "ErrorNonExistentMailbox": "no_mailbox",
     "ErrorAccessDenied": "access_denied",
     "Unauthorized": "token_refused",
+    "ErrorServerBusy": "throttled",
 }
 _SAYS = {
     "reachable": "EWS answers for this app and mailbox.",
@@ -81,6 +84,7 @@ _SAYS = {
     "no_mailbox": "The address has no Exchange Online mailbox.",
     "access_denied": "The signed-in user has no Full Access to this mailbox.",
     "token_refused": "EWS refused the token (audience, scope or expiry): see x-ms-diagnostics.",
+    "throttled": "EWS is throttling this app on this mailbox: wait BackOffMilliseconds and ask again.",
     "error": "EWS failed for another reason: see the error.",
 }
 

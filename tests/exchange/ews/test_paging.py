@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import pytest
 
 from grooper_nb.errors import EwsError
-from grooper_nb.exchange.ews import EwsBackend
+from grooper_nb.exchange.ews import EwsBackend, ews_status
 from grooper_nb.exchange.ews.find_item import PAGE_SIZE
 from grooper_nb.exchange.ews.get_item import BATCH_SIZE
 from grooper_nb.http import RetryPolicy
@@ -146,3 +146,11 @@ def test_error_server_busy_past_the_retries_is_explained_with_its_back_off(
     error = caught.value
     assert (error.error, error.back_off_ms, error.status) == ("ErrorServerBusy", 2000, 429)
     assert error.retry_after == 2.0 and "BackOffMilliseconds" in error.fix and waits == []
+
+
+def test_the_readiness_check_says_throttled_rather_than_broken(private_sandbox: dict, state_dir: str) -> None:
+    profile = connect(app="Grooper Server-to-Server", sandbox_dir=private_sandbox["state_dir"])
+    profile.session.retry = RetryPolicy(max_attempts=1, sleep=lambda _s: None)
+    launcher.set_fault(state_dir, "throttle", host="ews", retry_after=1)
+    status = ews_status(profile, SHARED)
+    assert (status.state, status.ok, status.error.back_off_ms) == ("throttled", False, 1000)
