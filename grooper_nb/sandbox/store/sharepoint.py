@@ -505,6 +505,19 @@ class SharePointStore:
         )
         return [_item(r) for r in rows]
 
+    # -- people ------------------------------------------------------------------------------------
+    def user_lookup_id(self, user_id: str | None) -> int | None:
+        """A directory user's id in a site's user information list: what a person column's
+        ``{Name}LookupId`` (Graph) and ``{Name}Id`` (REST) hold, and ``AuthorLookupId``/``AuthorId``.
+
+        SharePoint numbers people per site as they first appear there; the sandbox numbers them once for
+        every site, in the order the directory holds them (1, 2, ...), so both APIs agree and the number
+        never changes. None for an id the directory does not know."""
+        if not user_id:
+            return None
+        row = self.db.execute("SELECT rowid FROM users WHERE id=? COLLATE NOCASE", (user_id,)).fetchone()
+        return int(row[0]) if row else None
+
     # -- Sites.Selected grants ---------------------------------------------------------------------
     def grant_site(self, site_id: str, app_id: str, roles: list[str], display_name: str) -> dict[str, Any]:
         """Grant ``app_id`` ``roles`` (``read``, ``write``, ``manage``, ``fullcontrol``) on a site, as
