@@ -181,3 +181,23 @@ def test_list_items_page_with_top(graph: Graph, s2s_token: str, finance: dict, s
     files = [i for i in items if i["contentType"]["name"] == "Document"]
     assert files and all(f["fields"]["FileLeafRef"] for f in files)
     assert files[0]["webUrl"].startswith("https://contoso.sharepoint.com/sites/finance/Shared%20Documents/")
+
+
+def test_sites_in_a_batch(graph: Graph, s2s_token: str, finance: dict) -> None:
+    body = {
+        "requests": [
+            {"id": "1", "method": "GET", "url": "/sites/contoso.sharepoint.com:/sites/finance"},
+            {
+                "id": "2",
+                "method": "GET",
+                "url": "/sites/contoso.sharepoint.com:/sites/finance:/drive/root:/Invoices",
+            },
+            {"id": "3", "method": "GET", "url": "/sites/contoso.sharepoint.com:/sites/nosuch"},
+        ]
+    }
+    resp = graph.post("/v1.0/$batch", s2s_token, body)
+    assert resp.status_code == 200, resp.text
+    answers = {r["id"]: r for r in resp.json()["responses"]}
+    assert answers["1"]["status"] == 200 and answers["1"]["body"]["id"] == _graph_id(finance)
+    assert answers["2"]["status"] == 200 and answers["2"]["body"]["name"] == "Invoices"
+    assert answers["3"]["status"] == 404 and answers["3"]["body"]["error"]["code"] == "itemNotFound"
