@@ -201,3 +201,14 @@ def test_sites_in_a_batch(graph: Graph, s2s_token: str, finance: dict) -> None:
     assert answers["1"]["status"] == 200 and answers["1"]["body"]["id"] == _graph_id(finance)
     assert answers["2"]["status"] == 200 and answers["2"]["body"]["name"] == "Invoices"
     assert answers["3"]["status"] == 404 and answers["3"]["body"]["error"]["code"] == "itemNotFound"
+
+
+def test_people_have_the_numbers_sharepoint_rest_gives_them(store: Store) -> None:
+    """Graph's ``AuthorLookupId`` and REST's ``AuthorId`` name one person with one number."""
+    from grooper_nb.sandbox.sharepoint.web import site_user_id
+
+    users = store.directory.users()
+    numbers = [store.sharepoint.user_lookup_id(u["id"]) for u in users]
+    assert numbers == [site_user_id(store, u["id"]) for u in users]
+    assert len(set(numbers)) == len(users) and None not in numbers
+    assert store.sharepoint.user_lookup_id("00000000-0000-0000-0000-000000000000") is None
