@@ -220,6 +220,9 @@ def test_delta_round_trip(graph: Graph, s2s_token: str, store: Store) -> None:
     link = relative(body["@odata.deltaLink"])
 
     assert graph.get(link, s2s_token).json()["value"] == []  # nothing changed yet
+    token = parse_qs(urlsplit(link).query)["token"][0]
+    same = graph.get(f"/v1.0/drives/{lib['drive_id']}/root/delta(token='{token}')", s2s_token)
+    assert same.status_code == 200 and same.json()["value"] == []  # the function-call form
     changed = next(i for i in stored if not i["is_folder"])
     sp.update_item(changed["unique_id"], {"name": "renamed.pdf"}, b"%PDF-1.4 changed")
     body = graph.get(link, s2s_token).json()
