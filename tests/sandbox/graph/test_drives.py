@@ -10,10 +10,12 @@ service, and checked against it.
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from grooper_nb.sandbox import launcher
 from grooper_nb.sandbox.graph.drive_download import LIFETIME, mint
 from grooper_nb.sandbox.store import Store
 from tests.helpers import plain_user, seeded_user
@@ -167,8 +169,9 @@ def test_children_page_at_200_and_with_top(
 
 
 def test_content_redirects_to_a_download_url_that_needs_no_token(
-    graph: Graph, s2s_token: str, docs: dict, drive: str, store: Store
+    graph: Graph, s2s_token: str, docs: dict, drive: str, store: Store, private_sandbox: dict
 ) -> None:
+    state_dir = private_sandbox["state_dir"]
     item = graph.get(f"{drive}/root:/Invoices/2025/Q1:/children", s2s_token).json()["value"][0]
     stored = store.sharepoint.item_by_url(f"/sites/finance/Shared Documents/Invoices/2025/Q1/{item['name']}")
     resp = graph.get(f"{drive}/items/{item['id']}/content", s2s_token, allow_redirects=False)
@@ -186,6 +189,9 @@ def test_content_redirects_to_a_download_url_that_needs_no_token(
     assert followed.status_code == 200 and followed.content == download.content
 
     token = parse_qs(urlsplit(location).query)["tempauth"][0]
+    logged = [e["path"] for e in launcher.requests(state_dir, host="graph")["entries"]]
+    assert any("tempauth=***" in p for p in logged) and not any(token in p for p in logged)
+    assert token not in (Path(state_dir) / "service.log").read_text()
     base = relative(location).split("?")[0]
     assert graph.get(f"{base}?tempauth={token[:-2]}xx", None).status_code == 401
     expired = mint(store, docs["drive_id"], stored["unique_id"], issued=time.time() - LIFETIME - 60)
