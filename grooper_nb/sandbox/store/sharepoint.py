@@ -48,6 +48,7 @@ __all__ = ["LIBRARY", "LIST", "SharePointStore", "drive_id_for", "graph_site_id"
 
 LIBRARY = 101  # list template: document library
 LIST = 100  # list template: custom (generic) list
+FIRST_PERSON = 7  # the first site user id a person gets (lower ids are the site's system principals)
 
 _SITE_COLUMNS = (
     "id",
@@ -508,6 +509,21 @@ class SharePointStore:
             (list_id, after_seq, limit),
         )
         return [_item(r) for r in rows]
+
+    # -- people ------------------------------------------------------------------------------------
+    def user_lookup_id(self, user_id: str | None) -> int | None:
+        """A directory user's id in a site's user information list: what a person column's
+        ``{Name}LookupId`` (Graph) and ``{Name}Id`` (REST) hold, and ``AuthorLookupId``/``AuthorId``.
+
+        SharePoint numbers people per site as they first appear there; the sandbox numbers the directory's
+        users once for every site, by user principal name from :data:`FIRST_PERSON` (a new site's first
+        real user), the numbering the REST host's ``siteusers`` uses. None for an id the directory does
+        not know."""
+        if not user_id:
+            return None
+        rows = self.db.execute("SELECT id FROM users ORDER BY lower(upn)").fetchall()
+        ids = [r["id"].lower() for r in rows]
+        return FIRST_PERSON + ids.index(user_id.lower()) if user_id.lower() in ids else None
 
     # -- Sites.Selected grants ---------------------------------------------------------------------
     def grant_site(self, site_id: str, app_id: str, roles: list[str], display_name: str) -> dict[str, Any]:
