@@ -9,6 +9,11 @@ One module per resource, each a small set of routes on the shared blueprint :dat
 * :mod:`.grants`: ``/oauth2PermissionGrants`` (delegated consent);
 * :mod:`.mail`: Outlook mail (folders, messages, attachments, delta) per user and ``/me``, with
   :mod:`.mail_access` (who may open which mailbox) and :mod:`.mail_query` (its query options);
+* SharePoint and OneDrive: :mod:`.sites` (``/sites``), :mod:`.drives` (``/drives``, ``/me/drive``,
+  ``/users/{id}/drive``, ``/sites/{id}/drive(s)``), :mod:`.drive_items` (items, children, ``root:/path:``,
+  content), :mod:`.drive_delta`, :mod:`.lists` (lists, columns, items with ``fields``) and
+  :mod:`.site_permissions` (Sites.Selected grants), on ``store.sharepoint``; who may read which site is
+  :mod:`.sites_access`, the JSON :mod:`.drive_shapes`, ``/sites/{hostname}:/{path}`` :mod:`.site_paths`;
 * :mod:`.batch`: JSON batching, ``POST /$batch`` (up to 20 requests, ``dependsOn``);
 * :mod:`.alternate_keys`: the ``(appId='...')`` form of every application and service principal path.
 
@@ -32,12 +37,42 @@ HOST = "graph.microsoft.com"
 
 GRAPH = Blueprint("graph", __name__)
 
-# The route modules register on GRAPH when imported; import order is the documentation order above.
-from . import access, applications, batch, credentials, grants, mail, service_principals, users  # noqa: E402
+# The route modules register on GRAPH when imported (the rules do not overlap, so order does not matter).
+from . import (  # noqa: E402
+    access,
+    applications,
+    batch,
+    credentials,
+    drive_delta,
+    drive_items,
+    drives,
+    grants,
+    lists,
+    mail,
+    service_principals,
+    site_permissions,
+    sites,
+    users,
+)
 from .alternate_keys import alternate_keys  # noqa: E402
 from .odata import GraphError, envelope  # noqa: E402
+from .site_paths import site_paths  # noqa: E402
 
-_MODULES = (users, applications, credentials, service_principals, grants, mail, batch)
+_MODULES = (
+    users,
+    applications,
+    credentials,
+    service_principals,
+    grants,
+    mail,
+    sites,
+    drives,
+    drive_items,
+    drive_delta,
+    lists,
+    site_permissions,
+    batch,
+)
 
 
 def create_app(store: Any, **_: Any) -> Flask:
@@ -53,7 +88,7 @@ def create_app(store: Any, **_: Any) -> Flask:
     app.register_error_handler(GraphError, _graph_error)
     app.register_error_handler(404, _unknown_segment)
     app.register_error_handler(405, _method_not_allowed)
-    app.wsgi_app = alternate_keys(app.wsgi_app, store)
+    app.wsgi_app = site_paths(alternate_keys(app.wsgi_app, store), store)
     return app
 
 

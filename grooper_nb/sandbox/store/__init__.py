@@ -18,6 +18,7 @@ attachments; ``store.mail``). Drives and lists get their own stores next to thes
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sqlite3
@@ -32,6 +33,7 @@ from .clock import Clock
 from .db import Database, hash_secret
 from .directory import OIDC_SCOPES, Directory, redirect_uris, resource_uri
 from .mail import Mail
+from .sharepoint import SharePointStore
 
 __all__ = ["OIDC_SCOPES", "CorruptTenant", "Store", "hash_secret", "redirect_uris", "resource_uri"]
 
@@ -52,6 +54,7 @@ class Store:
         self.artefacts = Artefacts(self.db)
         self.clock = Clock(self.db)
         self.mail = Mail(self.db)
+        self.sharepoint = SharePointStore(self.db)
 
     @classmethod
     def open(
@@ -86,7 +89,18 @@ class Store:
         from .first_party import complete_first_party  # deferred: it reads the seed's constants
 
         complete_first_party(store)
+        store._complete_sharepoint()
         return store
+
+    def _complete_sharepoint(self) -> None:
+        """A tenant made before SharePoint had sites gets the seed's, from its own seed and scale."""
+        if self.db.meta("sharepoint") is not None or self.db.execute("SELECT 1 FROM sp_sites").fetchone():
+            return  # seeded, or being seeded by the process that made the tenant
+        from .seed_sharepoint import seed_sharepoint  # deferred: the seed builds on this module
+
+        made = self.db.meta("seed") or {}
+        with contextlib.suppress(sqlite3.IntegrityError):  # another process got there first
+            seed_sharepoint(self, seed=made.get("seed", 42), scale=made.get("scale", "small"))
 
     @classmethod
     def wipe(cls, state_dir: Path) -> None:

@@ -1,7 +1,8 @@
 """The tenant database: one SQLite file in the state dir (``tenant.db``, 0600), the schema, a connection
 per thread.
 
-Every subject store (:mod:`.directory`, :mod:`.artefacts`, :mod:`.clock`, :mod:`.mail`) reads and writes
+Every subject store (:mod:`.directory`, :mod:`.artefacts`, :mod:`.clock`, :mod:`.mail`,
+:mod:`.sharepoint`) reads and writes
 through one :class:`Database`. Secrets are stored hashed (:func:`hash_secret`, SHA-256): passwords,
 client secret values, codes and refresh tokens. The seed's clear values, which the CLI prints
 (docs/sandbox.md), sit apart in ``seed_reveal``.
@@ -78,6 +79,35 @@ CREATE TABLE IF NOT EXISTS mail_delegates (
     PRIMARY KEY (mailbox_id, user_id));
 CREATE TABLE IF NOT EXISTS mail_app_policies (
     app_id TEXT NOT NULL, mailbox_id TEXT NOT NULL, PRIMARY KEY (app_id, mailbox_id));
+CREATE TABLE IF NOT EXISTS sp_sites (
+    id TEXT PRIMARY KEY, web_id TEXT NOT NULL, host TEXT NOT NULL, path TEXT NOT NULL, title TEXT NOT NULL,
+    description TEXT NOT NULL, kind TEXT NOT NULL, owner_user_id TEXT, created TEXT NOT NULL,
+    modified TEXT NOT NULL);
+CREATE UNIQUE INDEX IF NOT EXISTS sp_sites_url ON sp_sites (host, path COLLATE NOCASE);
+CREATE TABLE IF NOT EXISTS sp_lists (
+    id TEXT PRIMARY KEY, site_id TEXT NOT NULL, title TEXT NOT NULL, url_name TEXT NOT NULL,
+    template INTEGER NOT NULL, drive_id TEXT UNIQUE, description TEXT NOT NULL, created TEXT NOT NULL,
+    modified TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS sp_lists_site ON sp_lists (site_id);
+CREATE TABLE IF NOT EXISTS sp_columns (
+    list_id TEXT NOT NULL, name TEXT NOT NULL, display_name TEXT NOT NULL, type TEXT NOT NULL, choices TEXT,
+    lookup_list_id TEXT, position INTEGER NOT NULL, PRIMARY KEY (list_id, name));
+CREATE TABLE IF NOT EXISTS sp_items (
+    unique_id TEXT PRIMARY KEY, list_id TEXT NOT NULL, id INTEGER NOT NULL, name TEXT NOT NULL,
+    parent_unique_id TEXT, server_relative_url TEXT NOT NULL, is_folder INTEGER NOT NULL, size INTEGER,
+    mime_type TEXT, created TEXT NOT NULL, modified TEXT NOT NULL, author_user_id TEXT, editor_user_id TEXT,
+    version TEXT NOT NULL, etag TEXT NOT NULL, fields TEXT NOT NULL, seq INTEGER NOT NULL,
+    deleted INTEGER NOT NULL DEFAULT 0);
+CREATE UNIQUE INDEX IF NOT EXISTS sp_items_id ON sp_items (list_id, id);
+CREATE INDEX IF NOT EXISTS sp_items_parent ON sp_items (list_id, parent_unique_id);
+CREATE INDEX IF NOT EXISTS sp_items_url ON sp_items (server_relative_url COLLATE NOCASE);
+CREATE INDEX IF NOT EXISTS sp_items_change ON sp_items (list_id, seq);
+CREATE INDEX IF NOT EXISTS sp_items_seq ON sp_items (seq);
+CREATE TABLE IF NOT EXISTS sp_content (unique_id TEXT PRIMARY KEY, content BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS sp_site_grants (
+    id TEXT PRIMARY KEY, site_id TEXT NOT NULL, app_id TEXT NOT NULL, roles TEXT NOT NULL,
+    display_name TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS sp_site_grants_app ON sp_site_grants (app_id, site_id);
 """
 
 

@@ -37,6 +37,7 @@ from .._files import write_private, write_public
 from ..keys import b64url, make_self_signed, thumbprint_sha1
 from .db import hash_secret
 from .seed_mail import seed_mail
+from .seed_sharepoint import seed_sharepoint
 
 if TYPE_CHECKING:
     from . import Store
@@ -212,8 +213,8 @@ def seed_tenant(store: Store, *, seed: int = 42, scale: str = "small", connector
     """Write the seed tenant into an empty ``store``.
 
     ``seed``, ``scale`` and ``connector`` are recorded in the store's meta table (``meta("seed")``), which
-    is what the service reports for an existing tenant. ``scale`` sizes the mail only
-    (:mod:`.seed_mail`): the directory is the same at every scale. ``connector`` is one of
+    is what the service reports for an existing tenant. ``scale`` sizes the mail (:mod:`.seed_mail`) and
+    SharePoint (:mod:`.seed_sharepoint`): the directory is the same at every scale. ``connector`` is one of
     :data:`CONNECTOR_STATES`.
     """
     if connector not in CONNECTOR_STATES:
@@ -249,6 +250,7 @@ def seed_tenant(store: Store, *, seed: int = 42, scale: str = "small", connector
     sps = {app_id: _seed_first_party(store, ids, app_id, tenant) for app_id in FIRST_PARTY}
     _seed_apps(store, ids, tenant, sps, connector=connector)
     seed_mail(store, seed=seed, scale=scale)  # its own random stream: every id above stays what it was
+    seed_sharepoint(store, seed=seed, scale=scale)  # a stream of its own too
 
 
 def _seed_users(store: Store, ids: _Ids) -> None:
