@@ -31,7 +31,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 import requests
 
-from grooper_nb.errors.graph import from_response
+from grooper_nb.errors.graph import GraphError, from_response
 from grooper_nb.http import BearerAuth, GraphPages
 from grooper_nb.sharepoint import records
 from grooper_nb.sharepoint.paths import PathIndex, join
@@ -183,10 +183,47 @@ class GraphSharePoint:
     def list_items(self, site: Site, list_row: Mapping[str, Any]) -> tuple[list[dict[str, Any]], list]:
         """The items of one list with typed column values, and the list's columns."""
         columns = self.columns(site, list_row["list_id"])
-        names = ["Title", *(c.name for c in columns if c.name != "Title")]
-        params = {"$expand": f"fields($select={','.join(names)})", "$top": 999}
+        params = {"$expand": f"fields($select={','.join(_field_names(columns))})", "$top": 999}
         items = self.values(f"/sites/{site.graph_id}/lists/{list_row['list_id']}/items", params)
-        return [records.graph_list_item(site, list_row, columns, i) for i in items], columns
+        people = self._people(site, columns, items)
+        return [records.graph_list_item(site, list_row, columns, i, people) for i in items], columns
+
+    def _people(self, site: Site, columns: list, items: list[dict[str, Any]]) -> dict[str, str | None]:
+        """E-mail of each person a person column names, by its lookup id. Graph's ``fields`` give a
+        person column as ``{name}LookupId``, an item of the site's hidden "User Information List", whose
+        ``EMail`` field is the address (https://learn.microsoft.com/graph/api/resources/fieldvalueset;
+        the list's name and field: UNCONFIRMED beyond SharePoint's schema). One request per person; a
+        person the caller cannot resolve stays missing rather than failing the listing."""
+        ids = {
+            str(i["fields"][f"{c.name}LookupId"])
+            for i in items
+            for c in columns
+            if c.kind == "person" and (i.get("fields") or {}).get(f"{c.name}LookupId") not in (None, "")
+        }
+        out: dict[str, str | None] = {}
+        for lookup_id in sorted(ids):
+            ref = f"/sites/{site.graph_id}/lists/User Information List/items/{lookup_id}"
+            try:
+                fields = self.get(ref, {"$expand": "fields($select=EMail)"}).get("fields") or {}
+            except GraphError as err:
+                if err.status not in (400, 403, 404):
+                    raise
+                fields = {}
+            out[lookup_id] = fields.get("EMail")
+        return out
+
+
+def _field_names(columns: list) -> list[str]:
+    """Every column's value, plus ``{name}LookupId`` for lookups and people (the id is not returned
+    when only the name is selected, https://learn.microsoft.com/graph/api/listitem-list)."""
+    names = ["Title"]
+    for col in columns:
+        if col.name == "Title":
+            continue
+        names.append(col.name)
+        if col.kind in ("lookup", "person"):
+            names.append(f"{col.name}LookupId")
+    return names
 
 
 def _host_path(url: str) -> tuple[str, str]:
@@ -197,7 +234,5 @@ def _host_path(url: str) -> tuple[str, str]:
     return parts.hostname.lower(), unquote(parts.path).rstrip("/")
 
 
-def _not_found(message: str):
-    from grooper_nb.errors.graph import GraphError
-
+def _not_found(message: str) -> GraphError:
     return GraphError(error="itemNotFound", description=message, status=404)

@@ -169,18 +169,19 @@ def graph_column(col: Mapping[str, Any]) -> ListColumn | None:
     return ListColumn(name, "text", col.get("displayName") or name)
 
 
-def _graph_person(fields: Mapping[str, Any], name: str) -> str | None:
-    """A person field's e-mail: Graph returns a selected person column as ``{"LookupId", "LookupValue",
-    "Email"}`` (a list of those for multi-person columns); UNCONFIRMED beyond observed answers, the
-    documented part being only ``{name}LookupId``
-    (https://learn.microsoft.com/graph/api/resources/fieldvalueset)."""
+def _graph_person(fields: Mapping[str, Any], name: str, people: Mapping[str, str | None]) -> str | None:
+    """A person field's e-mail: the address of its ``{name}LookupId`` in ``people`` (resolved from the
+    site's user information list); else an ``Email`` Graph may send with a selected person column
+    (``{"LookupId", "LookupValue", "Email"}``, UNCONFIRMED: observed, not documented in
+    https://learn.microsoft.com/graph/api/resources/fieldvalueset)."""
+    lookup_id = fields.get(f"{name}LookupId")
+    if lookup_id not in (None, "") and people.get(str(lookup_id)):
+        return email(people[str(lookup_id)])
     value = fields.get(name)
     if isinstance(value, list):
         value = value[0] if value else None
     if isinstance(value, Mapping):
         return email(value.get("Email") or value.get("email"))
-    if isinstance(value, str) and "@" in value:
-        return email(value)
     return None
 
 
@@ -221,7 +222,11 @@ def _scalar(value: Any, kind: str) -> Any:
 
 
 def graph_list_item(
-    site: Site, list_row: Mapping[str, Any], columns: Sequence[ListColumn], item: Mapping[str, Any]
+    site: Site,
+    list_row: Mapping[str, Any],
+    columns: Sequence[ListColumn],
+    item: Mapping[str, Any],
+    people: Mapping[str, str | None] | None = None,
 ) -> Record:
     """A Graph listItem with ``expand=fields`` (https://learn.microsoft.com/graph/api/resources/listitem)."""
     fields = item.get("fields") or {}
@@ -236,7 +241,7 @@ def graph_list_item(
         "modified": item.get("lastModifiedDateTime"),
         "created_by": _user_email(item.get("createdBy")),
         "modified_by": _user_email(item.get("lastModifiedBy")),
-        **typed_values(columns, _graph_person, _graph_lookup, fields),
+        **typed_values(columns, lambda f, n: _graph_person(f, n, people or {}), _graph_lookup, fields),
     }
 
 
