@@ -265,9 +265,9 @@ def _try(
     )
 
 
-def _check(profile: Profile, api: str, site_url: str, account: Any) -> dict[str, Any]:
+def _check(profile: Profile, api: str, site_url: str, account: Any, token_host: str | None) -> dict[str, Any]:
     host, _ = split_site_url(site_url)
-    resource = profile.cloud.graph_url if api == "graph" else f"https://{host}"
+    resource = profile.cloud.graph_url if api == "graph" else f"https://{token_host or host}"
     try:
         token = auth.token_for(profile, resource, account).access_token.reveal()
     except ExplainedError as err:
@@ -296,12 +296,19 @@ def _check(profile: Profile, api: str, site_url: str, account: Any) -> dict[str,
 
 
 def access_check(
-    profile: Profile, site_url: str, *, account: Any = None, apis: tuple[str, ...] = ("graph", "rest")
+    profile: Profile,
+    site_url: str,
+    *,
+    account: Any = None,
+    apis: tuple[str, ...] = ("graph", "rest"),
+    token_host: str | None = None,
 ) -> pd.DataFrame:
     """One row per API: did the profile's token read ``site_url``, and if not, why and what to do.
 
     ``account`` (a sign-in's result) checks a delegated identity; without it a profile with a secret or
-    certificate checks the app itself. Nothing is raised for a refusal: the table is the answer.
+    certificate checks the app itself. ``token_host`` asks SharePoint REST's token for another host than
+    the site's (``contoso-my.sharepoint.com``): the mistake of a connection configured with the OneDrive
+    host, shown with its explanation. Nothing is raised for a refusal: the table is the answer.
     """
-    rows = [_check(profile, api, site_url, account) for api in apis]
+    rows = [_check(profile, api, site_url, account, token_host) for api in apis]
     return pd.DataFrame(rows, columns=COLUMNS).astype({"ok": "boolean", "status": "Int64"})

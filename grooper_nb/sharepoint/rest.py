@@ -147,7 +147,7 @@ class RestSharePoint:
             if (row["title"] or "").lower() == title.lower():
                 return row
         raise SharePointError(
-            error="FileNotFound",
+            error="ListNotFound",
             description=f"List '{title}' does not exist at site with URL '{site.url}'.",
             status=404,
         )

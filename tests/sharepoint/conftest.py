@@ -109,7 +109,15 @@ def delegated(delegated_app: Profile, member: dict) -> flows.TokenResult:
 
 
 def _app_only(connection_key: str, key: str, role: str):
-    return dataclasses.replace(get_connection(connection_key), key=key, roles=(role,), mode="app")
+    return dataclasses.replace(
+        get_connection(connection_key),
+        key=key,
+        roles=(role,),
+        mode="app",
+        delegated_request=(),
+        delegated_preset="",
+        scopes=(),
+    )
 
 
 @pytest.fixture(scope="module")
