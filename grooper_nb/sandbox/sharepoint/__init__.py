@@ -1,26 +1,41 @@
-"""``{tenant}.sharepoint.com`` (and ``{tenant}-my.sharepoint.com``): SharePoint REST (``/_api``).
+"""``{tenant}.sharepoint.com`` and ``{tenant}-my.sharepoint.com``: SharePoint REST (``/_api``).
 
-Until the SharePoint server lands, every request gets SharePoint REST's ``odata.error`` envelope: 401 with
-the ``WWW-Authenticate: Bearer realm=...`` challenge when no token is sent (the realm is the tenant id:
-https://learn.microsoft.com/sharepoint/dev/sp-add-ins/authorization-code-oauth-flow-for-sharepoint-add-ins),
-else 404 ``InvalidClientQueryException``.
+The part of the path before ``/_api`` selects the site (``/sites/finance/_api/web``; nothing for the
+root site; ``/personal/<user>`` on the ``-my`` host for a OneDrive), as SharePoint's site-relative REST
+endpoints do (https://learn.microsoft.com/sharepoint/dev/sp-add-ins/get-to-know-the-sharepoint-rest-service).
+Every request is handled in this order, so each failure answers as SharePoint's does:
+
+1. the token (:mod:`.auth`): no token is ``401`` with the ``WWW-Authenticate`` challenge and an
+   access-denied OData error; a rejected one ``401`` with ``x-ms-diagnostics``;
+2. the site: a path no site has is ``404``;
+3. the caller's permission on that site: ``403`` ``Access denied.``;
+4. the route, one module per concern: :mod:`.web` (``/web``, ``/site``, site users), :mod:`.lists`,
+   :mod:`.items`, :mod:`.files` (folders and files by server-relative URL), :mod:`.contextinfo`.
+
+Answers come in the JSON form the ``Accept`` header asks for (:mod:`.odata`), errors in SharePoint's
+envelope (:mod:`.errors`); every answer carries ``SPRequestGuid`` and ``request-id`` (the same value).
+The state is the store's SharePoint model (:mod:`..store.sharepoint`), which Graph's sites and drives
+serve too.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import uuid
+from collections.abc import Callable
 from typing import Any
 
-from ..login import RESOURCE_CHALLENGE_URI
+from flask import Flask, Response, g, request
+
+from . import contextinfo, files, items, lists, odata, web
+from .auth import authorize, caller_of, challenge
+from .context import Context
+from .errors import SPError, bad_query, site_not_found
 
 __all__ = ["create_app", "host_names"]
 
-_TRUSTED_ISSUERS = (
-    "00000001-0000-0000-c000-000000000000@*,D3776938-3DBA-481F-A652-4BEDFCAB7CD8@*,"
-    "https://sts.windows.net/*/,https://login.microsoftonline.com/*/v2.0,"
-    "00000003-0000-0ff1-ce00-000000000000@90140122-8516-11e1-8eff-49304924019b"
-)
+_API = re.compile(r"^(?P<site>.*?)/_api(?P<rest>/.*)?$", re.IGNORECASE)
 
 
 def host_names(tenant: dict[str, Any]) -> list[str]:
@@ -33,41 +48,118 @@ def host_names(tenant: dict[str, Any]) -> list[str]:
     return [tenant["sharepoint_host"].lower(), f"{label}-my{dot}{rest}"]
 
 
-def _challenge(tenant_id: str) -> str:
-    return (
-        f'Bearer realm="{tenant_id}",client_id="00000003-0000-0ff1-ce00-000000000000",'
-        f'trusted_issuers="{_TRUSTED_ISSUERS}",'
-        f'authorization_uri="{RESOURCE_CHALLENGE_URI}"'
-    )
+# (pattern on what follows /_api, method, handler(ctx, match) -> Response); first match wins.
+_ROUTES: list[tuple[re.Pattern[str], str, Callable[[Context, re.Match[str]], Response]]] = [
+    (re.compile(r"^/web$", re.I), "GET", lambda ctx, m: web.get_web(ctx)),
+    (re.compile(r"^/site$", re.I), "GET", lambda ctx, m: web.get_site(ctx)),
+    (re.compile(r"^/web/siteusers$", re.I), "GET", lambda ctx, m: web.site_users(ctx)),
+    (
+        re.compile(r"^/web/(?:siteusers/getbyid|getuserbyid)\((?P<n>\d+)\)$", re.I),
+        "GET",
+        lambda ctx, m: web.site_user(ctx, m["n"]),
+    ),
+    (re.compile(r"^/web/currentuser$", re.I), "GET", lambda ctx, m: web.current_user(ctx)),
+    (re.compile(r"^/web/lists$", re.I), "GET", lambda ctx, m: lists.get_lists(ctx)),
+    (files.FOLDER_PATH, "GET", lambda ctx, m: files.get_folder(ctx, m["url"], m["tail"])),
+    (files.FILE_PATH, "GET", lambda ctx, m: files.get_file(ctx, m["url"], m["tail"])),
+    (re.compile(r"^/contextinfo$", re.I), "POST", lambda ctx, m: contextinfo.context_info(ctx)),
+]
 
 
-def create_app(store: Any, **_: Any):
-    """The SharePoint host as a WSGI app (the challenge names ``store``'s tenant)."""
+def _list_route(ctx: Context, record: dict[str, Any], tail: str) -> Response | None:
+    """What follows ``lists/getbytitle('...')`` or ``lists(guid'...')``."""
+    lowered = tail.rstrip("/").lower()
+    if lowered == "":
+        return lists.get_list(ctx, record)
+    if lowered == "/items":
+        return items.get_items(ctx, record)
+    if lowered == "/fields":
+        return lists.get_fields(ctx, record)
+    if lowered == "/rootfolder":
+        return files.root_folder(ctx, record)
+    match = items.ITEM_PATH.match(tail.rstrip("/"))
+    if match is None:
+        return None
+    if match["tail"]:
+        return items.get_item_part(ctx, record, match["id"], match["tail"][1:])
+    return items.get_item(ctx, record, match["id"])
 
-    def app(environ, start_response):
-        headers = [
-            ("Content-Type", "application/json;odata=nometadata;charset=utf-8"),
-            ("request-id", str(uuid.uuid4())),
-            ("SPRequestGuid", str(uuid.uuid4())),
-        ]
-        if not environ.get("HTTP_AUTHORIZATION"):
-            headers.append(("WWW-Authenticate", _challenge(store.directory.tenant["id"])))
-            status, code, message = (
-                "401 Unauthorized",
-                "-2147024891, System.UnauthorizedAccessException",
-                "Access denied. You do not have permission to perform this action or access this resource.",
-            )
-        else:
-            status, code, message = (
-                "404 Not Found",
-                "-1, Microsoft.SharePoint.Client.InvalidClientQueryException",
-                "The expression is not valid.",
-            )
-        body = json.dumps(
-            {"odata.error": {"code": code, "message": {"lang": "en-US", "value": message}}}
-        ).encode()
-        headers.append(("Content-Length", str(len(body))))
-        start_response(status, headers)
-        return [body]
 
+def _route(ctx: Context, rest: str, method: str) -> Response:
+    rest = rest.rstrip("/") or "/"
+    for pattern, wanted, handler in _ROUTES:
+        match = pattern.match(rest)
+        if match is not None:
+            if method != wanted:
+                raise SPError(
+                    405 if wanted == "POST" or method not in ("GET", "HEAD") else 400,
+                    "-1, Microsoft.SharePoint.Client.InvalidClientQueryException",
+                    f"The HTTP method '{method}' cannot be used on this resource.",
+                )
+            return handler(ctx, match)
+    found = lists.resolve_list(ctx, rest)
+    if found is not None and method == "GET":
+        answer = _list_route(ctx, *found)
+        if answer is not None:
+            return answer
+    raise bad_query(rest.lstrip("/"))
+
+
+def create_app(store: Any, **_: Any) -> Flask:
+    """The SharePoint host as a WSGI app serving ``store``'s tenant (sites on both hosts)."""
+    app = Flask(__name__)
+    app.config["STORE"] = store
+    methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "MERGE", "HEAD"]
+
+    @app.route("/", defaults={"path": ""}, methods=methods)
+    @app.route("/<path:path>", methods=methods)
+    def dispatch(path: str) -> Response:
+        return _serve(store)
+
+    app.before_request(_ids)
+    app.after_request(_headers)
+    app.register_error_handler(SPError, lambda exc: _error(store, exc))
     return app
+
+
+def _ids() -> None:
+    g.request_id = str(uuid.uuid4())
+    g.form = odata.negotiate(request.headers.get("Accept"))
+
+
+def _headers(resp: Response) -> Response:
+    resp.headers["SPRequestGuid"] = g.get("request_id", "")
+    resp.headers["request-id"] = g.get("request_id", "")
+    resp.headers["X-Content-Type-Options"] = "nosniff"
+    return resp
+
+
+def _serve(store: Any) -> Response:
+    host = request.host.rsplit(":", 1)[0].lower()
+    caller = caller_of(store, request.headers.get("Authorization"), host)
+    match = _API.match(request.path)
+    if match is None:
+        raise site_not_found()  # a page, not the REST service: the sandbox serves no pages
+    site = store.sharepoint.site_by_url(host, match["site"])
+    if site is None:
+        raise site_not_found()
+    authorize(store, caller, site)
+    ctx = Context(store, host, site, caller, g.form, request.args.to_dict())
+    method = "POST" if request.method == "POST" else request.method
+    return _route(ctx, match["rest"] or "/", method)
+
+
+def _error(store: Any, exc: SPError) -> Response:
+    if exc.token:
+        resp = Response(
+            json.dumps({"error_description": exc.message}), exc.status, content_type="application/json"
+        )
+    else:
+        resp = odata.json_response(g.form, odata.error_body(g.form, exc.code, exc.message), exc.status)
+    if exc.status == 401:
+        resp.headers["WWW-Authenticate"] = challenge(store.directory.tenant["id"])
+    if exc.diagnostics:
+        resp.headers["x-ms-diagnostics"] = exc.diagnostics
+    for key, value in exc.headers.items():
+        resp.headers[key] = value
+    return resp

@@ -432,12 +432,16 @@ class SharePointStore:
                 [(seq + n, uid) for n, uid in enumerate(doomed, 1)],
             )
 
-    def items(self, list_id: str, *, after_id: int = 0, limit: int | None = None) -> list[dict[str, Any]]:
+    def items(
+        self, list_id: str, *, after_id: int = 0, limit: int | None = None, is_folder: bool | None = None
+    ) -> list[dict[str, Any]]:
         """The list's items (not deleted) with ``id > after_id``, by id: a REST page
-        (``$skiptoken=Paged=TRUE&p_ID=<last id>``)."""
+        (``$skiptoken=Paged=TRUE&p_ID=<last id>``); only folders or only files with ``is_folder``."""
+        kinds = (0, 1) if is_folder is None else (int(is_folder), int(is_folder))
         rows = self.db.execute(
-            "SELECT * FROM sp_items WHERE list_id=? AND deleted=0 AND id>? ORDER BY id LIMIT ?",
-            (list_id, after_id, -1 if limit is None else limit),
+            "SELECT * FROM sp_items WHERE list_id=? AND deleted=0 AND id>? AND is_folder IN (?, ?) "
+            "ORDER BY id LIMIT ?",
+            (list_id, after_id, *kinds, -1 if limit is None else limit),
         )
         return [_item(r) for r in rows]
 
