@@ -111,12 +111,18 @@ class RestSharePoint:
         return [records.rest_list(site, r) for r in self._lists(site) if not r.get("Hidden")]
 
     def libraries(self, site: Site) -> list[Library]:
-        rows = self._lists(site)
-        return [
-            records.rest_library(site, r)
-            for r in rows
-            if int(r.get("BaseTemplate") or 0) == 101 and not r.get("Hidden")
+        rows = [
+            r for r in self._lists(site) if int(r.get("BaseTemplate") or 0) == 101 and not r.get("Hidden")
         ]
+        return [records.rest_library(site, self._with_root_folder(site, r)) for r in rows]
+
+    def _with_root_folder(self, site: Site, row: dict[str, Any]) -> dict[str, Any]:
+        """``row`` with ``RootFolder/ServerRelativeUrl``: asked for with ``$expand=RootFolder``; a server
+        that does not expand it is asked ``lists(guid'...')/RootFolder`` (one request per library)."""
+        if (row.get("RootFolder") or {}).get("ServerRelativeUrl"):
+            return row
+        url = f"{site.url}/_api/web/lists(guid'{row['Id']}')/RootFolder"
+        return {**row, "RootFolder": self.get(url, {"$select": "ServerRelativeUrl"})}
 
     # ---- items ------------------------------------------------------------------------------------
     def library_items(
