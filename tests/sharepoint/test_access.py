@@ -104,3 +104,17 @@ def test_token_facts_read_the_credential_kind(cert_app, secret_app):
         ).access_token.reveal()
         facts = token_facts(token)
         assert facts.app_only and facts.credential == kind and "Sites.Read.All" in facts.roles
+
+
+def test_no_token_reaches_the_table_or_a_repr(cert_app, secret_app):
+    from grooper_nb.auth import flows
+
+    table = access_check(secret_app, FINANCE)
+    text = table.to_string() + repr(SharePoint(secret_app, "rest")) + repr(SharePoint(cert_app, "graph"))
+    for profile, resource in (
+        (secret_app, "https://graph.microsoft.com"),
+        (cert_app, "https://contoso.sharepoint.com"),
+    ):
+        token = flows.client_credentials(profile, [f"{resource}/.default"]).access_token.reveal()
+        assert token not in text and token[:40] not in text
+    assert not any(s.reveal() in text for s in secret_app.secrets())
