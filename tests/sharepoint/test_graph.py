@@ -112,3 +112,12 @@ def test_a_users_onedrive_app_only_and_as_herself(cert_app, delegated_app, deleg
 def test_an_app_only_onedrive_needs_a_user(cert_app):
     with pytest.raises(ValueError, match="no /me/drive"):
         OneDrive(cert_app, "me")
+
+
+def test_site_search_and_the_root_site(sp):
+    found = sp.sites("finance")
+    assert "/sites/finance" in set(found["path"]) and (found["source"] == "graph").all()
+    root = sp.site("https://contoso.sharepoint.com")
+    assert root.path == "" and root.site_id
+    with pytest.raises(ValueError, match="REST lists no sites"):
+        SharePoint(sp.profile, "rest").sites()
