@@ -121,3 +121,16 @@ def test_site_search_and_the_root_site(sp):
     assert root.path == "" and root.site_id
     with pytest.raises(ValueError, match="REST lists no sites"):
         SharePoint(sp.profile, "rest").sites()
+
+
+def test_the_download_url_gets_no_bearer_token(sp, documents, state_dir, tmp_path):
+    from grooper_nb.sandbox import launcher
+
+    since = launcher.requests(state_dir)["last"]
+    row = documents[~documents["is_folder"]].iloc[0]
+    sp.download(row, to=tmp_path, progress=False)
+    entries = launcher.requests(state_dir, since=since)["entries"]
+    [asked] = [e for e in entries if e["path"].startswith("/v1.0/drives/") and e["path"].endswith("/content")]
+    assert asked["status"] == 302 and asked["app_id"] == sp.profile.client_id
+    fetched = [e for e in entries if e["seq"] > asked["seq"]]
+    assert len(fetched) == 1 and fetched[0]["status"] == 200 and fetched[0]["app_id"] is None, fetched

@@ -104,3 +104,13 @@ def test_a_missing_file_is_explained(rest, rest_docs):
     with pytest.raises(SharePointError) as caught:
         rest.download(row, to="/nonexistent-never-written", progress=False)
     assert caught.value.status == 404 and caught.value.error == "FileNotFound"
+
+
+@pytest.mark.parametrize("via", ["graph", "rest"])
+def test_a_library_by_its_url_or_its_title(cert_app, rest_docs, via):
+    sp = SharePoint(cert_app, via)
+    by_url = sp.items(f"{FINANCE}/Shared Documents", progress=False)
+    assert sorted(by_url["unique_id"]) == sorted(rest_docs["unique_id"])
+    assert sp.library(FINANCE, "Shared Documents") == sp.library(FINANCE, "documents")
+    with pytest.raises(ValueError, match="No library titled 'Nope'"):
+        sp.library(FINANCE, "Nope")
