@@ -50,7 +50,9 @@ _ORDER = {
 
 
 def _ordered(children: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    raw = (request.args.get("$orderby") or "name").strip()
+    raw = (request.args.get("$orderby") or "").strip()
+    if not raw:
+        return children  # the store's order, SharePoint's: folders first, then by name
     name, _, direction = raw.partition(" ")
     key = _ORDER.get(name.lower())
     if key is None or direction.strip().lower() not in ("", "asc", "desc"):

@@ -180,7 +180,7 @@ def _sharepoint_ids(site: dict[str, Any], lst: dict[str, Any], item: dict[str, A
 
 def _facet(site: dict[str, Any], lst: dict[str, Any], item: dict[str, Any], *, delta: bool) -> dict:
     if item["is_folder"]:
-        count = len(_store().sharepoint.children(lst["id"], item["unique_id"]))
+        count = _store().sharepoint.child_count(item["unique_id"])
         return {"folder": {"childCount": count}}
     facet: dict[str, Any] = {"file": {"mimeType": item.get("mime_type") or "application/octet-stream"}}
     store = _store()
@@ -211,7 +211,7 @@ def drive_item(
     size = item.get("size")
     data: dict[str, Any] = {
         "createdDateTime": item["created"],
-        "eTag": f'"{{{item["unique_id"].upper()}}},{_version_number(item)}"',
+        "eTag": item.get("etag") or f'"{{{item["unique_id"].upper()}}},1"',
         "id": item_id(item),
         "lastModifiedDateTime": item["modified"],
         "name": item["name"],
@@ -229,7 +229,7 @@ def drive_item(
 
 def root_item(site: dict[str, Any], lst: dict[str, Any]) -> dict[str, Any]:
     """The library's root folder (``/drives/{id}/root``)."""
-    count = len(_store().sharepoint.children(lst["id"], None))
+    count = _store().sharepoint.child_count(None, lst["id"])
     return {
         "createdDateTime": lst["created"],
         "id": root_id(lst),

@@ -170,23 +170,10 @@ def _expand() -> tuple[bool, list[str] | None]:
     return True, [n.strip() for n in match.group(1).split(",") if n.strip()]
 
 
-def _lookup_user(site: dict[str, Any], user_id: str | None) -> str | None:
-    """The site's lookup id (its user information list's item id) of a directory user, as a string."""
-    if not user_id:
-        return None
-    sp = sharepoint()
-    finder = getattr(sp, "site_user_id", None)
-    if finder is not None:
-        found = finder(site["id"], user_id)
-        return None if found is None else str(found)
-    ids = sorted(u["id"] for u in _directory_users())
-    return str(ids.index(user_id) + 7) if user_id in ids else None  # SharePoint's first people are 1..6
-
-
-def _directory_users() -> list[dict[str, Any]]:
-    from flask import current_app
-
-    return current_app.config["STORE"].directory.users()
+def _lookup_user(user_id: str | None) -> str | None:
+    """A person's lookup id (the site's user information list item id), as a string."""
+    found = sharepoint().user_lookup_id(user_id)
+    return None if found is None else str(found)
 
 
 def _lookup_text(column: dict[str, Any], value: Any) -> Any:
@@ -201,10 +188,10 @@ def _lookup_text(column: dict[str, Any], value: Any) -> Any:
     return (target or {}).get("fields", {}).get("Title") or (target or {}).get("name")
 
 
-def _typed(site: dict[str, Any], column: dict[str, Any], value: Any) -> dict[str, Any]:
+def _typed(column: dict[str, Any], value: Any) -> dict[str, Any]:
     name = column["name"]
     if column["type"] == "person":
-        return {f"{name}LookupId": _lookup_user(site, value)} if value else {}
+        return {f"{name}LookupId": _lookup_user(value)} if value else {}
     if column["type"] == "lookup":
         return {f"{name}LookupId": str(value)} if value is not None else {}
     return {name: value} if value is not None else {}
@@ -219,13 +206,13 @@ def _fields(site: dict[str, Any], lst: dict[str, Any], item: dict[str, Any], sel
         data["ContentType"] = "Item"
     for name, value in (item.get("fields") or {}).items():
         column = columns.get(name)
-        data.update(_typed(site, column, value) if column else {name: value})
+        data.update(_typed(column, value) if column else {name: value})
     data.update(
         {
             "Created": item["created"],
             "Modified": item["modified"],
-            "AuthorLookupId": _lookup_user(site, item.get("author_user_id")),
-            "EditorLookupId": _lookup_user(site, item.get("editor_user_id")),
+            "AuthorLookupId": _lookup_user(item.get("author_user_id")),
+            "EditorLookupId": _lookup_user(item.get("editor_user_id")),
             "_UIVersionString": item.get("version") or "1.0",
             "Attachments": False,
         }

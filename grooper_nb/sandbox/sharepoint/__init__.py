@@ -92,7 +92,7 @@ def _route(ctx: Context, rest: str, method: str) -> Response:
         if match is not None:
             if method != wanted:
                 raise SPError(
-                    405 if wanted == "POST" or method not in ("GET", "HEAD") else 400,
+                    405,
                     "-1, Microsoft.SharePoint.Client.InvalidClientQueryException",
                     f"The HTTP method '{method}' cannot be used on this resource.",
                 )
@@ -145,7 +145,7 @@ def _serve(store: Any) -> Response:
         raise site_not_found()
     authorize(store, caller, site)
     ctx = Context(store, host, site, caller, g.form, request.args.to_dict())
-    method = "POST" if request.method == "POST" else request.method
+    method = "GET" if request.method == "HEAD" else request.method
     return _route(ctx, match["rest"] or "/", method)
 
 

@@ -138,5 +138,5 @@ def error_body(form: str, code: str, message: str) -> dict[str, Any]:
 
 def json_response(form: str, body: dict[str, Any], status: int = 200) -> Response:
     resp = Response(json.dumps(body), status, content_type=content_type(form))
-    resp.headers["DataServiceVersion"] = "1.0;" if form == VERBOSE else "3.0"
+    resp.headers["DataServiceVersion"] = "3.0"
     return resp

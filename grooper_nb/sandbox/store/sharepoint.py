@@ -48,6 +48,7 @@ __all__ = ["LIBRARY", "LIST", "SharePointStore", "drive_id_for", "graph_site_id"
 
 LIBRARY = 101  # list template: document library
 LIST = 100  # list template: custom (generic) list
+FIRST_PERSON = 7  # the first site user id a person gets (lower ids are the site's system principals)
 
 _SITE_COLUMNS = (
     "id",
@@ -514,13 +515,15 @@ class SharePointStore:
         """A directory user's id in a site's user information list: what a person column's
         ``{Name}LookupId`` (Graph) and ``{Name}Id`` (REST) hold, and ``AuthorLookupId``/``AuthorId``.
 
-        SharePoint numbers people per site as they first appear there; the sandbox numbers them once for
-        every site, in the order the directory holds them (1, 2, ...), so both APIs agree and the number
-        never changes. None for an id the directory does not know."""
+        SharePoint numbers people per site as they first appear there; the sandbox numbers the directory's
+        users once for every site, by user principal name from :data:`FIRST_PERSON` (a new site's first
+        real user), the numbering the REST host's ``siteusers`` uses. None for an id the directory does
+        not know."""
         if not user_id:
             return None
-        row = self.db.execute("SELECT rowid FROM users WHERE id=? COLLATE NOCASE", (user_id,)).fetchone()
-        return int(row[0]) if row else None
+        rows = self.db.execute("SELECT id FROM users ORDER BY lower(upn)").fetchall()
+        ids = [r["id"].lower() for r in rows]
+        return FIRST_PERSON + ids.index(user_id.lower()) if user_id.lower() in ids else None
 
     # -- Sites.Selected grants ---------------------------------------------------------------------
     def grant_site(self, site_id: str, app_id: str, roles: list[str], display_name: str) -> dict[str, Any]:

@@ -337,3 +337,34 @@ def test_every_answer_carries_sharepoints_request_ids(rest, app_token) -> None:
     assert resp.headers["SPRequestGuid"] == resp.headers["request-id"]
     bad = rest.get(f"{FINANCE}/_api/web/nothing", app_token)
     assert bad.status_code == 400 and bad.headers["SPRequestGuid"]
+
+
+def test_a_librarys_root_folder_and_a_folder_item(rest, app_token, store, documents) -> None:
+    root = props(rest.ok(f"{DOCS}/RootFolder", app_token))
+    assert (
+        root["ServerRelativeUrl"] == "/sites/finance/Shared Documents" and root["Name"] == "Shared Documents"
+    )
+    assert root["ItemCount"] == len(store.sharepoint.children(documents["id"], None))
+    folder = store.sharepoint.items(documents["id"], is_folder=True)[0]
+    part = props(rest.ok(f"{DOCS}/items({folder['id']})/Folder", app_token))
+    assert (part["Name"], part["UniqueId"]) == (folder["name"], folder["unique_id"])
+    assert rest.get(f"{DOCS}/items({folder['id']})/File", app_token).status_code == 404
+
+
+def test_site_users_by_id_both_ways(rest, app_token) -> None:
+    first = rows(rest.ok(f"{FINANCE}/_api/web/siteusers", app_token))[0]
+    same = props(rest.ok(f"{FINANCE}/_api/web/siteusers/getbyid({first['Id']})", app_token))
+    assert same == props(rest.ok(f"{FINANCE}/_api/web/getuserbyid({first['Id']})", app_token)) == first
+    assert rest.get(f"{FINANCE}/_api/web/getuserbyid(1)", app_token).status_code == 404
+    me = props(rest.ok(f"{FINANCE}/_api/web/currentuser", app_token))
+    assert me["Title"] == "SharePoint App"
+
+
+def test_a_custom_list_item_is_not_a_file(rest, app_token) -> None:
+    url = "/sites/finance/Lists/Vendors/1_.000"
+    assert rest.get(f"{FINANCE}/_api/web/GetFileByServerRelativeUrl('{url}')", app_token).status_code == 404
+
+
+def test_head_is_get_without_a_body(rest, app_token) -> None:
+    resp = rest.call("HEAD", f"{FINANCE}/_api/web", app_token)
+    assert resp.status_code == 200 and resp.content == b""
