@@ -26,7 +26,6 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["TokenProvider", "app_only", "graph_provider", "rest_provider", "token_for"]
 
 TokenProvider = Callable[[bool], str]
-Account = "TokenResult | Mapping[str, Any] | None"
 
 
 def app_only(profile: Profile, account: Any) -> bool:

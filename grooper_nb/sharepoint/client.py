@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, unquote, urlsplit
 
 import pandas as pd
 from tqdm.auto import tqdm
@@ -104,16 +105,13 @@ class SharePoint:
         )
 
     def _resolve(self, library: Library | str) -> Library:
+        """A :class:`Library`, or a library's URL (``https://host/sites/finance/Shared Documents``)."""
         if isinstance(library, Library):
             return library
         host, path = split_site_url(library)
-        url_path = library.split(host, 1)[-1]
-        title = (
-            url_path[len(path) :].strip("/").split("/")[0]
-            if url_path.lower().startswith(path.lower())
-            else ""
-        )
-        return self.library(f"https://{host}{path}", title or "Documents")
+        rest = unquote(urlsplit(library if "://" in library else f"https://{library}").path)[len(path) :]
+        title = rest.strip("/").split("/")[0]
+        return self.library(f"https://{host}{quote(path)}", title or "Documents")
 
     # ---- documents --------------------------------------------------------------------------------
     def items(
