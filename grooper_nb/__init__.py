@@ -44,6 +44,10 @@ _EXPORTS: dict[str, str] = {
     "RegistrationPlan": "grooper_nb.registration",
     "registration_plan": "grooper_nb.registration",
     "registration_requirements": "grooper_nb.registration",
+    # SharePoint and OneDrive documents and lists (Graph or SharePoint REST)
+    "SharePoint": "grooper_nb.sharepoint",
+    "OneDrive": "grooper_nb.sharepoint",
+    "access_check": "grooper_nb.sharepoint",
     # runbooks: what notebook cells call
     "JWT_RE": "grooper_nb._redact",
     "CheckFailed": "grooper_nb.runbook",

@@ -35,6 +35,8 @@ _THROTTLING = (
 )
 _REST = "https://learn.microsoft.com/sharepoint/dev/sp-add-ins/get-to-know-the-sharepoint-rest-service"
 _TOKENS = "https://learn.microsoft.com/entra/identity-platform/access-tokens"
+_LISTS = "https://learn.microsoft.com/sharepoint/dev/sp-add-ins/working-with-lists-and-list-items-with-rest"
+_ODATA = "https://learn.microsoft.com/sharepoint/dev/sp-add-ins/use-odata-query-operations-in-sharepoint-rest-requests"
 
 
 def _s(code: str, status: int, docs: str, *, meaning: str, cause: str, fix: str) -> Explanation:
@@ -72,6 +74,22 @@ _ENTRIES: tuple[Explanation, ...] = (
              "'Shared Documents' vs 'Documents', folder), or the item was moved.",
        fix="List the library's folders (GetFolderByServerRelativeUrl) and use the exact server-relative "
            "URL."),
+    _s("ListNotFound", 404, _LISTS,
+       meaning="'List '...' does not exist at site with URL '...'.' (System.ArgumentException): no list or "
+               "library has that title or id on this site.",
+       cause="The library's title in the Grooper connection is its URL name ('Shared Documents') rather "
+             "than its title ('Documents'), or the list is on another site or subsite.",
+       fix="List the site's lists (GET /_api/web/lists?$select=Title,Id) and use the exact title or the "
+           "list's GUID (lists(guid'...'))."),
+    _s("InvalidClientQuery", 400, _ODATA,
+       meaning="SharePoint could not parse the request's OData query or path "
+               "(Microsoft.SharePoint.Client.InvalidClientQueryException, e.g. 'The expression is not "
+               "valid.' or a field in $select that the list does not have).",
+       cause="A $select/$expand naming a column the list does not have, a lookup or person column selected "
+             "without $expand, or an endpoint this SharePoint does not serve.",
+       fix="Check every field in $select against the list's fields (GET /_api/web/lists(guid'...')/fields) "
+           "and $expand each lookup or person column you select through (Author/EMail needs "
+           "$expand=Author)."),
     _s("Unauthorized", 401, _TOKENS,
        meaning="SharePoint refused the token (HTTP 401); x-ms-diagnostics says why, e.g. 'Token contains "
                "invalid signature.' or 'The token has expired.'.",
@@ -105,6 +123,8 @@ MATCHES: tuple[tuple[str, str], ...] = (
     ("system.unauthorizedaccessexception", "AccessDenied"),
     ("-2147024891", "AccessDenied"),
     ("access denied", "AccessDenied"),
+    ("does not exist at site with url", "ListNotFound"),
+    ("invalidclientqueryexception", "InvalidClientQuery"),
     ("system.io.filenotfoundexception", "FileNotFound"),
     ("-2147024894", "FileNotFound"),
 )

@@ -78,3 +78,21 @@ def test_throttling_keeps_retry_after(response, status, code):
 def test_classify_falls_back_to_the_status_and_parse_body_to_nothing():
     assert classify(418, "", "", None) == "HTTP 418"
     assert parse_body("") == {} and parse_body("<notanerror/>") == {}
+
+
+def test_a_missing_list_and_an_unparsable_query_are_named():
+    missing = {
+        "odata.error": {
+            "code": "-1, System.ArgumentException",
+            "message": {
+                "lang": "en-US",
+                "value": "List 'Vendorz' does not exist at site with URL 'https://contoso.sharepoint.com/sites/finance'.",
+            },
+        }
+    }
+    assert classify(
+        404, missing["odata.error"]["code"], missing["odata.error"]["message"]["value"], None
+    ) == ("ListNotFound")
+    code = "-1, Microsoft.SharePoint.Client.InvalidClientQueryException"
+    assert classify(400, code, "The expression is not valid.", None) == "InvalidClientQuery"
+    assert CATALOGUE["ListNotFound"].docs.startswith("https://learn.microsoft.com/")
