@@ -9,11 +9,13 @@ options are :mod:`.mail_query`, the data is :mod:`..store.mail`.
   https://learn.microsoft.com/graph/api/mailfolder-get?view=graph-rest-1.0,
   https://learn.microsoft.com/graph/api/mailfolder-list-childfolders?view=graph-rest-1.0; the resource:
   https://learn.microsoft.com/graph/api/resources/mailfolder?view=graph-rest-1.0. A well-known name
-  (``inbox``, ``sentitems``, ``archive``, ``deleteditems``, ``drafts``) matches in any case, as Graph's does.
+  (``inbox``, ``sentitems``, ``archive``, ``deleteditems``, ``drafts``, and ``msgfolderroot``, the top of
+  the tree) matches in any case, as Graph's does.
 * ``GET /messages``, ``/mailFolders/{id}/messages``:
   https://learn.microsoft.com/graph/api/user-list-messages?view=graph-rest-1.0;
   ``GET /messages/{id}``: https://learn.microsoft.com/graph/api/message-get?view=graph-rest-1.0; the
-  resource: https://learn.microsoft.com/graph/api/resources/message?view=graph-rest-1.0.
+  resource: https://learn.microsoft.com/graph/api/resources/message?view=graph-rest-1.0. ``$expand`` of
+  the size property and the attachments: :mod:`.mail_expand`.
 * ``GET /messages/{id}/attachments``, ``/attachments/{id}``, ``/attachments/{id}/$value``:
   https://learn.microsoft.com/graph/api/message-list-attachments?view=graph-rest-1.0,
   https://learn.microsoft.com/graph/api/attachment-get?view=graph-rest-1.0.
@@ -35,6 +37,7 @@ from flask import Response, current_app, request
 
 from . import GRAPH
 from .mail_access import Opened, access_denied, item_not_found, open_mailbox
+from .mail_expand import expand_message, expansions
 from .mail_query import message_page, message_query, next_link, page_size, select_message, skip_from_token
 from .odata import GRAPH as GRAPH_URL
 from .odata import bad_request, context
@@ -70,10 +73,30 @@ def _owner(opened: Opened) -> str:
 
 
 def _folder(opened: Opened, folder: str) -> dict[str, Any]:
+    if folder.lower() == "msgfolderroot" or folder == _mail()._root_id(opened.mailbox["id"]):
+        return _msgfolderroot(opened)
     found = _mail().folder(opened.mailbox["id"], folder)
     if found is None:
         raise item_not_found()
     return found
+
+
+def _msgfolderroot(opened: Opened) -> dict[str, Any]:
+    """"Top of Information Store", the parent of the top-level folders: Graph lists it under no folder
+    but answers it by its well-known name ``msgfolderroot``
+    (https://learn.microsoft.com/graph/api/resources/mailfolder, "Well-known folder names")."""
+    box = opened.mailbox["id"]
+    return {
+        "id": _mail()._root_id(box),
+        "displayName": "Top of Information Store",
+        "parentFolderId": "AAMkAGS" + _mail()._root_id(box)[len("AAMkAGR") :],
+        "childFolderCount": len(_mail().folders(box)),
+        "unreadItemCount": 0,
+        "totalItemCount": 0,
+        "sizeInBytes": 0,
+        "isHidden": False,
+        "_root": True,
+    }
 
 
 def _folder_shape(folder: dict[str, Any]) -> dict[str, Any]:
@@ -118,17 +141,24 @@ def list_child_folders(key: str | None, folder: str):
     """https://learn.microsoft.com/graph/api/mailfolder-list-childfolders?view=graph-rest-1.0"""
     opened = open_mailbox(key)
     parent = _folder(opened, folder)
-    children = _mail().folders(opened.mailbox["id"], parent["id"])
+    children = _mail().folders(opened.mailbox["id"], None if parent.get("_root") else parent["id"])
     return _folder_list(f"{_owner(opened)}/mailFolders('{parent['id']}')/childFolders", children)
 
 
 # -- messages ----------------------------------------------------------------------------------------
 
 
+def _shaped(opened: Opened, message: dict[str, Any], expand: dict[str, str]) -> dict[str, Any]:
+    """The message as the caller sees it: ``$select`` applied, ``$expand`` added."""
+    if opened.basic and "attachments" in expand:
+        raise access_denied()
+    return expand_message(_mail(), message, select_message(message, basic=opened.basic), expand)
+
+
 def _messages(opened: Opened, folder_id: str | None, fragment: str) -> dict[str, Any]:
-    query = message_query()
+    query, expand = message_query(), expansions()
     items, total = _mail().messages(opened.mailbox["id"], folder_id, query)
-    return message_page(fragment, [select_message(m, basic=opened.basic) for m in items], total, query)
+    return message_page(fragment, [_shaped(opened, m, expand) for m in items], total, query)
 
 
 @_route("/messages")
@@ -157,7 +187,7 @@ def _message(opened: Opened, message_id: str) -> dict[str, Any]:
 def get_message(key: str | None, message_id: str):
     """https://learn.microsoft.com/graph/api/message-get?view=graph-rest-1.0"""
     opened = open_mailbox(key)
-    message = select_message(_message(opened, message_id), basic=opened.basic)
+    message = _shaped(opened, _message(opened, message_id), expansions())
     return {"@odata.context": context(f"{_owner(opened)}/messages/$entity"), **message}
 
 
@@ -169,7 +199,7 @@ def get_folder_message(key: str | None, folder: str, message_id: str):
     message = _message(opened, message_id)
     if message["parentFolderId"] != found["id"]:
         raise item_not_found()
-    shaped = select_message(message, basic=opened.basic)
+    shaped = _shaped(opened, message, expansions())
     return {"@odata.context": context(f"{_owner(opened)}/messages/$entity"), **shaped}
 
 
