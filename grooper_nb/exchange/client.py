@@ -32,6 +32,7 @@ import pandas as pd
 
 from grooper_nb.exchange import schema
 from grooper_nb.exchange.fetch import FolderJob, fetch_folders
+from grooper_nb.exchange.progress import progress_bar
 
 if TYPE_CHECKING:  # pragma: no cover
     from grooper_nb.exchange.backend import Backend, MessagePage
@@ -142,7 +143,7 @@ class Exchange:
         Interrupted, it returns what it has read with ``attrs["complete"] = False`` and a warning."""
         jobs = [FolderJob(f) for f in self.select_folders(folder)]
         rows: list[dict[str, Any]] = []
-        bar = _progress_bar(jobs, since, until, progress, self.mailbox)
+        bar = progress_bar(jobs, since, until, progress, self.mailbox)
         fill = {"mailbox": self.mailbox, "source": self.backend.source}
 
         def on_page(job: FolderJob, page: MessagePage) -> None:
@@ -264,34 +265,3 @@ def _warn_incomplete(jobs: list[FolderJob], rows: list[dict[str, Any]]) -> None:
         IncompleteListing,
         stacklevel=3,
     )
-
-
-class _Bar:
-    """A ``tqdm.auto`` bar of messages read; its total is the folders' counts (or, with a date filter,
-    what the server counts once each folder's first page arrives)."""
-
-    def __init__(self, jobs: list[FolderJob], filtered: bool, enabled: bool, label: str):
-        self.filtered = filtered
-        self.totals: dict[int, int] = {}
-        total = None if filtered else sum(int(j.folder.get("total_count") or 0) for j in jobs)
-        self.bar = None
-        if enabled:
-            from tqdm.auto import tqdm
-
-            self.bar = tqdm(total=total, unit="msg", desc=label)
-
-    def add(self, job: FolderJob, page: MessagePage) -> None:
-        if self.bar is None:
-            return
-        if self.filtered and page.total is not None and id(job) not in self.totals:
-            self.totals[id(job)] = page.total
-            self.bar.total = sum(self.totals.values())
-        self.bar.update(len(page.records))
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-
-
-def _progress_bar(jobs, since, until, enabled: bool, mailbox: str) -> _Bar:
-    return _Bar(jobs, since is not None or until is not None, enabled, mailbox)

@@ -65,7 +65,8 @@ class GraphBackend:
     """One mailbox through Graph mail: ``mailbox`` an SMTP address (``/users/{mailbox}``), or None for
     the signed-in user's own (``/me``, delegated only). ``account`` picks the signed-in user in the token
     cache; a profile with a client credential calls app-only. ``get_token(force_refresh) -> str``
-    replaces both (see :mod:`.api`)."""
+    replaces both (see :mod:`.api`). ``page_size``: messages per request, 1000 (the most Graph allows)
+    unless a smaller page is wanted (a slow link, a test of paging)."""
 
     source = "graph"
 
@@ -76,8 +77,12 @@ class GraphBackend:
         *,
         account: Any = None,
         get_token: Callable[[bool], str] | None = None,
+        page_size: int = PAGE,
     ) -> None:
+        if not 1 <= page_size <= PAGE:
+            raise ValueError(f"page_size must be from 1 to {PAGE} (Graph's largest $top for messages).")
         self.api = MailApi(profile, mailbox, account=account, get_token=get_token)
+        self.page_size = page_size
         self._mailbox = mailbox.strip().lower() if mailbox else None
 
     @property
@@ -104,7 +109,7 @@ class GraphBackend:
         url, params = resume, None
         if url is None:
             url = f"/mailFolders/{folder['id']}/messages"
-            params = {"$select": MESSAGE_SELECT, "$top": PAGE, "$expand": EXPAND, "$count": "true"}
+            params = {"$select": MESSAGE_SELECT, "$top": self.page_size, "$expand": EXPAND, "$count": "true"}
             where = received_filter(since, until)
             if where:
                 params["$filter"] = where
