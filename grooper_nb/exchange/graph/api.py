@@ -5,10 +5,11 @@ Every request goes through the profile's own session (:mod:`grooper_nb.http`): t
 401 (:class:`~grooper_nb.http.BearerAuth`). Every answer that is not 2xx becomes an explained
 :class:`~grooper_nb.errors.graph.GraphError` (https://learn.microsoft.com/graph/errors).
 
-The token: a profile with a client credential calls as the app (client credentials, ``/.default``:
-the application permissions ``Mail.Read``...); a public or delegated profile calls as the signed-in
-``account`` through the token cache (``flows.silent``), with whichever delegated mail scopes were
-consented. ``get_token(force_refresh) -> str`` replaces both.
+The token: given a signed-in ``account`` (a :class:`~grooper_nb.auth.result.TokenResult` or an MSAL
+account), the call is delegated, as that user through the token cache (``flows.silent``, with whichever
+delegated mail scopes were consented); without one, a profile with a client credential calls as the app
+(client credentials, ``/.default``: the application permissions such as ``Mail.Read``), and a public
+client as the first cached account. ``get_token(force_refresh) -> str`` replaces all of these.
 """
 
 from __future__ import annotations
@@ -55,7 +56,8 @@ class MailApi:
 
     @property
     def app_only(self) -> bool:
-        return self._get_token is None and self.profile.credential is not None
+        """App-only when the profile has a client credential and no signed-in ``account`` was given."""
+        return self._get_token is None and self.account is None and self.profile.credential is not None
 
     def _token_for(self, force_refresh: bool) -> str:
         with self._lock:
@@ -69,7 +71,7 @@ class MailApi:
         from grooper_nb.auth import flows
 
         scopes = [f"{self.profile.cloud.graph_url}/.default"]
-        if self.profile.credential is not None:
+        if self.app_only:
             result = flows.client_credentials(self.profile, scopes, use_cache=not force_refresh)
         else:
             result = flows.silent(self.profile, scopes, account=self.account, force_refresh=force_refresh)
