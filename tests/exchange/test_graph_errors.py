@@ -26,7 +26,9 @@ def test_a_token_for_another_resource_is_an_explained_401(app_profile) -> None:
     def ews_token(force_refresh: bool) -> str:
         asked.append(force_refresh)
         scopes = ["https://outlook.office365.com/.default"]
-        return flows.client_credentials(app_profile, scopes, use_cache=not force_refresh).access_token.reveal()
+        return flows.client_credentials(
+            app_profile, scopes, use_cache=not force_refresh
+        ).access_token.reveal()
 
     mail = Exchange(app_profile, SHARED, get_token=ews_token)
     with pytest.raises(GraphError) as caught:

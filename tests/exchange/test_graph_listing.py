@@ -41,9 +41,13 @@ def test_the_folder_tree_is_the_mailboxs(shared: Exchange, store) -> None:
     for path, stored in expected.items():
         row = by_path.loc[path]
         assert row["id"] == stored["id"]
-        assert (row["total_count"], row["unread_count"]) == (stored["totalItemCount"], stored["unreadItemCount"])
+        assert (row["total_count"], row["unread_count"]) == (
+            stored["totalItemCount"],
+            stored["unreadItemCount"],
+        )
         assert row["well_known_name"] is pd.NA or row["well_known_name"] == stored["_wellKnownName"]
-    named = dict(zip(folders["well_known_name"].dropna(), folders.loc[folders["well_known_name"].notna(), "path"]))
+    known = folders[folders["well_known_name"].notna()]
+    named = dict(zip(known["well_known_name"], known["path"], strict=True))
     assert named == {
         "inbox": "Inbox",
         "sentitems": "Sent Items",
