@@ -40,7 +40,7 @@ def test_a_dropped_get_through_the_proxy_is_retried_but_a_post_is_not(mail_sandb
     assert len(waits) == 1  # dropped once, retried, answered (401: no token, but an answer)
 
     launcher.set_fault(state_dir, "reset", host="graph", count=1)
-    with pytest.raises(requests.exceptions.ProxyError):
+    with pytest.raises(requests.ConnectionError):  # how the drop surfaces depends on the tunnel's state
         session.post("https://graph.microsoft.com/v1.0/$batch", json={"requests": []})
     assert len(waits) == 1  # a POST may have been done: not sent twice
 

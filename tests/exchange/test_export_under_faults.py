@@ -67,8 +67,8 @@ def test_an_export_under_faults_holds_exactly_the_servers_messages(
 def test_an_export_interrupted_half_way_resumes_without_loss_or_repeat(
     app_profile, store, state_dir, tmp_path, fmt
 ) -> None:
-    # 100-message pages, so folders stop between their own pages and resume from a nextLink.
-    mail = Exchange(app_profile, SHARED, page_size=100)
+    # 200-message pages (two per folder), so folders stop between their own pages and resume from a nextLink.
+    mail = Exchange(app_profile, SHARED, page_size=200)
     mail.folders()
     _switch_on_the_faults(state_dir)
     out = tmp_path / f"invoices.{fmt}"
@@ -76,7 +76,7 @@ def test_an_export_interrupted_half_way_resumes_without_loss_or_repeat(
 
     def stop_half_way(path: str, page: int, rows: int) -> None:
         pages.append((path, page))
-        if len(pages) == 25:
+        if len(pages) == 15:
             raise KeyboardInterrupt
 
     with pytest.warns(UserWarning, match="interrupted"):
