@@ -107,7 +107,8 @@ def _new_state(exchange: Exchange, folders: list[dict], fmt: str, since, until) 
 
 def _same_export(state: Mapping[str, Any], wanted: Mapping[str, Any]) -> bool:
     keys = ("version", "format", "mailbox", "source", "since", "until")
-    return all(state.get(k) == wanted.get(k) for k in keys)
+    same_folders = [f["id"] for f in state.get("folders", [])] == [f["id"] for f in wanted["folders"]]
+    return same_folders and all(state.get(k) == wanted.get(k) for k in keys)
 
 
 def _load_state(cp: Path, wanted: dict[str, Any], restart: bool) -> dict[str, Any]:
@@ -116,8 +117,8 @@ def _load_state(cp: Path, wanted: dict[str, Any], restart: bool) -> dict[str, An
     state = json.loads(cp.read_text(encoding="utf-8"))
     if not _same_export(state, wanted):
         raise ValueError(
-            f"{cp} belongs to another export (mailbox, API, format or dates differ). Export to a new path, "
-            "or pass restart=True to start this one over."
+            f"{cp} belongs to another export (mailbox, API, format, dates or folders differ). Export to a "
+            "new path, or pass restart=True to start this one over."
         )
     return state
 

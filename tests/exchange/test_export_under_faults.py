@@ -152,3 +152,12 @@ def test_messages_interrupted_returns_the_partial_frame(shared: Exchange, store)
     assert not df["internet_message_id"].duplicated().any()
     assert set(df["internet_message_id"]) < set(mailbox_ids(store, SHARED))
     assert threading.active_count() < 20  # the interrupted workers ended
+
+
+def test_a_checkpoint_of_another_export_is_refused(shared: Exchange, tmp_path) -> None:
+    out = tmp_path / "acme.csv"
+    export_messages(shared, out, "csv", folder="Inbox/Vendors/Acme", progress=False)
+    with pytest.raises(ValueError, match="restart=True"):
+        export_messages(shared, out, "csv", folder="Inbox/Invoices", progress=False)
+    again = export_messages(shared, out, "csv", folder="Inbox/Invoices", progress=False, restart=True)
+    assert again.complete and set(read_export(out)["folder_path"]) == {"Inbox/Invoices"}
