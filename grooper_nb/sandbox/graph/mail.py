@@ -82,8 +82,8 @@ def _folder(opened: Opened, folder: str) -> dict[str, Any]:
 
 
 def _msgfolderroot(opened: Opened) -> dict[str, Any]:
-    """"Top of Information Store", the parent of the top-level folders: Graph lists it under no folder
-    but answers it by its well-known name ``msgfolderroot``
+    """The folder "Top of Information Store", the parent of the top-level folders: Graph lists it under
+    no folder but answers it by its well-known name ``msgfolderroot``
     (https://learn.microsoft.com/graph/api/resources/mailfolder, "Well-known folder names")."""
     box = opened.mailbox["id"]
     return {
