@@ -132,7 +132,7 @@ class GraphBackend:
         self, folder: Mapping[str, Any], delta_link: str | None = None
     ) -> tuple[list[dict[str, Any]], list[str], str | None]:
         """(records added or changed, ids removed, the link for the next round); see :mod:`.delta`."""
-        return delta_round(self.api, folder, delta_link)
+        return delta_round(self.api, folder, delta_link, expand=EXPAND)
 
     def __repr__(self) -> str:
         return f"GraphBackend({self.api.base!r})"

@@ -3,9 +3,10 @@
 The first round lists every message of the folder (``GET /mailFolders/{id}/messages/delta``), page by
 page through ``@odata.nextLink``, and ends with an ``@odata.deltaLink``; calling that link later returns
 only the messages added or changed since, and the deleted ones as ``{"id", "@removed"}``
-(https://learn.microsoft.com/graph/delta-query-messages). A delta query takes no ``$top``: its page size
-is asked with ``Prefer: odata.maxpagesize`` (https://learn.microsoft.com/graph/api/message-delta), and
-``$expand`` is not among its options, so a delta record has no ``size_bytes`` or ``attachment_count``.
+(https://learn.microsoft.com/graph/delta-query-messages). Its page size is asked with ``Prefer:
+odata.maxpagesize``, and the first call's ``$select`` and ``$expand`` (the size and the attachment ids, as
+for a listing: https://learn.microsoft.com/graph/api/message-delta#odata-query-parameters) are kept by
+Graph in the links, so a changed message comes with every column of a listing.
 """
 
 from __future__ import annotations
@@ -22,12 +23,14 @@ DELTA_PAGE = 1000
 
 
 def delta_round(
-    api: MailApi, folder: Mapping[str, Any], delta_link: str | None = None
+    api: MailApi, folder: Mapping[str, Any], delta_link: str | None = None, *, expand: str
 ) -> tuple[list[dict[str, Any]], list[str], str | None]:
-    """One delta round for ``folder``: (records added or changed, ids removed, the next delta link)."""
+    """One delta round for ``folder``: (records added or changed, ids removed, the next delta link).
+    ``expand`` is the first call's ``$expand``."""
     headers = {"Prefer": f"odata.maxpagesize={DELTA_PAGE}"}
     if delta_link is None:
-        path, params = f"/mailFolders/{folder['id']}/messages/delta", {"$select": MESSAGE_SELECT}
+        path = f"/mailFolders/{folder['id']}/messages/delta"
+        params = {"$select": MESSAGE_SELECT, "$expand": expand}
     else:
         path, params = delta_link, None
     changed: dict[str, dict[str, Any]] = {}

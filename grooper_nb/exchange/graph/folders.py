@@ -36,6 +36,9 @@ WELL_KNOWN_NAMES = (
 # (https://learn.microsoft.com/graph/api/user-list-messages) and is assumed here.
 FOLDER_PAGE = 1000
 _FIELDS = "id,displayName,parentFolderId,childFolderCount,totalItemCount,unreadItemCount"
+_SEARCH_FOLDER = (
+    "#microsoft.graph.mailSearchFolder"  # https://learn.microsoft.com/graph/api/resources/mailsearchfolder
+)
 
 
 def well_known_ids(api: MailApi) -> dict[str, str]:
@@ -53,8 +56,12 @@ def well_known_ids(api: MailApi) -> dict[str, str]:
 
 
 def _children(api: MailApi, folder_id: str) -> list[dict[str, Any]]:
+    """A folder's subfolders, without search folders: a search folder
+    (``#microsoft.graph.mailSearchFolder``) shows messages that live in other folders, which a listing
+    of every folder would then read twice."""
     params = {"$top": FOLDER_PAGE, "$select": _FIELDS}
-    return [f for page in api.pages(f"/mailFolders/{folder_id}/childFolders", params) for f in page["value"]]
+    pages = api.pages(f"/mailFolders/{folder_id}/childFolders", params)
+    return [f for page in pages for f in page["value"] if f.get("@odata.type") != _SEARCH_FOLDER]
 
 
 def folder_tree(api: MailApi) -> list[dict[str, Any]]:

@@ -288,8 +288,20 @@ def _delta_state() -> dict[str, Any]:
         return _decode(request.args["$skiptoken"])
     if request.args.get("$deltatoken"):
         state = _decode(request.args["$deltatoken"])
-        return {"s": state.get("u", 0), "u": _mail().last_change(), "o": 0, "sel": state.get("sel")}
-    return {"s": 0, "u": _mail().last_change(), "o": 0, "sel": request.args.get("$select")}
+        return {
+            "s": state.get("u", 0),
+            "u": _mail().last_change(),
+            "o": 0,
+            "sel": state.get("sel"),
+            "exp": state.get("exp"),
+        }
+    return {
+        "s": 0,
+        "u": _mail().last_change(),
+        "o": 0,
+        "sel": request.args.get("$select"),
+        "exp": request.args.get("$expand"),
+    }
 
 
 def _delta_size() -> int:
@@ -301,20 +313,29 @@ def _delta_size() -> int:
     return DELTA_PAGE
 
 
+def _delta_message(
+    opened: Opened, row: dict[str, Any], state: dict[str, Any], expand: dict[str, str]
+) -> dict[str, Any]:
+    """A changed message as the first call's ``$select`` and ``$expand`` asked (kept in the token, as
+    Graph encodes the query options into its links)."""
+    if opened.basic and "attachments" in expand:
+        raise access_denied()
+    shaped = select_message(row, basic=opened.basic, select=state.get("sel"))
+    return expand_message(_mail(), row, shaped, expand)
+
+
 @_route("/mailFolders/<folder>/messages/delta")
 def messages_delta(key: str | None, folder: str):
     """https://learn.microsoft.com/graph/api/message-delta?view=graph-rest-1.0"""
     opened = open_mailbox(key)
     found = _folder(opened, folder)
     state, size = _delta_state(), _delta_size()
+    expand = expansions(state.get("exp"))
     rows = _mail().changes(found["id"], int(state["s"]), int(state["u"]), skip=int(state["o"]), top=size + 1)
     value = [
         {"@odata.type": "#microsoft.graph.message", **row}
         if "@removed" in row
-        else {
-            "@odata.type": "#microsoft.graph.message",
-            **select_message(row, basic=opened.basic, select=state.get("sel")),
-        }
+        else {"@odata.type": "#microsoft.graph.message", **_delta_message(opened, row, state, expand)}
         for row in rows[:size]
     ]
     body: dict[str, Any] = {"@odata.context": context("Collection(message)"), "value": value}
@@ -323,6 +344,6 @@ def messages_delta(key: str | None, folder: str):
         token = _encode({**state, "o": int(state["o"]) + size})
         body["@odata.nextLink"] = base + urlencode({"$skiptoken": token}, safe="$")
     else:
-        token = _encode({"u": state["u"], "sel": state.get("sel")})
+        token = _encode({"u": state["u"], "sel": state.get("sel"), "exp": state.get("exp")})
         body["@odata.deltaLink"] = base + urlencode({"$deltatoken": token}, safe="$")
     return body

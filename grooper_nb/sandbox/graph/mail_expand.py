@@ -1,5 +1,7 @@
-"""``$expand`` on Graph's messages: the message size property and the attachment list, inline with each
-message, so one request per page reads what a listing needs.
+"""``$expand`` on Graph's messages (lists, one message, and the delta query, whose documented options
+include it: https://learn.microsoft.com/graph/api/message-delta#odata-query-parameters): the message size
+property and the attachment list, inline with each message, so one request per page reads what a listing
+needs.
 
 * ``singleValueExtendedProperties($filter=id eq 'Integer 0x0E08')``: MAPI ``PidTagMessageSize`` as a
   single-value extended property (https://learn.microsoft.com/graph/api/singlevaluelegacyextendedproperty-get,
@@ -43,9 +45,11 @@ def _split(text: str) -> list[str]:
     return [p for p in parts if p.strip()]
 
 
-def expansions() -> dict[str, str]:
-    """The request's ``$expand``: navigation property -> its options (``""`` when none)."""
-    raw = request.args.get("$expand")
+def expansions(raw: str | None = None) -> dict[str, str]:
+    """The request's ``$expand`` (or ``raw``, one a delta token kept): navigation property -> its options
+    (``""`` when none)."""
+    if raw is None:
+        raw = request.args.get("$expand")
     out: dict[str, str] = {}
     for part in _split(raw or ""):
         match = _ITEM.match(part)
