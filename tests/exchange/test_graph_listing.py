@@ -6,6 +6,8 @@ assertion compares the client's DataFrame with the tenant itself, not with a sec
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from datetime import timedelta
 
 import pandas as pd
@@ -13,6 +15,7 @@ import pytest
 
 from grooper_nb.exchange import schema
 from grooper_nb.exchange.client import Exchange
+from grooper_nb.sandbox import launcher
 from grooper_nb.sandbox.mail_size import message_size
 from tests.exchange.conftest import SHARED, mailbox_ids
 
@@ -137,3 +140,39 @@ def test_an_unknown_folder_says_what_to_name(shared: Exchange) -> None:
 def test_via_must_be_graph_or_ews(app_profile) -> None:
     with pytest.raises(ValueError, match="'graph', 'ews'"):
         Exchange(app_profile, SHARED, via="imap")
+
+
+def test_four_folders_are_read_at_once_and_never_a_fifth(shared: Exchange, state_dir, store) -> None:
+    """Four workers must be inside the backend together (a barrier of four that a one-at-a-time reader
+    would never pass), and the server never had to refuse a fifth concurrent request (no 429)."""
+    backend = shared.backend
+    real_pages = backend.message_pages
+    together = threading.Barrier(4, timeout=60)
+    inside, most, started, lock = [0], [0], [0], threading.Lock()
+
+    def pages(folder, **kwargs):
+        with lock:
+            inside[0] += 1
+            started[0] += 1
+            most[0] = max(most[0], inside[0])
+            first_four = started[0] <= 4
+        try:
+            if first_four:  # the first four folders meet here before any of them reads a page
+                with contextlib.suppress(threading.BrokenBarrierError):
+                    together.wait()
+            yield from real_pages(folder, **kwargs)
+        finally:
+            with lock:
+                inside[0] -= 1
+
+    shared.folders()
+    since = launcher.requests(state_dir)["last"]
+    backend.message_pages = pages
+    try:
+        df = shared.messages(progress=False)
+    finally:
+        del backend.message_pages
+    assert not together.broken and most[0] == 4
+    assert df.attrs["complete"] is True and len(df) == len(mailbox_ids(store, SHARED))
+    statuses = {e["status"] for e in launcher.requests(state_dir, host="graph", since=since)["entries"]}
+    assert statuses == {200}
