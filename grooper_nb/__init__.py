@@ -44,6 +44,10 @@ _EXPORTS: dict[str, str] = {
     "RegistrationPlan": "grooper_nb.registration",
     "registration_plan": "grooper_nb.registration",
     "registration_requirements": "grooper_nb.registration",
+    # Exchange mailboxes into DataFrames (Graph mail or EWS)
+    "Exchange": "grooper_nb.exchange.client",
+    "export_messages": "grooper_nb.exchange.export",
+    "read_export": "grooper_nb.exchange.export",
     # SharePoint and OneDrive documents and lists (Graph or SharePoint REST)
     "SharePoint": "grooper_nb.sharepoint",
     "OneDrive": "grooper_nb.sharepoint",

@@ -111,13 +111,13 @@ def ews_backoff_seconds(response: requests.Response) -> float | None:
         <e:ResponseCode>ErrorServerBusy</e:ResponseCode>
         <t:MessageXml><t:Value Name="BackOffMilliseconds">297749</t:Value></t:MessageXml>
 
-    Only error answers (500, 503) are read: a 200 whose response messages carry ``ErrorServerBusy`` for
+    Only error answers (429, 500, 503) are read: a 200 whose response messages carry ``ErrorServerBusy`` for
     some items is the EWS client's to handle item by item, and a large 200 body is not scanned here. A
     regular expression rather than an XML parser: only these two elements matter, and the body of an
     error page is no place to expand entities.
     """
     ctype = response.headers.get("Content-Type", "")
-    if "xml" not in ctype or response.status_code not in (500, 503):
+    if "xml" not in ctype or response.status_code not in (429, 500, 503):
         return None
     text = response.text
     if not _EWS_BUSY.search(text):
@@ -174,13 +174,17 @@ class RetryPolicy:
         return self.rng.uniform(0.0, min(self.max_backoff, self.backoff * (2**retry)))
 
     def server_delay(self, response: requests.Response) -> tuple[float | None, str]:
-        """The delay the server named and where it said so (``Retry-After`` / ``BackOffMilliseconds``)."""
+        """The delay the server named and where it said so (``Retry-After`` / ``BackOffMilliseconds``).
+
+        An EWS throttle may carry both (a 429 or 503 with ``Retry-After`` and an ``ErrorServerBusy``
+        fault naming ``BackOffMilliseconds``); then the longer of the two is waited, so neither is cut
+        short."""
         delay = retry_after_seconds(response)
+        backoff = ews_backoff_seconds(response)
+        if backoff and (delay is None or backoff > delay):
+            return backoff, "BackOffMilliseconds"
         if delay is not None:
             return delay, "Retry-After"
-        backoff = ews_backoff_seconds(response)
-        if backoff:
-            return backoff, "BackOffMilliseconds"
         return None, ""
 
     def should_retry(self, method: str, response: requests.Response) -> bool:
@@ -209,12 +213,37 @@ def _where(url: str) -> str:
     return f"{s.scheme}://{s.netloc}{s.path}"
 
 
+# What a connection closed or reset mid-request looks like (http.client's RemoteDisconnected is a
+# ConnectionResetError); a refused connection (NewConnectionError, ConnectionRefusedError) is not one.
+_DROPS = (ConnectionResetError, ConnectionAbortedError, BrokenPipeError, ProtocolError)
+
+
+def _causes(exc: BaseException, depth: int = 4) -> Iterator[BaseException]:
+    """The exceptions ``exc`` wraps in its ``args`` (and urllib3's ``MaxRetryError.reason``), nested."""
+    inner = [a for a in exc.args if isinstance(a, BaseException)]
+    reason = getattr(exc, "reason", None)
+    if isinstance(reason, BaseException):
+        inner.append(reason)
+    for cause in inner:
+        yield cause
+        if depth > 1:
+            yield from _causes(cause, depth - 1)
+
+
 def _dropped_connection(exc: BaseException) -> bool:
-    """A connection reset or closed mid-request (not a refused connection, a proxy or a TLS failure,
-    which no retry fixes)."""
-    if isinstance(exc, requests.exceptions.ProxyError | requests.exceptions.SSLError):
+    """A connection reset or closed mid-request (not a refused connection or a TLS failure, which no
+    retry fixes).
+
+    Through a CONNECT proxy (the sandbox's, a corporate one) urllib3 reports a tunnel that the far end
+    closed without an answer as ``ProxyError("Unable to connect to proxy", RemoteDisconnected(...))``;
+    that is a dropped connection like any other. A proxy that refuses the connection is
+    ``ProxyError(..., NewConnectionError(...))`` and is not retried.
+    """
+    if isinstance(exc, requests.exceptions.SSLError) or not isinstance(exc, requests.ConnectionError):
         return False
-    return isinstance(exc, requests.ConnectionError) and any(isinstance(a, ProtocolError) for a in exc.args)
+    if isinstance(exc, requests.exceptions.ProxyError):
+        return any(isinstance(c, _DROPS) for c in _causes(exc))
+    return any(isinstance(a, ProtocolError) for a in exc.args)
 
 
 def _replayable(kwargs: Mapping[str, Any]) -> bool:

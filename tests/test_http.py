@@ -249,6 +249,35 @@ def test_an_ews_back_off_beyond_the_ceiling_raises(server, session, waits):
     assert waits == []
 
 
+def ews_throttled(status_code: int, ms: int, retry_after: str | None) -> Response:
+    """An EWS throttle as Exchange Online (and the sandbox's ``throttle`` fault) sends it: a 429 or 503
+    with ``Retry-After`` and an ``ErrorServerBusy`` fault naming ``BackOffMilliseconds``."""
+    headers = {"Retry-After": retry_after} if retry_after is not None else {}
+    body = EWS_BUSY.replace("{ms}", str(ms))
+    return Response(body, status=status_code, headers=headers, mimetype="text/xml")
+
+
+@pytest.mark.parametrize(
+    ("status_code", "ms", "retry_after", "expected"),
+    [
+        (429, 3000, "3", 3.0),  # both say 3 s
+        (429, 2500, None, 2.5),  # only the fault names a delay
+        (503, 1000, "4", 4.0),  # Retry-After is the longer
+        (429, 5000, "1", 5.0),  # BackOffMilliseconds is the longer
+    ],
+)
+def test_an_ews_429_or_503_throttle_waits_what_it_asks(
+    server, session, waits, status_code, ms, retry_after, expected
+):
+    ok_soap = Response("<ok/>", mimetype="text/xml")
+    server.on("/EWS/Exchange.asmx", ews_throttled(status_code, ms, retry_after), ok_soap)
+    body = b"<soap:Envelope>GetItem</soap:Envelope>"
+    resp = session.post(server.base + "/EWS/Exchange.asmx", data=body, headers={"Content-Type": "text/xml"})
+    assert resp.status_code == 200
+    assert waits == [expected]
+    assert [r.get_data() for r in server.requests_to("/EWS/Exchange.asmx")] == [body, body]
+
+
 def test_an_ordinary_ews_500_is_not_retried(server, session, waits):
     fault = ews_busy(10).get_data(as_text=True).replace("ErrorServerBusy", "ErrorSchemaValidation")
     server.on("/EWS/Exchange.asmx", Response(fault, status=500, mimetype="text/xml"))

@@ -9,11 +9,13 @@ options are :mod:`.mail_query`, the data is :mod:`..store.mail`.
   https://learn.microsoft.com/graph/api/mailfolder-get?view=graph-rest-1.0,
   https://learn.microsoft.com/graph/api/mailfolder-list-childfolders?view=graph-rest-1.0; the resource:
   https://learn.microsoft.com/graph/api/resources/mailfolder?view=graph-rest-1.0. A well-known name
-  (``inbox``, ``sentitems``, ``archive``, ``deleteditems``, ``drafts``) matches in any case, as Graph's does.
+  (``inbox``, ``sentitems``, ``archive``, ``deleteditems``, ``drafts``, and ``msgfolderroot``, the top of
+  the tree) matches in any case, as Graph's does.
 * ``GET /messages``, ``/mailFolders/{id}/messages``:
   https://learn.microsoft.com/graph/api/user-list-messages?view=graph-rest-1.0;
   ``GET /messages/{id}``: https://learn.microsoft.com/graph/api/message-get?view=graph-rest-1.0; the
-  resource: https://learn.microsoft.com/graph/api/resources/message?view=graph-rest-1.0.
+  resource: https://learn.microsoft.com/graph/api/resources/message?view=graph-rest-1.0. ``$expand`` of
+  the size property and the attachments: :mod:`.mail_expand`.
 * ``GET /messages/{id}/attachments``, ``/attachments/{id}``, ``/attachments/{id}/$value``:
   https://learn.microsoft.com/graph/api/message-list-attachments?view=graph-rest-1.0,
   https://learn.microsoft.com/graph/api/attachment-get?view=graph-rest-1.0.
@@ -35,6 +37,7 @@ from flask import Response, current_app, request
 
 from . import GRAPH
 from .mail_access import Opened, access_denied, item_not_found, open_mailbox
+from .mail_expand import expand_message, expansions
 from .mail_query import message_page, message_query, next_link, page_size, select_message, skip_from_token
 from .odata import GRAPH as GRAPH_URL
 from .odata import bad_request, context
@@ -70,10 +73,30 @@ def _owner(opened: Opened) -> str:
 
 
 def _folder(opened: Opened, folder: str) -> dict[str, Any]:
+    if folder.lower() == "msgfolderroot" or folder == _mail()._root_id(opened.mailbox["id"]):
+        return _msgfolderroot(opened)
     found = _mail().folder(opened.mailbox["id"], folder)
     if found is None:
         raise item_not_found()
     return found
+
+
+def _msgfolderroot(opened: Opened) -> dict[str, Any]:
+    """The folder "Top of Information Store", the parent of the top-level folders: Graph lists it under
+    no folder but answers it by its well-known name ``msgfolderroot``
+    (https://learn.microsoft.com/graph/api/resources/mailfolder, "Well-known folder names")."""
+    box = opened.mailbox["id"]
+    return {
+        "id": _mail()._root_id(box),
+        "displayName": "Top of Information Store",
+        "parentFolderId": "AAMkAGS" + _mail()._root_id(box)[len("AAMkAGR") :],
+        "childFolderCount": len(_mail().folders(box)),
+        "unreadItemCount": 0,
+        "totalItemCount": 0,
+        "sizeInBytes": 0,
+        "isHidden": False,
+        "_root": True,
+    }
 
 
 def _folder_shape(folder: dict[str, Any]) -> dict[str, Any]:
@@ -118,17 +141,24 @@ def list_child_folders(key: str | None, folder: str):
     """https://learn.microsoft.com/graph/api/mailfolder-list-childfolders?view=graph-rest-1.0"""
     opened = open_mailbox(key)
     parent = _folder(opened, folder)
-    children = _mail().folders(opened.mailbox["id"], parent["id"])
+    children = _mail().folders(opened.mailbox["id"], None if parent.get("_root") else parent["id"])
     return _folder_list(f"{_owner(opened)}/mailFolders('{parent['id']}')/childFolders", children)
 
 
 # -- messages ----------------------------------------------------------------------------------------
 
 
+def _shaped(opened: Opened, message: dict[str, Any], expand: dict[str, str]) -> dict[str, Any]:
+    """The message as the caller sees it: ``$select`` applied, ``$expand`` added."""
+    if opened.basic and "attachments" in expand:
+        raise access_denied()
+    return expand_message(_mail(), message, select_message(message, basic=opened.basic), expand)
+
+
 def _messages(opened: Opened, folder_id: str | None, fragment: str) -> dict[str, Any]:
-    query = message_query()
+    query, expand = message_query(), expansions()
     items, total = _mail().messages(opened.mailbox["id"], folder_id, query)
-    return message_page(fragment, [select_message(m, basic=opened.basic) for m in items], total, query)
+    return message_page(fragment, [_shaped(opened, m, expand) for m in items], total, query)
 
 
 @_route("/messages")
@@ -157,7 +187,7 @@ def _message(opened: Opened, message_id: str) -> dict[str, Any]:
 def get_message(key: str | None, message_id: str):
     """https://learn.microsoft.com/graph/api/message-get?view=graph-rest-1.0"""
     opened = open_mailbox(key)
-    message = select_message(_message(opened, message_id), basic=opened.basic)
+    message = _shaped(opened, _message(opened, message_id), expansions())
     return {"@odata.context": context(f"{_owner(opened)}/messages/$entity"), **message}
 
 
@@ -169,7 +199,7 @@ def get_folder_message(key: str | None, folder: str, message_id: str):
     message = _message(opened, message_id)
     if message["parentFolderId"] != found["id"]:
         raise item_not_found()
-    shaped = select_message(message, basic=opened.basic)
+    shaped = _shaped(opened, message, expansions())
     return {"@odata.context": context(f"{_owner(opened)}/messages/$entity"), **shaped}
 
 
@@ -258,8 +288,20 @@ def _delta_state() -> dict[str, Any]:
         return _decode(request.args["$skiptoken"])
     if request.args.get("$deltatoken"):
         state = _decode(request.args["$deltatoken"])
-        return {"s": state.get("u", 0), "u": _mail().last_change(), "o": 0, "sel": state.get("sel")}
-    return {"s": 0, "u": _mail().last_change(), "o": 0, "sel": request.args.get("$select")}
+        return {
+            "s": state.get("u", 0),
+            "u": _mail().last_change(),
+            "o": 0,
+            "sel": state.get("sel"),
+            "exp": state.get("exp"),
+        }
+    return {
+        "s": 0,
+        "u": _mail().last_change(),
+        "o": 0,
+        "sel": request.args.get("$select"),
+        "exp": request.args.get("$expand"),
+    }
 
 
 def _delta_size() -> int:
@@ -271,20 +313,29 @@ def _delta_size() -> int:
     return DELTA_PAGE
 
 
+def _delta_message(
+    opened: Opened, row: dict[str, Any], state: dict[str, Any], expand: dict[str, str]
+) -> dict[str, Any]:
+    """A changed message as the first call's ``$select`` and ``$expand`` asked (kept in the token, as
+    Graph encodes the query options into its links)."""
+    if opened.basic and "attachments" in expand:
+        raise access_denied()
+    shaped = select_message(row, basic=opened.basic, select=state.get("sel"))
+    return expand_message(_mail(), row, shaped, expand)
+
+
 @_route("/mailFolders/<folder>/messages/delta")
 def messages_delta(key: str | None, folder: str):
     """https://learn.microsoft.com/graph/api/message-delta?view=graph-rest-1.0"""
     opened = open_mailbox(key)
     found = _folder(opened, folder)
     state, size = _delta_state(), _delta_size()
+    expand = expansions(state.get("exp"))
     rows = _mail().changes(found["id"], int(state["s"]), int(state["u"]), skip=int(state["o"]), top=size + 1)
     value = [
         {"@odata.type": "#microsoft.graph.message", **row}
         if "@removed" in row
-        else {
-            "@odata.type": "#microsoft.graph.message",
-            **select_message(row, basic=opened.basic, select=state.get("sel")),
-        }
+        else {"@odata.type": "#microsoft.graph.message", **_delta_message(opened, row, state, expand)}
         for row in rows[:size]
     ]
     body: dict[str, Any] = {"@odata.context": context("Collection(message)"), "value": value}
@@ -293,6 +344,6 @@ def messages_delta(key: str | None, folder: str):
         token = _encode({**state, "o": int(state["o"]) + size})
         body["@odata.nextLink"] = base + urlencode({"$skiptoken": token}, safe="$")
     else:
-        token = _encode({"u": state["u"], "sel": state.get("sel")})
+        token = _encode({"u": state["u"], "sel": state.get("sel"), "exp": state.get("exp")})
         body["@odata.deltaLink"] = base + urlencode({"$deltatoken": token}, safe="$")
     return body

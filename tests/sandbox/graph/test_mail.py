@@ -230,3 +230,43 @@ def test_a_forged_delta_token_is_400(graph: Graph, mail_token: str) -> None:
     for token in ("not-base64!", "eyJzIjoieCJ9", "W10"):
         resp = graph.get(f"/v1.0/me/mailFolders/inbox/messages/delta?$deltatoken={token}", mail_token)
         assert resp.status_code == 400, (token, resp.text)
+
+
+def test_msgfolderroot_is_the_parent_of_the_top_level_folders(graph: Graph, mail_token: str) -> None:
+    root = graph.get("/v1.0/me/mailFolders/msgfolderroot", mail_token)
+    assert root.status_code == 200, root.text
+    top = graph.get("/v1.0/me/mailFolders", mail_token).json()["value"]
+    assert {f["parentFolderId"] for f in top} == {root.json()["id"]}
+    assert root.json()["childFolderCount"] == len(top)
+    children = graph.get(f"/v1.0/me/mailFolders/{root.json()['id']}/childFolders", mail_token).json()["value"]
+    assert sorted(c["id"] for c in children) == sorted(f["id"] for f in top)
+    by_name = graph.get("/v1.0/me/mailFolders/MsgFolderRoot/childFolders?$top=2", mail_token).json()
+    assert len(by_name["value"]) == 2 and "@odata.nextLink" in by_name
+
+
+def test_expand_size_and_attachments_inline_with_each_message(
+    graph: Graph, s2s_token: str, store: Store
+) -> None:
+    from grooper_nb.sandbox.mail_size import message_size
+
+    expand = "singleValueExtendedProperties($filter=id eq 'Integer 0x0E08'),attachments($select=id,isInline)"
+    url = f"/v1.0/users/{SHARED}/mailFolders/inbox/messages?$top=50&$select=subject&$expand={expand}"
+    page = graph.get(url, s2s_token)
+    assert page.status_code == 200, page.text
+    box = store.mail.mailbox(SHARED)
+    for message in page.json()["value"]:
+        stored = store.mail.message(box["id"], message["id"])
+        [size] = message["singleValueExtendedProperties"]
+        assert size["id"].lower() == "integer 0xe08" and int(size["value"]) == message_size(
+            store.mail, stored
+        )
+        attached = store.mail.attachments(message["id"])
+        assert sorted(a["id"] for a in message["attachments"]) == sorted(a["id"] for a in attached)
+        assert all(set(a) == {"@odata.type", "id", "isInline"} for a in message["attachments"])
+    nxt = page.json()["@odata.nextLink"]
+    assert "expand" in nxt  # the next page expands too
+    body_property = "singleValueExtendedProperties($filter=id eq 'String 0x1000')"
+    other = graph.get(f"/v1.0/users/{SHARED}/messages?$top=1&$expand={body_property}", s2s_token)
+    assert other.json()["value"][0]["singleValueExtendedProperties"] == []
+    bad = graph.get(f"/v1.0/users/{SHARED}/messages?$top=1&$expand=mentions", s2s_token)
+    assert bad.status_code == 400
