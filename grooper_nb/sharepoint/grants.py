@@ -69,25 +69,46 @@ def _app_only(base: str, role: str):
     )
 
 
-def register_app_only(
-    admin: Profile, account: Any, name: str, role: str, *, certificate: str | Path | None = None
-) -> Profile:
-    """Register (or find) the app ``name`` holding the application permission ``role`` on Graph and on
-    SharePoint, consented, as the administrator signed in on ``admin`` (``account``: that sign-in); its
-    profile, with a certificate at ``certificate`` when given (SharePoint REST takes app-only tokens
-    from certificates only), else a new client secret."""
-    from grooper_nb.profile import connect
+def register_app_only(admin: Profile, account: Any, name: str, role: str, *, keep: str | Path) -> Profile:
+    """Register (or find) the app ``name`` holding the application permission ``role`` on Graph (and,
+    for ``Sites.Selected``, on SharePoint too), consented, as the administrator signed in on ``admin``
+    (``account``: that sign-in); the app's profile, signing in with a certificate (SharePoint REST takes
+    app-only tokens from certificates only).
+
+    ``keep`` is a directory holding the app's certificate and ``.env`` file: a new app's are written
+    there, and an app found again (a notebook run twice) signs in with them, since its private key was
+    never anywhere else."""
     from grooper_nb.registration import create_app, plan
 
     connections = [_app_only("sharepoint_graph", role)]
     if role == "Sites.Selected":  # SharePoint's own Sites.Selected: the same grant opens REST too
         connections.append(_app_only("sharepoint_rest_app", role))
     the_plan = plan(connections, app=name, cloud=admin.cloud, tenant=admin.tenant_id or admin.tenant)
-    options = {"certificate": certificate, "secret_expiry_days": None} if certificate else {}
-    reg = create_app(admin, the_plan, account=account, **options)
-    if certificate:
-        return connect(client_id=reg.app_id, certificate=reg.certificate_path, **_where(admin))
-    return connect(client_id=reg.app_id, client_secret=reg.secret, **_where(admin))
+    slug = "".join(c if c.isalnum() else "-" for c in name.lower())
+    env = Path(keep) / f"{slug}.env"
+    reg = create_app(
+        admin,
+        the_plan,
+        account=account,
+        certificate=Path(keep) / f"{slug}.pem",
+        secret_expiry_days=None,
+        write_env=env,
+    )
+    return _kept_profile(admin, reg.app_id, env, name)
+
+
+def _kept_profile(admin: Profile, app_id: str, env: Path, name: str) -> Profile:
+    """The profile of ``app_id`` from the ``.env`` file kept for it; a clear error when there is none."""
+    from grooper_nb.profile import connect
+    from grooper_nb.settings import load_settings
+
+    settings = load_settings(env, environ={}) if env.is_file() else {}
+    if settings.get("GROOPER_NB_CLIENT_ID") != app_id or not settings.get("GROOPER_NB_CERTIFICATE"):
+        raise ValueError(
+            f"The app {name!r} ({app_id}) exists already, but its certificate is not in {env.parent}: "
+            "pass the directory that holds it as keep=, or delete the app registration and run again."
+        )
+    return connect(client_id=app_id, certificate=settings["GROOPER_NB_CERTIFICATE"], **_where(admin))
 
 
 def _where(admin: Profile) -> dict[str, Any]:

@@ -86,9 +86,14 @@ def test_a_site_granted_to_a_sites_selected_app_opens_to_it(selected_app, full_c
 
 def test_register_app_only_gives_a_profile_holding_only_that_permission(admin, tmp_path):
     bootstrap, signed_in = admin
-    app = register_app_only(
-        bootstrap, signed_in, "Grooper Register Test", "Sites.Selected", certificate=tmp_path / "k.pem"
-    )
+    app = register_app_only(bootstrap, signed_in, "Grooper Register Test", "Sites.Selected", keep=tmp_path)
     rows = access_check(app, FINANCE).set_index("api")
     assert rows.loc["rest", "credential"] == "certificate"
     assert (rows["permissions"] == "Sites.Selected").all() and (rows["status"] == 403).all()
+    again = register_app_only(bootstrap, signed_in, "Grooper Register Test", "Sites.Selected", keep=tmp_path)
+    assert again.client_id == app.client_id  # found, and signing in with the kept certificate
+    assert access_check(again, FINANCE)["status"].tolist() == [403, 403]
+    with pytest.raises(ValueError, match="its certificate is not in"):
+        register_app_only(
+            bootstrap, signed_in, "Grooper Register Test", "Sites.Selected", keep=tmp_path / "x"
+        )
