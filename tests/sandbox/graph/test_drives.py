@@ -271,3 +271,37 @@ def test_onedrive_of_me_and_of_a_user(
     assert error(graph.get(f"/v1.0/users/{nomail['upn']}/drive", s2s_token)) == (404, "itemNotFound")
     unknown = graph.get("/v1.0/users/nobody@contoso.onmicrosoft.com/drive", s2s_token)
     assert error(unknown) == (404, "itemNotFound")
+
+
+def test_a_drive_names_its_list_when_sharepoint_ids_are_selected(
+    graph: Graph, s2s_token: str, docs: dict, drive: str, store: Store
+) -> None:
+    """``sharePointIds`` of a drive (https://learn.microsoft.com/graph/api/resources/drive) is not a
+    default property; selected, it gives the library's list id, as REST's ``lists(guid'...')`` wants it."""
+    assert "sharePointIds" not in graph.get(drive, s2s_token).json()
+    body = graph.get(f"{drive}?$select=id,name,sharePointIds", s2s_token).json()
+    finance = store.sharepoint.site(docs["site_id"])
+    assert body["sharePointIds"] == {
+        "listId": docs["id"],
+        "siteId": finance["id"],
+        "siteUrl": "https://contoso.sharepoint.com/sites/finance",
+        "webId": finance["web_id"],
+    }
+    site = graph.get(FINANCE, s2s_token).json()
+    listed = graph.get(f"/v1.0/sites/{site['id']}/drives?$select=id,sharePointIds", s2s_token).json()["value"]
+    assert {d["sharePointIds"]["listId"] for d in listed} >= {docs["id"]}
+
+
+def test_a_file_carries_its_published_version_when_selected(
+    graph: Graph, s2s_token: str, drive: str, store: Store
+) -> None:
+    """The driveItem ``publication`` facet (https://learn.microsoft.com/graph/api/resources/publicationfacet)
+    is not a default property; selected, ``versionId`` is the version REST calls ``UIVersionLabel``."""
+    entries, _ = all_pages(graph, f"{drive}/root:/Invoices/2025/Q1:/children", s2s_token)
+    item = next(e for e in entries if "file" in e)
+    assert "publication" not in item
+    stored = store.sharepoint.item_by_url(f"/sites/finance/Shared Documents/Invoices/2025/Q1/{item['name']}")
+    got = graph.get(f"{drive}/items/{item['id']}?$select=id,publication", s2s_token).json()
+    assert got["publication"] == {"level": "published", "versionId": stored["version"]}
+    folder = graph.get(f"{drive}/root:/Invoices?$select=id,publication", s2s_token).json()
+    assert "publication" not in folder  # folders have no versions
