@@ -31,6 +31,9 @@ def test_the_finance_site_and_its_library(sp):
     libs = sp.libraries(site)
     row = libs[libs["title"] == "Documents"].iloc[0]
     assert row["root_url"] == "/sites/finance/Shared Documents" and row["drive_id"].startswith("b!")
+    rest = SharePoint(sp.profile, "rest").libraries(site)  # sharePointIds gives REST's list id
+    assert row["list_id"] == rest.loc[rest["title"] == "Documents", "list_id"].iloc[0]
+    assert libs["list_id"].notna().all()
 
 
 def test_delta_lists_every_item_once_with_paths_in_few_requests(sp, documents):
