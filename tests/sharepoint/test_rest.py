@@ -56,6 +56,15 @@ def test_rest_lists_a_library_in_one_paged_query(rest, rest_docs):
     assert rest.requests - before == math.ceil(len(rest_docs) / PAGE_SIZE)
 
 
+def test_rest_libraries_come_with_their_folders_in_one_query(rest):
+    """``$expand=RootFolder`` answers each library's URL with the lists: no request per library."""
+    site = rest.site(FINANCE)
+    before = rest.requests
+    libs = rest.api.libraries(site)
+    assert rest.requests - before == 1
+    assert {lib.root_url for lib in libs} >= {"/sites/finance/Shared Documents"}
+
+
 @pytest.mark.parametrize("accept", [odata.VERBOSE, odata.MINIMAL, odata.ACCEPT])
 def test_every_accept_form_gives_the_same_rows(cert_app, rest_docs, accept):
     sp = SharePoint(cert_app, "rest")
