@@ -10,7 +10,7 @@ by its title or id (https://learn.microsoft.com/graph/api/list-get). Its server-
 ``template`` name and the fields beyond ``Title``/``EMail``/``Name``: UNCONFIRMED.
 
 The sandbox does not store the list: it is built from the directory, one item per user, numbered by
-:meth:`~grooper_nb.sandbox.store.sharepoint.SharePointStore.user_lookup_id` (the numbers REST's
+:meth:`~grooper_nb.sandbox.store.sharepoint.SharePointStore.site_users` (the numbers REST's
 ``AuthorId`` and Graph's ``AuthorLookupId`` give), so every site has the same people.
 """
 
@@ -49,10 +49,7 @@ def is_user_list(lst: dict[str, Any]) -> bool:
 def user_items(store: Any, site: dict[str, Any]) -> list[dict[str, Any]]:
     """One item record per directory user, ``id`` its lookup id, in id order."""
     out = []
-    for user in store.directory.users():
-        number = store.sharepoint.user_lookup_id(user["id"])
-        if number is None:
-            continue
+    for number, user in store.sharepoint.site_users():
         upn = user["userPrincipalName"]
         out.append(
             {
@@ -69,4 +66,4 @@ def user_items(store: Any, site: dict[str, Any]) -> list[dict[str, Any]]:
                 },
             }
         )
-    return sorted(out, key=lambda i: i["id"])
+    return out
