@@ -31,7 +31,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 import requests
 
-from grooper_nb.errors.graph import GraphError, from_response
+from grooper_nb.errors.graph import GraphError, from_download_response, from_response
 from grooper_nb.http import BearerAuth, GraphPages
 from grooper_nb.sharepoint import records
 from grooper_nb.sharepoint.paths import PathIndex, join
@@ -163,6 +163,8 @@ class GraphSharePoint:
         )
         if resp.status_code in (301, 302, 303, 307, 308) and resp.headers.get("Location"):
             resp = self.session.get(resp.headers["Location"])
+            if not resp.ok:
+                raise from_download_response(resp)
         if not resp.ok:
             raise from_response(resp)
         return resp.content

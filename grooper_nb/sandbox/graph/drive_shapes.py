@@ -8,7 +8,8 @@
   (https://learn.microsoft.com/graph/api/resources/itemreference: ``path`` is
   ``/drives/{drive-id}/root:`` plus the folder's percent-encoded path), ``file`` or ``folder``,
   ``sharepointIds`` (https://learn.microsoft.com/graph/api/resources/sharepointids; only when
-  ``$select`` names it, as Graph returns it) and ``@microsoft.graph.downloadUrl`` on files.
+  ``$select`` names it, as Graph returns it) and ``@microsoft.graph.downloadUrl`` on files (on the
+  site's SharePoint host: :mod:`..sharepoint.download`).
 
 Item ids are opaque in Graph (``01`` and 32 base32 characters for SharePoint); the sandbox's encode the
 item's ``listItemUniqueId`` (or, for a library's root folder, the list id), so any id Graph hands out
@@ -25,7 +26,7 @@ from urllib.parse import quote
 
 from flask import current_app, request
 
-from .drive_download import download_url
+from ..sharepoint.download import download_url
 
 __all__ = [
     "drive_item",
@@ -72,10 +73,6 @@ def parse_item_id(text: str) -> tuple[str, str] | None:
 
 def _store() -> Any:
     return current_app.config["STORE"]
-
-
-def _version() -> str:
-    return request.path.strip("/").split("/", 1)[0]
 
 
 # -- sites -----------------------------------------------------------------------------------------
@@ -185,10 +182,7 @@ def _facet(site: dict[str, Any], lst: dict[str, Any], item: dict[str, Any], *, d
         count = _store().sharepoint.child_count(item["unique_id"])
         return {"folder": {"childCount": count}}
     facet: dict[str, Any] = {"file": {"mimeType": item.get("mime_type") or "application/octet-stream"}}
-    store = _store()
-    facet["@microsoft.graph.downloadUrl"] = download_url(
-        store, _version(), lst["drive_id"], item_id(item), item["unique_id"]
-    )
+    facet["@microsoft.graph.downloadUrl"] = download_url(_store(), site, lst["drive_id"], item["unique_id"])
     if not delta:  # OneDrive for Business's delta leaves cTag out
         facet["cTag"] = f'"c:{{{item["unique_id"].upper()}}},{_version_number(item)}"'
     facet["publication"] = _publication(item)
