@@ -23,13 +23,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import Any, ClassVar
 
 from grooper_nb.errors.base import ExplainedError, Explanation, body_text, http_facts, lookup
 
-__all__ = ["CATALOGUE", "GraphError", "explain", "from_response", "parse_envelope"]
+__all__ = ["CATALOGUE", "GraphError", "explain", "from_download_response", "from_response", "parse_envelope"]
 
 _ERRORS = "https://learn.microsoft.com/graph/errors"
 _DRIVE_ERRORS = "https://learn.microsoft.com/onedrive/developer/rest-api/concepts/errors"
@@ -117,6 +117,15 @@ _ENTRIES: tuple[Explanation, ...] = (
              "without a grant on this site.",
        fix="Give the user access to the site, or grant the app the site (POST /sites/{id}/permissions) "
            "when it uses Sites.Selected; Files.Read.All / Sites.Read.All reach every site."),
+    _g("unauthenticated", 401, _DRIVE_ERRORS,
+       meaning="The caller is not authenticated: for a file's pre-authenticated download URL "
+               "(@microsoft.graph.downloadUrl, the 302 of /content), the URL's own credential expired or "
+               "the URL was altered.",
+       cause="The download URL was kept and used after its short lifetime (for example rows listed long "
+             "before the download), or it was edited or truncated on the way.",
+       fix="Ask Graph for the file again (GET .../items/{id}/content, or list the folder again) and follow "
+           "the new URL at once, without an Authorization header "
+           "(https://learn.microsoft.com/graph/api/driveitem-get-content)."),
     _g("invalidRequest", 400, _DRIVE_ERRORS,
        meaning="The request is malformed or incorrect.",
        cause="A malformed path (a missing ':' around root:/path:), an unsupported query option, or an "
@@ -178,3 +187,17 @@ def from_response(resp: Any) -> GraphError:
     if not merged.get("error"):
         merged["error"] = getattr(resp, "reason", None) or f"HTTP {facts['status']}"
     return GraphError(**merged)
+
+
+def from_download_response(resp: Any) -> GraphError:
+    """A :class:`GraphError` from a failed fetch of a pre-authenticated download URL. That URL is served
+    by the file's SharePoint host, not Graph, so a refusal carries no Graph envelope; Microsoft documents
+    no code for it, so it is explained by its status: a ``401`` is OneDrive's ``unauthenticated``
+    (https://learn.microsoft.com/onedrive/developer/rest-api/concepts/errors), anything else is read as
+    any Graph answer. The URL itself (its ``tempauth`` is a credential) never enters the error."""
+    err = from_response(resp)
+    if err.status == 401 and not explain(err.error):
+        return replace(
+            err, error="unauthenticated", description="The download URL was refused (expired or altered)."
+        )
+    return err

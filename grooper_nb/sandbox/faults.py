@@ -108,11 +108,21 @@ def _ews_fault(status: str, code: str, message: str, back_off_ms: int | None = N
     return status, [("Content-Type", "text/xml; charset=utf-8")], body.encode()
 
 
+_SP_THROTTLING = (
+    "https://learn.microsoft.com/sharepoint/dev/general-development/"
+    "how-to-avoid-getting-throttled-or-blocked-in-sharepoint-online"
+)
+
+
 def _sharepoint(status: str, code: str, message: str, headers: list[tuple[str, str]] = ()) -> Reply:
-    """SharePoint REST's ``odata.error`` envelope; a throttled request gets 429 with ``Retry-After``
-    (https://learn.microsoft.com/sharepoint/dev/general-development/how-to-avoid-getting-throttled-or-blocked-in-sharepoint-online)."""
-    body = {"odata.error": {"code": code, "message": {"lang": "en-US", "value": message}}}
-    return status, [("Content-Type", "application/json;odata=verbose"), *headers], json.dumps(body).encode()
+    """SharePoint REST's OData error, here in the JSON light form (``odata.error``); :func:`_dress` puts
+    it in the form the request's ``Accept`` asks for, as the SharePoint host does (:mod:`.sharepoint.odata`).
+    A throttled request gets 429 with ``Retry-After``, an overloaded farm 503 "Server Too Busy"
+    (:data:`_SP_THROTTLING`)."""
+    from .sharepoint import odata
+
+    body = odata.error_body(odata.MINIMAL, code, message)
+    return status, [("Content-Type", odata.content_type(odata.MINIMAL)), *headers], json.dumps(body).encode()
 
 
 def _throttle(host: str, retry_after: int) -> Reply:
@@ -148,8 +158,12 @@ def _unavailable(host: str, retry_after: int) -> Reply:
         )
         return status, headers + wait, body
     if host == "sharepoint":
+        # The reason phrase is SharePoint Online's (_SP_THROTTLING); the body's code: UNCONFIRMED.
         return _sharepoint(
-            "503 Service Unavailable", "ServiceUnavailable", "The service is unavailable.", wait
+            "503 Server Too Busy",
+            "-2147024860, Microsoft.SharePoint.SPServerTooBusyException",
+            "The server is too busy. Try again after the time in Retry-After.",
+            wait,
         )
     return _graph(
         "503 Service Unavailable", "serviceNotAvailable", "The service is temporarily unavailable.", wait
@@ -162,12 +176,13 @@ def _token_expired(host: str, retry_after: int) -> Reply:
         diagnostics = '2000003;reason="The token has expired";error_category="invalid_token"'
         return "401 Unauthorized", [("WWW-Authenticate", challenge), ("x-ms-diagnostics", diagnostics)], b""
     if host == "sharepoint":
-        return _sharepoint(
-            "401 Unauthorized",
-            "-2147024891, System.UnauthorizedAccessException",
-            "Access denied. The token has expired.",
-            [("WWW-Authenticate", 'Bearer error="invalid_token"')],
-        )
+        # What the SharePoint host answers an expired token (its auth module); :func:`_dress` adds the
+        # tenant's Bearer challenge.
+        from .sharepoint.auth import expired_token
+
+        rejected = expired_token()
+        headers = [("Content-Type", "application/json"), ("x-ms-diagnostics", rejected.diagnostics or "")]
+        return "401 Unauthorized", headers, json.dumps({"error_description": rejected.message}).encode()
     return _graph(
         "401 Unauthorized", "InvalidAuthenticationToken", "Lifetime validation failed, the token is expired."
     )
@@ -363,9 +378,10 @@ def make_fault(name: str, params: dict[str, Any]) -> Fault:
 class FaultBoard:
     """The faults switched on in this service, shared by every worker thread behind one lock."""
 
-    def __init__(self) -> None:
+    def __init__(self, tenant_id: str | None = None) -> None:
         self._lock = threading.Lock()
         self._faults: dict[str, Fault] = {}
+        self.tenant_id = tenant_id  # SharePoint's Bearer challenge names the tenant (realm)
 
     def switch_on(self, name: str, **params: Any) -> dict[str, Any]:
         """Switch ``name`` on (again: its counters and generator start over); its description."""
@@ -407,7 +423,7 @@ def board_for(store: Any) -> FaultBoard:
     with _BOARD_LOCK:
         board = getattr(store, "_fault_board", None)
         if board is None:
-            board = FaultBoard()
+            board = FaultBoard(store.directory.tenant["id"])
             store._fault_board = board
         return board
 
@@ -426,6 +442,62 @@ def _drop_connection(environ: dict) -> None:
     raise ConnectionResetError("sandbox fault: reset")
 
 
+def _header(headers: list[tuple[str, str]], name: str) -> str | None:
+    return next((v for k, v in headers if k.lower() == name.lower()), None)
+
+
+def _graph_ids(environ: dict, headers: list, body: bytes, rid: str) -> tuple[list, bytes]:
+    """Graph echoes the caller's ``client-request-id`` (header and ``innerError``;
+    https://learn.microsoft.com/graph/errors)."""
+    client_rid = environ.get("HTTP_CLIENT_REQUEST_ID") or rid
+    try:
+        data = json.loads(body)
+        data["error"]["innerError"]["client-request-id"] = client_rid
+        body = json.dumps(data).encode()
+    except (ValueError, KeyError, TypeError):
+        pass
+    return [*headers, ("client-request-id", client_rid)], body
+
+
+def _sharepoint_form(environ: dict, headers: list, body: bytes) -> tuple[list, bytes]:
+    """An OData error in the form ``Accept`` asks for (``{"error"}`` for verbose, ``{"odata.error"}``
+    otherwise), labelled so."""
+    from .sharepoint import odata
+
+    form = odata.negotiate(environ.get("HTTP_ACCEPT"))
+    try:
+        data = json.loads(body)
+    except ValueError:
+        data = None
+    if isinstance(data, dict) and "odata.error" in data:
+        err = data["odata.error"]
+        body = json.dumps(odata.error_body(form, err["code"], err["message"]["value"])).encode()
+        headers = [(k, v) for k, v in headers if k.lower() != "content-type"]
+        headers.append(("Content-Type", odata.content_type(form)))
+    return headers, body
+
+
+def _dress(host: str, environ: dict, reply: Reply, board: FaultBoard) -> Reply:
+    """The host's own headers on a fault's reply: a ``request-id`` everywhere (so an explained error
+    names the request), Graph's ``client-request-id``, SharePoint's ``SPRequestGuid``, its JSON form and
+    its challenge."""
+    status, headers, body = reply
+    headers = list(headers)
+    rid = _header(headers, "request-id") or str(uuid.uuid4())
+    if _header(headers, "request-id") is None:
+        headers.append(("request-id", rid))
+    if host == "graph":
+        headers, body = _graph_ids(environ, headers, body, rid)
+    elif host == "sharepoint":
+        headers, body = _sharepoint_form(environ, headers, body)
+        headers.append(("SPRequestGuid", rid))
+        if status.startswith("401") and board.tenant_id:
+            from .sharepoint.auth import challenge
+
+            headers.append(("WWW-Authenticate", challenge(board.tenant_id)))
+    return status, headers, body
+
+
 def faulted(app: Any, host: str, board: FaultBoard) -> Any:
     """``app`` behind ``board``: a request a fault picks gets the fault's answer instead of ``app``'s,
     and its name goes into the request log (``environ[FAULT_KEY]``)."""
@@ -438,7 +510,7 @@ def faulted(app: Any, host: str, board: FaultBoard) -> Any:
         reply = fault.scenario.answer(host, fault.retry_after)
         if reply is None:
             _drop_connection(environ)
-        status, headers, body = reply
+        status, headers, body = _dress(host, environ, reply, board)
         start_response(status, [*headers, ("Content-Length", str(len(body)))])
         return [body]
 

@@ -71,7 +71,7 @@ _SENSITIVE_PARAMS = (
     "user_code",
     "device_code",
     "sig",
-    "tempauth",  # a download URL's credential (graph/drive_download.py)
+    "tempauth",  # a download URL's credential (sharepoint/download.py)
 )
 # name=value wherever it stands (a query string, a form body, a request line quoted in an error message);
 # the name may be percent-encoded, the value ends at the next separator.

@@ -44,7 +44,7 @@ _MASKED_PARAMS = (
     "password",
     "device_code",
     "sig",
-    "tempauth",  # a download URL's credential (graph/drive_download.py)
+    "tempauth",  # a download URL's credential (sharepoint/download.py)
 )
 _MASKED_PAIR = re.compile(
     r"(?i)(?<![\w%])(" + "|".join(n.replace("_", "(?:_|%5F)") for n in _MASKED_PARAMS) + r")=([^&#]*)"

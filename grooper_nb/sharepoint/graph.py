@@ -31,7 +31,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 import requests
 
-from grooper_nb.errors.graph import GraphError, from_response
+from grooper_nb.errors.graph import GraphError, from_download_response, from_response
 from grooper_nb.http import BearerAuth, GraphPages
 from grooper_nb.sharepoint import records
 from grooper_nb.sharepoint.paths import PathIndex, join
@@ -45,6 +45,9 @@ DRIVE_ITEM_SELECT = (
     "id,name,size,eTag,createdDateTime,lastModifiedDateTime,webUrl,createdBy,lastModifiedBy,"
     "parentReference,file,folder,root,deleted,sharepointIds,publication"
 )
+# A drive's sharePointIds (its list id, for REST) is returned only when selected
+# (https://learn.microsoft.com/graph/api/resources/drive).
+DRIVE_SELECT = "id,name,description,driveType,webUrl,createdDateTime,lastModifiedDateTime,owner,sharePointIds"
 PAGE_SIZE = 1000
 
 
@@ -96,13 +99,13 @@ class GraphSharePoint:
 
     def libraries(self, site: Site) -> list[Library]:
         """The document libraries (drives) of ``site``."""
-        drives = self.values(f"/sites/{site.graph_id}/drives")
+        drives = self.values(f"/sites/{site.graph_id}/drives", {"$select": DRIVE_SELECT})
         return [records.graph_library(site, d) for d in drives]
 
     def user_drive(self, user: str) -> Library:
         """The OneDrive of ``user`` (UPN or id; ``"me"`` for the signed-in user)."""
         ref = "/me/drive" if user == "me" else f"/users/{quote(user)}/drive"
-        drive = self.get(ref)
+        drive = self.get(ref, {"$select": DRIVE_SELECT})
         return records.graph_library(records.site_of_drive(drive), drive)
 
     # ---- items ------------------------------------------------------------------------------------
@@ -160,6 +163,8 @@ class GraphSharePoint:
         )
         if resp.status_code in (301, 302, 303, 307, 308) and resp.headers.get("Location"):
             resp = self.session.get(resp.headers["Location"])
+            if not resp.ok:
+                raise from_download_response(resp)
         if not resp.ok:
             raise from_response(resp)
         return resp.content

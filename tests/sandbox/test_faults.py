@@ -18,6 +18,7 @@ import requests
 from grooper_nb.auth import flows
 from grooper_nb.errors import ews as ews_errors
 from grooper_nb.errors import graph as graph_errors
+from grooper_nb.errors import sharepoint as sharepoint_errors
 from grooper_nb.http import RetryPolicy, sandbox_session
 from grooper_nb.profile import connect
 from grooper_nb.sandbox import faults, launcher
@@ -176,13 +177,74 @@ def test_ews_throttle_carries_back_off_milliseconds(state_dir, session, token):
     assert s.get(USERS, headers=_auth(token)).status_code == 200  # host=ews: Graph untouched
 
 
-def test_sharepoint_throttle_is_a_429_with_retry_after(state_dir, session, token, private_sandbox):
+@pytest.mark.parametrize(
+    ("accept", "envelope"),
+    [
+        ("application/json;odata=verbose", "error"),
+        ("application/json;odata=minimalmetadata", "odata.error"),
+        ("application/json;odata=nometadata", "odata.error"),
+    ],
+)
+def test_sharepoint_throttle_is_a_429_with_retry_after(
+    state_dir, session, token, private_sandbox, accept, envelope
+):
+    """SharePoint throttles with 429 and Retry-After (https://learn.microsoft.com/sharepoint/dev/
+    general-development/how-to-avoid-getting-throttled-or-blocked-in-sharepoint-online); the body is in
+    the JSON form the Accept header asked for, labelled as such, with the request's id."""
     launcher.set_fault(state_dir, "throttle", host="sharepoint")
     site = private_sandbox["tenant"].get("sharepoint_host") or "contoso.sharepoint.com"
-    resp = session(max_attempts=1).get(f"https://{site}/_api/web", headers=_auth(token))
+    resp = session(max_attempts=1).get(f"https://{site}/_api/web", headers={**_auth(token), "Accept": accept})
     assert resp.status_code == 429
     assert resp.headers["Retry-After"] == str(faults.DEFAULT_RETRY_AFTER)
-    assert "odata.error" in resp.json()
+    assert accept.split(";")[1] in resp.headers["Content-Type"] and list(resp.json()) == [envelope]
+    assert resp.headers["request-id"] and resp.headers["request-id"] == resp.headers["SPRequestGuid"]
+    explained = sharepoint_errors.from_response(resp)
+    assert explained.error == "TooManyRequests" and explained.request_id == resp.headers["request-id"]
+
+
+def test_sharepoint_unavailable_is_503_server_too_busy(state_dir, session, token, private_sandbox):
+    launcher.set_fault(state_dir, "unavailable", host="sharepoint")
+    site = private_sandbox["tenant"].get("sharepoint_host") or "contoso.sharepoint.com"
+    resp = session(max_attempts=1).get(f"https://{site}/_api/web", headers=_auth(token))
+    assert (resp.status_code, resp.reason) == (503, "Server Too Busy") and resp.headers["Retry-After"]
+    explained = sharepoint_errors.from_response(resp)
+    assert explained.error == "ServiceUnavailable" and explained.request_id == resp.headers["SPRequestGuid"]
+
+
+def test_sharepoint_token_expiry_answers_as_sharepoint_rejects_a_token(
+    state_dir, session, token, private_sandbox
+):
+    """The fault's 401 is the one the SharePoint host gives an expired token (:mod:`grooper_nb.sandbox.
+    sharepoint.auth`): ``error_description``, ``x-ms-diagnostics`` and the tenant's Bearer challenge."""
+    launcher.set_fault(state_dir, "token_expiry", host="sharepoint")
+    site = private_sandbox["tenant"].get("sharepoint_host") or "contoso.sharepoint.com"
+    resp = session(max_attempts=1).get(f"https://{site}/_api/web", headers=_auth(token))
+    assert resp.status_code == 401
+    assert resp.json() == {"error_description": "Invalid JWT token. The token is expired."}
+    assert resp.headers["x-ms-diagnostics"].startswith("3000006;")
+    tenant_id = private_sandbox["tenant"]["id"]
+    assert resp.headers["WWW-Authenticate"].startswith(f'Bearer realm="{tenant_id}",client_id="00000003-')
+    assert resp.headers["request-id"] == resp.headers["SPRequestGuid"]
+    assert sharepoint_errors.from_response(resp).request_id == resp.headers["request-id"]
+
+
+@pytest.mark.parametrize("name", ["throttle", "unavailable", "token_expiry"])
+def test_every_fault_reply_carries_a_request_id(state_dir, session, token, private_sandbox, name):
+    """On every host, so an explained fault error names the request; Graph echoes client-request-id."""
+    launcher.set_fault(state_dir, name, count=10)
+    s = session(max_attempts=1)
+    graph = s.get(
+        USERS, headers={**_auth(token), "client-request-id": "c0ffee00-0000-4000-8000-000000000001"}
+    )
+    assert (
+        graph.headers["request-id"]
+        and graph.headers["client-request-id"] == "c0ffee00-0000-4000-8000-000000000001"
+    )
+    explained = graph_errors.from_response(graph)
+    assert explained.request_id == graph.headers["request-id"]
+    assert explained.client_request_id == "c0ffee00-0000-4000-8000-000000000001"
+    ews = s.post(EWS, headers=_auth(token), data=b"<x/>")
+    assert ews.status_code >= 400 and ews.headers["request-id"]
 
 
 def test_mailbox_not_enabled_answers_mailbox_requests_only(state_dir, session, token, private_sandbox):

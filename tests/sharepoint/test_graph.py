@@ -31,6 +31,9 @@ def test_the_finance_site_and_its_library(sp):
     libs = sp.libraries(site)
     row = libs[libs["title"] == "Documents"].iloc[0]
     assert row["root_url"] == "/sites/finance/Shared Documents" and row["drive_id"].startswith("b!")
+    rest = SharePoint(sp.profile, "rest").libraries(site)  # sharePointIds gives REST's list id
+    assert row["list_id"] == rest.loc[rest["title"] == "Documents", "list_id"].iloc[0]
+    assert libs["list_id"].notna().all()
 
 
 def test_delta_lists_every_item_once_with_paths_in_few_requests(sp, documents):
@@ -134,3 +137,20 @@ def test_the_download_url_gets_no_bearer_token(sp, documents, state_dir, tmp_pat
     assert asked["status"] == 302 and asked["app_id"] == sp.profile.client_id
     fetched = [e for e in entries if e["seq"] > asked["seq"]]
     assert len(fetched) == 1 and fetched[0]["status"] == 200 and fetched[0]["app_id"] is None, fetched
+
+
+def test_a_refused_download_url_is_explained(sp, documents):
+    """A pre-authenticated URL that expired or was altered answers 401 on the SharePoint host, without
+    Graph's envelope; it is explained as OneDrive's ``unauthenticated`` with the answer's request id."""
+    from grooper_nb.errors.graph import from_download_response
+
+    row = documents[~documents["is_folder"]].iloc[0]
+    lib = sp.library(FINANCE, "Documents")
+    ref = sp.api.url(f"/drives/{lib.drive_id}/items/{row['id']}/content")
+    location = sp.api.session.get(ref, auth=sp.api.auth, allow_redirects=False).headers["Location"]
+    refused = sp.api.session.get(location[:-2] + "xx")
+    err = from_download_response(refused)
+    assert err.status == 401 and err.error == "unauthenticated" and err.explanation is not None
+    assert err.request_id and err.request_id == refused.headers["request-id"]
+    token = location.split("tempauth=", 1)[1]
+    assert token[:-2] not in str(err) and token[:-2] not in repr(err)  # the URL's credential stays out

@@ -7,7 +7,8 @@
   https://learn.microsoft.com/graph/api/driveitem-list-children (pages of 200, ``$top``, ``$select``,
   ``$orderby`` by ``name``, ``size``, ``createdDateTime`` or ``lastModifiedDateTime``);
 * ``GET .../items/{item-id}/content``, ``.../root:/{path}:/content``: a ``302`` to the file's
-  ``@microsoft.graph.downloadUrl`` (:mod:`.drive_download`), which answers without a bearer:
+  ``@microsoft.graph.downloadUrl``, on the site's SharePoint host, which answers without a bearer
+  (:mod:`..sharepoint.download`):
   https://learn.microsoft.com/graph/api/driveitem-get-content.
 
 Each is served under every way of naming a drive (:func:`.drives.drive_route`).
@@ -16,14 +17,12 @@ Each is served under every way of naming a drive (:func:`.drives.drive_route`).
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 from flask import Response, current_app, redirect, request
 
-from . import GRAPH
-from .drive_download import download_url, redeem
+from ..sharepoint.download import download_url
 from .drive_shapes import drive_item, item_id, root_item, select_item
-from .drives import drive_route, open_library
+from .drives import drive_route
 from .odata import bad_request, context
 from .site_lookup import Library, item_by_id, item_by_path
 from .site_paging import page
@@ -78,10 +77,7 @@ def _entry(lib: Library, item: dict[str, Any]) -> dict[str, Any]:
 def _content(lib: Library, item: dict[str, Any] | None) -> Response:
     if item is None or item["is_folder"]:
         raise item_not_found("The resource could not be found.")
-    version = request.path.strip("/").split("/", 1)[0]
-    url = download_url(
-        current_app.config["STORE"], version, lib.list["drive_id"], item_id(item), item["unique_id"]
-    )
+    url = download_url(current_app.config["STORE"], lib.site, lib.list["drive_id"], item["unique_id"])
     return redirect(url, 302)
 
 
@@ -112,32 +108,10 @@ def list_children(lib: Library, item_key: str):
     return _children(lib, item_by_id(lib, item_key))
 
 
-@drive_route("/items/<item_key>/content", kinds=("me", "user", "site"))
+@drive_route("/items/<item_key>/content")
 def get_content(lib: Library, item_key: str):
     """https://learn.microsoft.com/graph/api/driveitem-get-content"""
     return _content(lib, item_by_id(lib, item_key))
-
-
-@GRAPH.get("/drives/<drive_key>/items/<item_key>/content")
-def get_drive_content(drive_key: str, item_key: str):
-    """The ``302`` for a bearer; the bytes for a valid ``tempauth`` (the download URL), without one."""
-    token = request.args.get("tempauth")
-    if token is None:
-        lib = open_library("drive", drive_key)
-        return _content(lib, item_by_id(lib, item_key))
-    store = current_app.config["STORE"]
-    unique_id = redeem(store, token, drive_key)
-    item = store.sharepoint.item_by_unique_id(unique_id)
-    if item is None or item.get("deleted") or item_id(item) != item_key:
-        raise item_not_found()
-    data = store.sharepoint.content(unique_id)
-    resp = Response(data, 200, mimetype=item.get("mime_type") or "application/octet-stream")
-    resp.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quoted(item['name'])}"
-    return resp
-
-
-def _quoted(name: str) -> str:
-    return quote(name, safe="")
 
 
 # -- by path ---------------------------------------------------------------------------------------

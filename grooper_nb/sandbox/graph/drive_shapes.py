@@ -8,7 +8,8 @@
   (https://learn.microsoft.com/graph/api/resources/itemreference: ``path`` is
   ``/drives/{drive-id}/root:`` plus the folder's percent-encoded path), ``file`` or ``folder``,
   ``sharepointIds`` (https://learn.microsoft.com/graph/api/resources/sharepointids; only when
-  ``$select`` names it, as Graph returns it) and ``@microsoft.graph.downloadUrl`` on files.
+  ``$select`` names it, as Graph returns it) and ``@microsoft.graph.downloadUrl`` on files (on the
+  site's SharePoint host: :mod:`..sharepoint.download`).
 
 Item ids are opaque in Graph (``01`` and 32 base32 characters for SharePoint); the sandbox's encode the
 item's ``listItemUniqueId`` (or, for a library's root folder, the list id), so any id Graph hands out
@@ -25,7 +26,7 @@ from urllib.parse import quote
 
 from flask import current_app, request
 
-from .drive_download import download_url
+from ..sharepoint.download import download_url
 
 __all__ = [
     "drive_item",
@@ -72,10 +73,6 @@ def parse_item_id(text: str) -> tuple[str, str] | None:
 
 def _store() -> Any:
     return current_app.config["STORE"]
-
-
-def _version() -> str:
-    return request.path.strip("/").split("/", 1)[0]
 
 
 # -- sites -----------------------------------------------------------------------------------------
@@ -133,7 +130,8 @@ def library_path(site: dict[str, Any], lst: dict[str, Any]) -> str:
 
 
 def drive_json(site: dict[str, Any], lst: dict[str, Any]) -> dict[str, Any]:
-    """https://learn.microsoft.com/graph/api/resources/drive"""
+    """https://learn.microsoft.com/graph/api/resources/drive (``sharePointIds``, spelt so on a drive, is
+    returned only on ``$select``)"""
     data: dict[str, Any] = {
         "createdDateTime": lst["created"],
         "description": lst.get("description") or "",
@@ -142,6 +140,7 @@ def drive_json(site: dict[str, Any], lst: dict[str, Any]) -> dict[str, Any]:
         "name": lst["title"],
         "webUrl": f"https://{site['host']}{quote(library_path(site, lst))}",
         "driveType": _drive_type(site),
+        "sharePointIds": _sharepoint_ids(site, lst, None),
     }
     owner = user_identity(site.get("owner_user_id"))
     if owner is not None:
@@ -183,13 +182,18 @@ def _facet(site: dict[str, Any], lst: dict[str, Any], item: dict[str, Any], *, d
         count = _store().sharepoint.child_count(item["unique_id"])
         return {"folder": {"childCount": count}}
     facet: dict[str, Any] = {"file": {"mimeType": item.get("mime_type") or "application/octet-stream"}}
-    store = _store()
-    facet["@microsoft.graph.downloadUrl"] = download_url(
-        store, _version(), lst["drive_id"], item_id(item), item["unique_id"]
-    )
+    facet["@microsoft.graph.downloadUrl"] = download_url(_store(), site, lst["drive_id"], item["unique_id"])
     if not delta:  # OneDrive for Business's delta leaves cTag out
         facet["cTag"] = f'"c:{{{item["unique_id"].upper()}}},{_version_number(item)}"'
+    facet["publication"] = _publication(item)
     return facet
+
+
+def _publication(item: dict[str, Any]) -> dict[str, Any]:
+    """The publicationFacet (https://learn.microsoft.com/graph/api/resources/publicationfacet), returned
+    only on ``$select``: the version the caller sees, as SharePoint labels it (REST's ``UIVersionLabel``
+    and ``_UIVersionString``). The sandbox has no check-outs, so ``level`` is ``published``."""
+    return {"level": "published", "versionId": item.get("version") or "1.0"}
 
 
 def _version_number(item: dict[str, Any]) -> int:
@@ -251,12 +255,14 @@ def root_item(site: dict[str, Any], lst: dict[str, Any]) -> dict[str, Any]:
 
 # -- $select ---------------------------------------------------------------------------------------
 
-_NOT_DEFAULT = ("sharepointIds",)
+# Returned only on $select: https://learn.microsoft.com/graph/api/resources/driveitem (sharepointIds,
+# publication) and https://learn.microsoft.com/graph/api/resources/drive (sharePointIds).
+_NOT_DEFAULT = ("sharepointIds", "sharePointIds", "publication", "system")
 
 
 def select_item(data: dict[str, Any], raw: str | None = None) -> dict[str, Any]:
-    """``data`` as ``$select`` asks: without it, the default properties (not ``sharepointIds``); with it,
-    ``id`` and the named ones, ``*`` standing for every default property."""
+    """``data`` as ``$select`` asks: without it, the default properties (not those of
+    :data:`_NOT_DEFAULT`); with it, ``id`` and the named ones, ``*`` standing for every default one."""
     raw = request.args.get("$select") if raw is None else raw
     if not raw:
         return {k: v for k, v in data.items() if k not in _NOT_DEFAULT}

@@ -23,7 +23,7 @@ import uuid
 from typing import Any
 from urllib.parse import quote
 
-from flask import request
+from flask import current_app, request
 
 from . import GRAPH
 from .drive_shapes import graph_site_id, select_item, site_url, user_identity
@@ -31,6 +31,7 @@ from .odata import context
 from .site_lookup import site_by_key
 from .site_paging import page
 from .sites_access import invalid_request, item_not_found, need_sites, open_site, sharepoint
+from .user_information import is_user_list, user_items, user_list
 
 __all__: list[str] = []
 
@@ -60,19 +61,23 @@ def _list(site: dict[str, Any], list_key: str) -> dict[str, Any]:
         found = sp.list(list_key.lower())
     if found is None:
         found = sp.list_by_title(site["id"], list_key)
+    if found is None:
+        system = user_list(site)
+        found = system if list_key.lower() in (system["id"], system["title"].lower()) else None
     if found is None or found["site_id"] != site["id"]:
         raise item_not_found("The specified list was not found")
     return found
 
 
 def _list_url(site: dict[str, Any], lst: dict[str, Any]) -> str:
-    folder = lst["url_name"] if lst.get("template") == 101 else f"Lists/{lst['url_name']}"
+    document = lst.get("template") == 101 or is_user_list(lst)
+    folder = lst["url_name"] if document else f"Lists/{lst['url_name']}"
     return f"{site_url(site)}/{quote(folder)}"
 
 
 def _list_json(site: dict[str, Any], lst: dict[str, Any]) -> dict[str, Any]:
-    """https://learn.microsoft.com/graph/api/resources/list"""
-    return {
+    """https://learn.microsoft.com/graph/api/resources/list (``system`` only for a system list)"""
+    data = {
         "@odata.etag": f'"{lst["id"]},1"',
         "createdDateTime": lst["created"],
         "description": lst.get("description") or "",
@@ -85,17 +90,42 @@ def _list_json(site: dict[str, Any], lst: dict[str, Any]) -> dict[str, Any]:
         "parentReference": {"siteId": graph_site_id(site)},
         "list": {
             "contentTypesEnabled": False,
-            "hidden": False,
+            "hidden": bool(lst.get("hidden")),
             "template": "documentLibrary" if lst.get("template") == 101 else "genericList",
         },
     }
+    if lst.get("system"):
+        data["system"] = {}
+    return data
+
+
+def _site_lists(site: dict[str, Any]) -> list[dict[str, Any]]:
+    """The site's lists as ``GET /lists`` gives them: a system list only when ``$select`` names
+    ``system`` (https://learn.microsoft.com/graph/api/list-list)."""
+    lists = sharepoint().lists(site["id"])
+    selected = [n.strip() for n in (request.args.get("$select") or "").split(",")]
+    return [*lists, user_list(site)] if "system" in selected else lists
+
+
+def _items(site: dict[str, Any], lst: dict[str, Any]) -> list[dict[str, Any]]:
+    if is_user_list(lst):
+        return user_items(current_app.config["STORE"], site)
+    return sharepoint().items(lst["id"])
+
+
+def _item(site: dict[str, Any], lst: dict[str, Any], item_key: str) -> dict[str, Any] | None:
+    if not item_key.isdigit():
+        return None
+    if is_user_list(lst):
+        return next((i for i in _items(site, lst) if i["id"] == int(item_key)), None)
+    return sharepoint().item(lst["id"], int(item_key))
 
 
 @GRAPH.get("/sites/<site_key>/lists")
 def list_lists(site_key: str):
     """https://learn.microsoft.com/graph/api/list-list"""
     site = _site(site_key)
-    lists = sharepoint().lists(site["id"])
+    lists = _site_lists(site)
     return page(
         f"sites('{graph_site_id(site)}')/lists", lists, lambda lst: select_item(_list_json(site, lst))
     )
@@ -287,7 +317,7 @@ def list_items(site_key: str, list_key: str):
     """https://learn.microsoft.com/graph/api/listitem-list"""
     site = _site(site_key)
     lst = _list(site, list_key)
-    items = sharepoint().items(lst["id"])
+    items = _items(site, lst)
     fragment = f"sites('{graph_site_id(site)}')/lists('{lst['id']}')/items"
     return page(fragment, items, lambda i: _select_item(_item_json(site, lst, i)))
 
@@ -297,7 +327,7 @@ def get_list_item(site_key: str, list_key: str, item_key: str):
     """https://learn.microsoft.com/graph/api/listitem-get"""
     site = _site(site_key)
     lst = _list(site, list_key)
-    item = sharepoint().item(lst["id"], int(item_key)) if item_key.isdigit() else None
+    item = _item(site, lst, item_key)
     if item is None or item.get("deleted"):
         raise item_not_found()
     fragment = f"sites('{graph_site_id(site)}')/lists('{lst['id']}')/items/$entity"

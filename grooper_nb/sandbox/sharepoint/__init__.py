@@ -3,7 +3,9 @@
 The part of the path before ``/_api`` selects the site (``/sites/finance/_api/web``; nothing for the
 root site; ``/personal/<user>`` on the ``-my`` host for a OneDrive), as SharePoint's site-relative REST
 endpoints do (https://learn.microsoft.com/sharepoint/dev/sp-add-ins/get-to-know-the-sharepoint-rest-service).
-Every request is handled in this order, so each failure answers as SharePoint's does:
+A file's pre-authenticated download URL (``{site}/_layouts/15/download.aspx?UniqueId=...&tempauth=...``,
+the one Graph's ``/content`` redirects to) is answered by :mod:`.download` without a bearer token. Every
+other request is handled in this order, so each failure answers as SharePoint's does:
 
 1. the token (:mod:`.auth`): no token is ``401`` with the ``WWW-Authenticate`` challenge and an
    access-denied OData error; a rejected one ``401`` with ``x-ms-diagnostics``;
@@ -28,7 +30,7 @@ from typing import Any
 
 from flask import Flask, Response, g, request
 
-from . import contextinfo, files, items, lists, odata, web
+from . import contextinfo, download, files, items, lists, odata, web
 from .auth import authorize, caller_of, challenge
 from .context import Context
 from .errors import SPError, bad_query, site_not_found
@@ -136,6 +138,9 @@ def _headers(resp: Response) -> Response:
 
 def _serve(store: Any) -> Response:
     host = request.host.rsplit(":", 1)[0].lower()
+    downloading = download.DOWNLOAD_PATH.match(request.path)
+    if downloading is not None and request.method in ("GET", "HEAD"):
+        return download.serve(store, host, downloading["site"])  # tempauth, not a bearer token
     caller = caller_of(store, request.headers.get("Authorization"), host)
     match = _API.match(request.path)
     if match is None:

@@ -30,7 +30,7 @@ from ..login import RESOURCE_CHALLENGE_URI
 from ..resource import Caller, TokenRejected, authenticate
 from .errors import ACCESS_DENIED, ACCESS_DENIED_MESSAGE, SPError, access_denied, token_rejected
 
-__all__ = ["SHAREPOINT_APP_ID", "authorize", "caller_of", "challenge"]
+__all__ = ["SHAREPOINT_APP_ID", "authorize", "caller_of", "challenge", "expired_token"]
 
 SHAREPOINT_APP_ID = "00000003-0000-0ff1-ce00-000000000000"
 SITE_SCOPES = {"allsites.read", "allsites.write", "allsites.manage", "allsites.fullcontrol"}
@@ -86,11 +86,16 @@ def _rejected(exc: TokenRejected, authorization: str | None) -> SPError:
         aud = _unverified_audience(authorization)
         return token_rejected(_AUDIENCE_EXCEPTION, f"Invalid audience Uri '{aud}'.")
     if exc.reason in ("expired", "not_yet_valid"):
-        # UNCONFIRMED: SharePoint Online's exact wording for a lifetime failure.
-        return token_rejected("Invalid JWT token. The token is expired.", "The token has expired.", 3000006)
+        return expired_token()
     if exc.reason in ("user_disabled", "revoked"):
         return token_rejected(exc.message, exc.message, 3000006)
     return token_rejected("Invalid issuer or signature.", "Token contains invalid signature.", 3000006)
+
+
+def expired_token() -> SPError:
+    """The 401 of an expired token (the ``token_expiry`` fault answers it too).
+    UNCONFIRMED: SharePoint Online's exact wording for a lifetime failure."""
+    return token_rejected("Invalid JWT token. The token is expired.", "The token has expired.", 3000006)
 
 
 def _audience(claims: dict[str, Any], host: str) -> None:

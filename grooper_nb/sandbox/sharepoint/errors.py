@@ -114,3 +114,23 @@ def no_such_field(name: str) -> SPError:
 
 def bad_query(text: str) -> SPError:
     return SPError(400, INVALID_QUERY, f'The expression "{text}" is not valid.')
+
+
+def no_such_property(name: str, type_name: str) -> SPError:
+    # UNCONFIRMED code; the message is SharePoint's for a $select of a property an entity type lacks.
+    return SPError(
+        400,
+        INVALID_QUERY,
+        f"The property '{name}' does not exist on type '{type_name}'. "
+        "Make sure to only use property names that are defined by the type.",
+    )
+
+
+def not_expanded(name: str) -> SPError:
+    # UNCONFIRMED code and wording: a navigation property's fields selected without $expand.
+    return SPError(
+        400,
+        INVALID_QUERY,
+        f"The query to field '{name}' is not valid. The $select query string must specify the target "
+        f"fields and the $expand query string must contains {name.split('/', 1)[0]}.",
+    )

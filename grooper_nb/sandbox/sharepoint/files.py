@@ -29,6 +29,7 @@ __all__ = [
     "folder_entity",
     "get_file",
     "get_folder",
+    "list_folder",
     "root_folder",
 ]
 
@@ -117,7 +118,7 @@ def _item_folder(ctx: Context, item: dict[str, Any]) -> Entity:
     )
 
 
-def _list_folder(ctx: Context, record: dict[str, Any]) -> Entity:
+def list_folder(ctx: Context, record: dict[str, Any]) -> Entity:
     sp = ctx.store.sharepoint
     url = sp.root_url(record)
     return folder_entity(
@@ -132,7 +133,7 @@ def _list_folder(ctx: Context, record: dict[str, Any]) -> Entity:
 
 
 def root_folder(ctx: Context, record: dict[str, Any]) -> Response:
-    return ctx.one(_list_folder(ctx, record), "SP.ApiData.Folders/@Element")
+    return ctx.one(list_folder(ctx, record), "SP.ApiData.Folders/@Element")
 
 
 def _find_folder(ctx: Context, url: str) -> tuple[dict[str, Any], str | None, Entity] | None:
@@ -140,7 +141,7 @@ def _find_folder(ctx: Context, url: str) -> tuple[dict[str, Any], str | None, En
     sp = ctx.store.sharepoint
     record = sp.list_by_url(url)
     if record is not None and record["site_id"] == ctx.site["id"]:
-        return record, None, _list_folder(ctx, record)
+        return record, None, list_folder(ctx, record)
     item = sp.item_by_url(url)
     if item is None or not item["is_folder"]:
         return None

@@ -32,7 +32,6 @@ from .errors import SPError, bad_query, item_not_found, no_such_field
 from .files import file_entity, folder_entity
 from .lists import entity_type_name, item_type
 from .odata import Entity
-from .web import FIRST_USER_ID
 
 __all__ = ["DEFAULT_TOP", "MAX_TOP", "get_item", "get_item_part", "get_items"]
 
@@ -63,9 +62,9 @@ class _People:
     """Directory user id -> site user id, and back, for one request."""
 
     def __init__(self, store: Any):
-        users = sorted(store.directory.users(), key=lambda u: u["userPrincipalName"].lower())
-        self.ids = {u["id"]: FIRST_USER_ID + n for n, u in enumerate(users)}
-        self.users = {FIRST_USER_ID + n: u for n, u in enumerate(users)}
+        people = store.sharepoint.site_users()
+        self.ids = {u["id"]: n for n, u in people}
+        self.users = dict(people)
 
     def entity(self, ctx: Context, number: int | None) -> Entity | None:
         user = self.users.get(number)

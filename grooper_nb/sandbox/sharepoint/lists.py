@@ -5,6 +5,12 @@ A document library is a list with ``BaseTemplate`` 101 and ``BaseType`` 1; its i
 ``SP.Data.{EntityTypeName}Item`` with the URL name's spaces as ``_x0020_`` (``Shared_x0020_Documents``);
 a custom list's is ``SP.Data.{Name}ListItem``. A missing title is ``404`` with SharePoint's
 ``List '...' does not exist at site with URL '...'.``; a missing GUID its ``List does not exist.``
+
+``/web/lists`` and a list honour ``$select`` and ``$expand=RootFolder``
+(https://learn.microsoft.com/sharepoint/dev/sp-add-ins/use-odata-query-operations-in-sharepoint-rest-requests):
+``$select=Id,Title,RootFolder/ServerRelativeUrl&$expand=RootFolder`` gives every list with its folder's
+URL in one query. A property the type lacks is 400, as is a navigation property's field selected
+without its ``$expand``.
 """
 
 from __future__ import annotations
@@ -17,7 +23,8 @@ from flask import Response
 
 from ..store.sharepoint import LIBRARY
 from .context import Context
-from .errors import list_not_found, list_not_found_by_id
+from .errors import list_not_found, list_not_found_by_id, no_such_property, not_expanded
+from .files import list_folder
 from .odata import Entity
 
 __all__ = ["entity_type_name", "get_fields", "get_list", "get_lists", "list_entity", "resolve_list"]
@@ -93,13 +100,74 @@ def list_entity(ctx: Context, record: dict[str, Any]) -> Entity:
     )
 
 
+_NAVIGATIONS = ("RootFolder",)
+
+
+def _names(ctx: Context, key: str) -> list[str]:
+    return [n.strip() for n in (ctx.args.get(key) or "").split(",") if n.strip()]
+
+
+def _expanded(ctx: Context) -> set[str]:
+    """The navigation properties ``$expand`` names (by their own spelling); any other is 400."""
+    out = set()
+    for name in _names(ctx, "$expand"):
+        found = next((n for n in _NAVIGATIONS if n.lower() == name.lower()), None)
+        if found is None:
+            raise no_such_property(name, "SP.List")
+        out.add(found)
+    return out
+
+
+def _pick(props: dict[str, Any], names: list[str], type_name: str) -> dict[str, Any]:
+    """``props`` reduced to ``names`` (any case; ``*`` for all)."""
+    if "*" in names:
+        return dict(props)
+    by_lower = {k.lower(): k for k in props}
+    out = {}
+    for name in names:
+        key = by_lower.get(name.lower())
+        if key is None:
+            raise no_such_property(name, type_name)
+        out[key] = props[key]
+    return out
+
+
+def _shaped(ctx: Context, record: dict[str, Any], expand: set[str]) -> Entity:
+    """The list entity as ``$select``/``$expand`` ask."""
+    item = list_entity(ctx, record)
+    select = _names(ctx, "$select")
+    if "RootFolder" in expand:
+        item.nested["RootFolder"] = list_folder(ctx, record)
+    if not select:
+        return item
+    nested_select: dict[str, list[str]] = {}
+    own = []
+    for name in select:
+        base, _, sub = name.partition("/")
+        nav = next((n for n in _NAVIGATIONS if n.lower() == base.lower()), None)
+        if nav is None:
+            own.append(name)
+        elif nav not in expand:
+            raise not_expanded(name)
+        else:
+            nested_select.setdefault(nav, []).append(sub or "*")
+    item.props = _pick(item.props, own, "SP.List")
+    for nav, sub_entity in list(item.nested.items()):
+        if nav not in nested_select:
+            del item.nested[nav]
+        elif sub_entity is not None:
+            sub_entity.props = _pick(sub_entity.props, nested_select[nav], sub_entity.type)
+    return item
+
+
 def get_lists(ctx: Context) -> Response:
     records = ctx.store.sharepoint.lists(ctx.site["id"])
-    return ctx.many([list_entity(ctx, r) for r in records], "SP.ApiData.Lists")
+    expand = _expanded(ctx)
+    return ctx.many([_shaped(ctx, r, expand) for r in records], "SP.ApiData.Lists")
 
 
 def get_list(ctx: Context, record: dict[str, Any]) -> Response:
-    return ctx.one(list_entity(ctx, record), "SP.ApiData.Lists/@Element")
+    return ctx.one(_shaped(ctx, record, _expanded(ctx)), "SP.ApiData.Lists/@Element")
 
 
 def _field_entity(ctx: Context, record: dict[str, Any], column: dict[str, Any]) -> Entity:

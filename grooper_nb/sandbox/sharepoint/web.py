@@ -4,9 +4,10 @@ SP.Web: https://learn.microsoft.com/previous-versions/office/sharepoint-csom/ee5
 users: https://learn.microsoft.com/sharepoint/dev/sp-add-ins/get-to-know-the-sharepoint-rest-service.
 
 A list item names its author and editor by *site user id* (``AuthorId``, an integer of the site's user
-information list), not by the directory's object id; :func:`site_user_id` numbers the directory's users
-the same way on every site (from 7, as a new site's first real users are), and ``/_api/web/siteusers``
-and ``getuserbyid(n)`` turn the number back into a person.
+information list), not by the directory's object id; the SharePoint store numbers the directory's users
+the same way on every site, for REST and Graph alike (``store.sharepoint.site_users()``, from 7, as a new
+site's first real users are), and ``/_api/web/siteusers`` and ``getuserbyid(n)`` turn the number back
+into a person.
 """
 
 from __future__ import annotations
@@ -15,13 +16,14 @@ from typing import Any
 
 from flask import Response
 
+from ..store.sharepoint import FIRST_PERSON
 from .context import Context
 from .errors import SPError
 from .odata import Entity
 
 __all__ = ["FIRST_USER_ID", "current_user", "get_site", "get_web", "site_user", "site_user_id", "site_users"]
 
-FIRST_USER_ID = 7
+FIRST_USER_ID = FIRST_PERSON
 _TEMPLATES = {
     "root": "SITEPAGEPUBLISHING",
     "communication": "SITEPAGEPUBLISHING",
@@ -30,16 +32,9 @@ _TEMPLATES = {
 }
 
 
-def _people(store: Any) -> list[dict[str, Any]]:
-    return sorted(store.directory.users(), key=lambda u: u["userPrincipalName"].lower())
-
-
 def site_user_id(store: Any, user_id: str | None) -> int | None:
     """The site user id of a directory user (None for None or an unknown user)."""
-    for n, user in enumerate(_people(store)):
-        if user["id"] == user_id:
-            return FIRST_USER_ID + n
-    return None
+    return store.sharepoint.user_lookup_id(user_id)
 
 
 def user_entity(ctx: Context, number: int, user: dict[str, Any]) -> Entity:
@@ -102,18 +97,15 @@ def get_site(ctx: Context) -> Response:
 
 
 def site_users(ctx: Context) -> Response:
-    people = _people(ctx.store)
-    return ctx.many(
-        [user_entity(ctx, FIRST_USER_ID + n, u) for n, u in enumerate(people)], "SP.ApiData.Users"
-    )
+    people = ctx.store.sharepoint.site_users()
+    return ctx.many([user_entity(ctx, n, u) for n, u in people], "SP.ApiData.Users")
 
 
 def site_user(ctx: Context, number: str) -> Response:
-    people = _people(ctx.store)
-    index = int(number) - FIRST_USER_ID
-    if not 0 <= index < len(people):
+    user = dict(ctx.store.sharepoint.site_users()).get(int(number))
+    if user is None:
         raise SPError(404, "-2146232832, Microsoft.SharePoint.SPException", "User cannot be found.")
-    return ctx.one(user_entity(ctx, int(number), people[index]), "SP.ApiData.Users/@Element")
+    return ctx.one(user_entity(ctx, int(number), user), "SP.ApiData.Users/@Element")
 
 
 def current_user(ctx: Context) -> Response:

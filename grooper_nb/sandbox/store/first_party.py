@@ -3,9 +3,13 @@
 The seed (:mod:`.seed`) writes Microsoft Graph's, Exchange Online's and SharePoint Online's service
 principals from its pinned table. App registration and its audit also name the permissions below: the
 read permission Graph documents for reading applications, the basic mail and user reads, Graph's
-``Sites.FullControl.All`` and Exchange Online's ``IMAP.AccessAsApp``. :func:`complete_first_party` adds
-the missing ones to a tenant's service principals, the same way for a new and an existing tenant, so
-every tenant serves the same ``appRoles`` and ``oauth2PermissionScopes``.
+``Sites.FullControl.All``, Exchange Online's ``IMAP.AccessAsApp``, and the SharePoint Online permissions
+its REST host honours beyond the seed's (``AllSites.Write``/``Manage``, ``MyFiles.Read``/``Write``,
+``Sites.ReadWrite.All``, ``Sites.Manage.All`` and the delegated ``Sites.Selected``;
+https://learn.microsoft.com/sharepoint/dev/solution-guidance/security-apponly-azuread names them, no
+Microsoft page gives their ids: UNCONFIRMED, the same ids as the client's registration table).
+:func:`complete_first_party` adds the missing ones to a tenant's service principals, the same way for a
+new and an existing tenant, so every tenant serves the same ``appRoles`` and ``oauth2PermissionScopes``.
 
 Sources: https://learn.microsoft.com/graph/permissions-reference (each permission's "Identifier"
 row) and https://learn.microsoft.com/powershell/microsoftgraph/find-mg-graph-permission (its example
@@ -18,7 +22,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .seed import EXCHANGE_APP_ID, GRAPH_APP_ID
+from .seed import EXCHANGE_APP_ID, GRAPH_APP_ID, SHAREPOINT_APP_ID
 
 __all__ = ["MORE_PERMISSIONS", "complete_first_party"]
 
@@ -66,6 +70,18 @@ MORE_PERMISSIONS: dict[str, list[tuple[str, str | None, str | None, bool]]] = {
         # https://learn.microsoft.com/exchange/client-developer/legacy-protocols/how-to-authenticate-an-imap-pop-smtp-application-by-using-oauth
         # The id is the one published app manifests carry for it (requiredResourceAccess of Exchange Online).
         ("IMAP.AccessAsApp", None, "5e5addcd-3e8d-4e90-baf5-964efab2b20a", False),
+    ],
+    SHAREPOINT_APP_ID: [
+        # UNCONFIRMED (all): as SharePoint Online's service principal publishes them in tenants; no
+        # Microsoft page lists the ids. Admin consent: AllSites.Write/Manage and MyFiles.* are
+        # user-consentable, the delegated Sites.Selected is not (UNCONFIRMED too).
+        ("AllSites.Write", "640ddd16-e5b7-4d71-9690-3f4022699ee7", None, False),
+        ("AllSites.Manage", "b3f70a70-8a4b-4f95-9573-d71c496a53f4", None, False),
+        ("MyFiles.Read", "dd2c8d78-58e1-46d7-82dd-34d411282686", None, False),
+        ("MyFiles.Write", "2cfdc887-d7b4-4798-9b33-3d98d6b95dd2", None, False),
+        ("Sites.Selected", "9ac4404a-0323-446d-b334-b4ae4d18b38a", None, True),
+        ("Sites.ReadWrite.All", None, "fbcd29d2-fcca-4405-aded-518d457caae4", False),
+        ("Sites.Manage.All", None, "9bff6588-13f2-4c48-bbf2-ddab62256b36", False),
     ],
 }
 

@@ -511,19 +511,25 @@ class SharePointStore:
         return [_item(r) for r in rows]
 
     # -- people ------------------------------------------------------------------------------------
-    def user_lookup_id(self, user_id: str | None) -> int | None:
-        """A directory user's id in a site's user information list: what a person column's
-        ``{Name}LookupId`` (Graph) and ``{Name}Id`` (REST) hold, and ``AuthorLookupId``/``AuthorId``.
+    def site_users(self) -> list[tuple[int, dict[str, Any]]]:
+        """``(site user id, directory user)`` of every person, in id order: the one numbering REST's
+        ``siteusers``/``AuthorId`` and Graph's ``{Name}LookupId`` (the user information list) share.
 
         SharePoint numbers people per site as they first appear there; the sandbox numbers the directory's
-        users once for every site, by user principal name from :data:`FIRST_PERSON` (a new site's first
-        real user), the numbering the REST host's ``siteusers`` uses. None for an id the directory does
-        not know."""
+        users once for every site, by user principal name (lowered by Python, so any case sorts alike) from
+        :data:`FIRST_PERSON` (a new site's first real user)."""
+        rows = self.db.execute("SELECT data FROM users").fetchall()
+        users = sorted((json.loads(r["data"]) for r in rows), key=lambda u: u["userPrincipalName"].lower())
+        return [(FIRST_PERSON + n, user) for n, user in enumerate(users)]
+
+    def user_lookup_id(self, user_id: str | None) -> int | None:
+        """A directory user's id in a site's user information list (:meth:`site_users`): what a person
+        column's ``{Name}LookupId`` (Graph) and ``{Name}Id`` (REST) hold, and ``AuthorLookupId``/
+        ``AuthorId``. None for None or an id the directory does not know."""
         if not user_id:
             return None
-        rows = self.db.execute("SELECT id FROM users ORDER BY lower(upn)").fetchall()
-        ids = [r["id"].lower() for r in rows]
-        return FIRST_PERSON + ids.index(user_id.lower()) if user_id.lower() in ids else None
+        wanted = user_id.lower()
+        return next((n for n, user in self.site_users() if user["id"].lower() == wanted), None)
 
     # -- Sites.Selected grants ---------------------------------------------------------------------
     def grant_site(self, site_id: str, app_id: str, roles: list[str], display_name: str) -> dict[str, Any]:

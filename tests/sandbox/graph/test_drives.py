@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from grooper_nb.sandbox import launcher
-from grooper_nb.sandbox.graph.drive_download import LIFETIME, mint
+from grooper_nb.sandbox.sharepoint.download import LIFETIME, mint
 from grooper_nb.sandbox.store import Store
 from tests.helpers import plain_user, seeded_user
 from tests.sandbox.graph.graph_helpers import Graph
@@ -171,34 +171,51 @@ def test_children_page_at_200_and_with_top(
 def test_content_redirects_to_a_download_url_that_needs_no_token(
     graph: Graph, s2s_token: str, docs: dict, drive: str, store: Store, private_sandbox: dict
 ) -> None:
+    """The pre-authenticated URL is on the site's own host, ``/_layouts/15/download.aspx?UniqueId=...
+    &tempauth=...``, as Microsoft's is (https://learn.microsoft.com/graph/api/driveitem-get-content)."""
     state_dir = private_sandbox["state_dir"]
     item = graph.get(f"{drive}/root:/Invoices/2025/Q1:/children", s2s_token).json()["value"][0]
     stored = store.sharepoint.item_by_url(f"/sites/finance/Shared Documents/Invoices/2025/Q1/{item['name']}")
     resp = graph.get(f"{drive}/items/{item['id']}/content", s2s_token, allow_redirects=False)
     assert resp.status_code == 302, resp.text
     location = resp.headers["Location"]
-    assert "tempauth=" in location
-    download = graph.get(relative(location), None)  # no Authorization header at all
+    parts = urlsplit(location)
+    assert (parts.scheme, parts.hostname, parts.path) == (
+        "https",
+        "contoso.sharepoint.com",
+        "/sites/finance/_layouts/15/download.aspx",
+    )
+    query = parse_qs(parts.query)
+    assert query["UniqueId"] == [stored["unique_id"]] and query["tempauth"]
+    fetch = graph.session
+    download = fetch.get(location, timeout=30)  # no Authorization header at all
     assert download.status_code == 200, download.text
     assert download.content == store.sharepoint.content(stored["unique_id"]) and download.content.startswith(
         b"%PDF"
     )
-    listed = graph.get(relative(item["@microsoft.graph.downloadUrl"]), None)
-    assert listed.content == download.content
+    assert fetch.get(item["@microsoft.graph.downloadUrl"], timeout=30).content == download.content
     followed = graph.get(f"{drive}/root:/Invoices/2025/Q1/{item['name']}:/content", s2s_token)
     assert followed.status_code == 200 and followed.content == download.content
 
-    token = parse_qs(urlsplit(location).query)["tempauth"][0]
-    logged = [e["path"] for e in launcher.requests(state_dir, host="graph")["entries"]]
+    token = query["tempauth"][0]
+    logged = [e["path"] for e in launcher.requests(state_dir, host="sharepoint")["entries"]]
     assert any("tempauth=***" in p for p in logged) and not any(token in p for p in logged)
     assert token not in (Path(state_dir) / "service.log").read_text()
-    base = relative(location).split("?")[0]
-    assert graph.get(f"{base}?tempauth={token[:-2]}xx", None).status_code == 401
+    base = f"https://contoso.sharepoint.com{parts.path}?UniqueId={stored['unique_id']}&tempauth="
+    refused = fetch.get(f"{base}{token[:-2]}xx", timeout=30)
+    assert refused.status_code == 401 and refused.headers["request-id"] == refused.headers["SPRequestGuid"]
+    assert refused.json()["error_description"] and "x-ms-diagnostics" in refused.headers
     expired = mint(store, docs["drive_id"], stored["unique_id"], issued=time.time() - LIFETIME - 60)
-    assert graph.get(f"{base}?tempauth={expired}", None).status_code == 401
-    other = mint(store, "b!anotherdrive", stored["unique_id"])
-    assert graph.get(f"{base}?tempauth={other}", None).status_code == 401
-    assert error(graph.get(f"{base}", None)) == (401, "InvalidAuthenticationToken")
+    assert fetch.get(f"{base}{expired}", timeout=30).status_code == 401
+    invoices = store.sharepoint.item_by_url("/sites/finance/Shared Documents/Invoices")
+    other = mint(store, docs["drive_id"], invoices["unique_id"])
+    assert fetch.get(f"{base}{other}", timeout=30).status_code == 401  # a URL is for its own file only
+    bare = f"https://contoso.sharepoint.com{parts.path}?UniqueId={stored['unique_id']}"
+    assert fetch.get(bare, timeout=30).status_code == 401
+    assert error(graph.get(f"{drive}/items/{item['id']}/content", None)) == (
+        401,
+        "InvalidAuthenticationToken",
+    )
     folder = graph.get(f"{drive}/root:/Invoices:", s2s_token).json()
     assert error(graph.get(f"{drive}/items/{folder['id']}/content", s2s_token)) == (404, "itemNotFound")
 
@@ -271,3 +288,37 @@ def test_onedrive_of_me_and_of_a_user(
     assert error(graph.get(f"/v1.0/users/{nomail['upn']}/drive", s2s_token)) == (404, "itemNotFound")
     unknown = graph.get("/v1.0/users/nobody@contoso.onmicrosoft.com/drive", s2s_token)
     assert error(unknown) == (404, "itemNotFound")
+
+
+def test_a_drive_names_its_list_when_sharepoint_ids_are_selected(
+    graph: Graph, s2s_token: str, docs: dict, drive: str, store: Store
+) -> None:
+    """``sharePointIds`` of a drive (https://learn.microsoft.com/graph/api/resources/drive) is not a
+    default property; selected, it gives the library's list id, as REST's ``lists(guid'...')`` wants it."""
+    assert "sharePointIds" not in graph.get(drive, s2s_token).json()
+    body = graph.get(f"{drive}?$select=id,name,sharePointIds", s2s_token).json()
+    finance = store.sharepoint.site(docs["site_id"])
+    assert body["sharePointIds"] == {
+        "listId": docs["id"],
+        "siteId": finance["id"],
+        "siteUrl": "https://contoso.sharepoint.com/sites/finance",
+        "webId": finance["web_id"],
+    }
+    site = graph.get(FINANCE, s2s_token).json()
+    listed = graph.get(f"/v1.0/sites/{site['id']}/drives?$select=id,sharePointIds", s2s_token).json()["value"]
+    assert {d["sharePointIds"]["listId"] for d in listed} >= {docs["id"]}
+
+
+def test_a_file_carries_its_published_version_when_selected(
+    graph: Graph, s2s_token: str, drive: str, store: Store
+) -> None:
+    """The driveItem ``publication`` facet (https://learn.microsoft.com/graph/api/resources/publicationfacet)
+    is not a default property; selected, ``versionId`` is the version REST calls ``UIVersionLabel``."""
+    entries, _ = all_pages(graph, f"{drive}/root:/Invoices/2025/Q1:/children", s2s_token)
+    item = next(e for e in entries if "file" in e)
+    assert "publication" not in item
+    stored = store.sharepoint.item_by_url(f"/sites/finance/Shared Documents/Invoices/2025/Q1/{item['name']}")
+    got = graph.get(f"{drive}/items/{item['id']}?$select=id,publication", s2s_token).json()
+    assert got["publication"] == {"level": "published", "versionId": stored["version"]}
+    folder = graph.get(f"{drive}/root:/Invoices?$select=id,publication", s2s_token).json()
+    assert "publication" not in folder  # folders have no versions

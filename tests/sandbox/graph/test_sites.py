@@ -212,3 +212,31 @@ def test_people_have_the_numbers_sharepoint_rest_gives_them(store: Store) -> Non
     assert numbers == [site_user_id(store, u["id"]) for u in users]
     assert len(set(numbers)) == len(users) and None not in numbers
     assert store.sharepoint.user_lookup_id("00000000-0000-0000-0000-000000000000") is None
+
+
+def test_a_person_lookup_id_resolves_in_the_user_information_list(
+    graph: Graph, s2s_token: str, finance: dict, store: Store
+) -> None:
+    """``{Name}LookupId`` is an item id of the site's hidden "User Information List"; that item's
+    ``EMail`` is the person's address (https://learn.microsoft.com/graph/api/resources/fieldvalueset)."""
+    users = store.directory.users()
+    user = users[0]
+    number = store.sharepoint.user_lookup_id(user["id"])
+    for name in ("User Information List", "user information list"):
+        ref = f"{FINANCE}:/lists/{name}"
+        info = graph.get(ref, s2s_token)
+        assert info.status_code == 200, info.text
+        assert info.json()["list"]["hidden"] is True
+        got = graph.get(f"{ref}/items/{number}?$expand=fields($select=EMail,Title)", s2s_token).json()
+        assert got["fields"]["EMail"] == (user.get("mail") or user["userPrincipalName"])
+        assert got["fields"]["Title"] == user["displayName"]
+    by_id = graph.get(f"{FINANCE}:/lists/{info.json()['id']}/items?expand=fields", s2s_token).json()["value"]
+    numbers = sorted(store.sharepoint.user_lookup_id(u["id"]) for u in users)
+    assert sorted(int(i["id"]) for i in by_id) == numbers
+    missing = graph.get(f"{FINANCE}:/lists/User Information List/items/1", s2s_token)
+    assert error(missing) == (404, "itemNotFound")
+    titles = [x["displayName"] for x in graph.get(f"{FINANCE}:/lists", s2s_token).json()["value"]]
+    assert "User Information List" not in titles  # a list with the system facet is listed only on $select
+    ref = f"{FINANCE}:/lists?$select=id,displayName,system"
+    system = [x for x in graph.get(ref, s2s_token).json()["value"] if "system" in x]
+    assert [x["displayName"] for x in system] == ["User Information List"]

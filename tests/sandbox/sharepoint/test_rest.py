@@ -78,6 +78,28 @@ def test_lists_of_a_site(rest, app_token, accept, documents) -> None:
         assert body["odata.metadata"].endswith("$metadata#SP.ApiData.Lists")
 
 
+@pytest.mark.parametrize("accept", FORMS)
+def test_lists_honour_select_and_expand_root_folder(rest, app_token, accept, documents) -> None:
+    """``$select`` and ``$expand=RootFolder`` on ``/web/lists`` (https://learn.microsoft.com/sharepoint/dev/
+    sp-add-ins/use-odata-query-operations-in-sharepoint-rest-requests): a library's folder in one query."""
+    query = "$select=Id,Title,BaseTemplate,RootFolder/ServerRelativeUrl&$expand=RootFolder"
+    url = f"{FINANCE}/_api/web/lists?{query}"
+    listed = {r["Title"]: r for r in rows(rest.ok(url, app_token, accept))}
+    docs = listed["Documents"]
+    meta = ("__metadata", "odata.type", "odata.id", "odata.editLink", "odata.etag")
+    assert {k for k in docs if k not in meta} == {"Id", "Title", "BaseTemplate", "RootFolder"}
+    folder = {k: v for k, v in docs["RootFolder"].items() if k not in meta}
+    assert folder == {"ServerRelativeUrl": "/sites/finance/Shared Documents"}
+    assert docs["Id"] == documents["id"] and listed["Vendors"]["RootFolder"]["ServerRelativeUrl"].endswith(
+        "/Lists/Vendors"
+    )
+    plain = rows(rest.ok(f"{FINANCE}/_api/web/lists?$select=Title", app_token, accept))
+    assert all({k for k in r if k not in meta} == {"Title"} for r in plain)
+    resp = rest.get(f"{FINANCE}/_api/web/lists?$select=Title,RootFolder/ServerRelativeUrl", app_token)
+    assert resp.status_code == 400  # a navigation property selected without its $expand
+    assert rest.get(f"{FINANCE}/_api/web/lists?$select=Nope", app_token).status_code == 400
+
+
 def test_a_list_by_title_in_any_case_and_by_guid(rest, app_token, documents) -> None:
     by_title = props(rest.ok(f"{FINANCE}/_api/web/lists/GetByTitle('documents')", app_token))
     by_guid = props(rest.ok(f"{FINANCE}/_api/web/lists(guid'{documents['id']}')", app_token))

@@ -69,6 +69,14 @@ PERMISSIONS = [
     (SHAREPOINT_APP_ID, "Sites.Read.All", "Role", "d13f72ca-a275-4b96-b789-48ebcc4da984"),
     (SHAREPOINT_APP_ID, "Sites.FullControl.All", "Role", "678536fe-1083-478a-9c59-b99265e6b0d3"),
     (SHAREPOINT_APP_ID, "Sites.Selected", "Role", "20d37865-089c-4dee-8c41-6967602d4ac8"),
+    # the rest of what the SharePoint REST host accepts (added by first_party.py; UNCONFIRMED likewise)
+    (SHAREPOINT_APP_ID, "AllSites.Write", "Scope", "640ddd16-e5b7-4d71-9690-3f4022699ee7"),
+    (SHAREPOINT_APP_ID, "AllSites.Manage", "Scope", "b3f70a70-8a4b-4f95-9573-d71c496a53f4"),
+    (SHAREPOINT_APP_ID, "MyFiles.Read", "Scope", "dd2c8d78-58e1-46d7-82dd-34d411282686"),
+    (SHAREPOINT_APP_ID, "MyFiles.Write", "Scope", "2cfdc887-d7b4-4798-9b33-3d98d6b95dd2"),
+    (SHAREPOINT_APP_ID, "Sites.Selected", "Scope", "9ac4404a-0323-446d-b334-b4ae4d18b38a"),
+    (SHAREPOINT_APP_ID, "Sites.ReadWrite.All", "Role", "fbcd29d2-fcca-4405-aded-518d457caae4"),
+    (SHAREPOINT_APP_ID, "Sites.Manage.All", "Role", "9bff6588-13f2-4c48-bbf2-ddab62256b36"),
     # Added to every tenant by grooper_nb/sandbox/store/first_party.py (its docstring gives the sources).
     # Application.Read.All's delegated id is on https://learn.microsoft.com/powershell/microsoftgraph/find-mg-graph-permission;
     # the others are UNCONFIRMED by a Microsoft page.
@@ -110,3 +118,19 @@ def test_every_permission_the_seed_carries_is_in_the_table(store):
     for resource in (GRAPH_APP_ID, EXCHANGE_APP_ID, SHAREPOINT_APP_ID):
         for value, kind in _seeded(store, resource):
             assert (resource, value, kind) in table, (resource, value, kind)
+
+
+def test_sharepoint_offers_every_permission_its_rest_host_accepts(store):
+    """A permission the SharePoint REST host honours (:mod:`grooper_nb.sandbox.sharepoint.auth`) can be
+    requested and consented: SharePoint's service principal publishes it."""
+    from grooper_nb.sandbox.sharepoint.auth import (
+        ALL_SITES_ROLES,
+        MY_FILES_SCOPES,
+        SELECTED_ROLE,
+        SITE_SCOPES,
+    )
+
+    seeded = {(value.lower(), kind) for value, kind in _seeded(store, SHAREPOINT_APP_ID)}
+    wanted = {(s, "Scope") for s in SITE_SCOPES | MY_FILES_SCOPES}
+    wanted |= {(r, "Role") for r in ALL_SITES_ROLES | {SELECTED_ROLE}}
+    assert wanted <= seeded, sorted(wanted - seeded)

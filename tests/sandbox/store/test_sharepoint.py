@@ -239,3 +239,21 @@ def test_the_large_archive_is_deep_and_pages(tmp_path) -> None:
         assert seen == sp.item_count(archive["id"])
     finally:
         store.close()
+
+
+def test_one_numbering_of_site_users_for_rest_and_graph(tmp_path) -> None:
+    """REST's ``siteusers``/``AuthorId`` and Graph's ``{Name}LookupId`` number people one way, whatever
+    the case of a user principal name (``Éz`` and ``éa`` sort apart only if one side lowers ``É``)."""
+    from grooper_nb.sandbox.sharepoint.web import site_user_id
+
+    store = Store.open(tmp_path / "state")
+    try:
+        for n, upn in enumerate(("Ézra@contoso.onmicrosoft.com", "éamon@contoso.onmicrosoft.com")):
+            user_id = f"00000000-0000-4000-8000-00000000000{n}"
+            store.directory.add_user({"id": user_id, "userPrincipalName": upn, "displayName": upn}, None)
+        users = store.directory.users()
+        numbers = [store.sharepoint.user_lookup_id(u["id"]) for u in users]
+        assert numbers == [site_user_id(store, u["id"]) for u in users]
+        assert [n for n, _ in store.sharepoint.site_users()] == sorted(numbers)
+    finally:
+        store.close()
