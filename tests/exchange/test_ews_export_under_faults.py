@@ -56,7 +56,9 @@ def test_an_ews_export_under_faults_holds_exactly_the_servers_messages(
     _exactly_the_servers(df, store)
     assert summary.rows == len(df) and set(df["source"]) == {"ews"}
     met = _met(state_dir, since)
-    assert met.get("throttle", 0) > 0 and met.get("unavailable") == 3 and met.get("token_expiry", 0) >= 1
+    assert met.get("throttle", 0) > 0 and met.get("unavailable") == 3
+    # The refused token is replaced once per reading thread (four folders at once), not once per request.
+    assert 1 <= met.get("token_expiry", 0) <= 4
     assert waits  # every 429/503 was waited for as asked (recorded, not slept)
     assert json.loads(checkpoint_path(out, "parquet").read_text())["folders"][0]["done"] is True
 
