@@ -26,8 +26,9 @@ Every EWS call is a POST, which :mod:`grooper_nb.http` does not send twice on it
 came is retried like a GET's.
 
 Throttling: an ``ErrorServerBusy`` fault (HTTP 500 or 503) is waited out by the session's retry policy,
-as long as its ``BackOffMilliseconds`` asks (:mod:`grooper_nb.http`). An ``ErrorServerBusy`` inside a 200
-answer's messages is this module's to handle: the request is sent again after the back-off, with the same
+as long as its ``BackOffMilliseconds`` asks (:mod:`grooper_nb.http`). A throttled 200 answer (a message
+``ErrorInternalServerError`` with an inner ``ErrorServerBusy``, as Exchange documents it, or a bare
+``ErrorServerBusy``) is this module's to handle: the request is sent again after the back-off, with the same
 policy's ``sleep``, ``max_wait`` and ``max_attempts``
 (https://learn.microsoft.com/exchange/client-developer/exchange-web-services/ews-throttling-in-exchange).
 """
@@ -176,10 +177,26 @@ def _server_version(root: ET.Element) -> dict[str, str] | None:
     return dict(info.attrib) if info is not None else None
 
 
+def _is_busy(answer: SoapAnswer, message: ET.Element) -> bool:
+    """A response message that says "throttled, come back later". Exchange documents the HTTP 200 form
+    as ``ErrorInternalServerError`` with an inner ``ErrorServerBusy`` (Table 4 of
+    https://learn.microsoft.com/exchange/client-developer/exchange-web-services/ews-throttling-in-exchange);
+    where the inner code sits is not documented (UNCONFIRMED: ``MessageXml`` or the text), so any mention
+    of it inside the message counts. A bare ``ErrorServerBusy`` message counts too."""
+    code = answer.code(message)
+    if code == "ErrorServerBusy":
+        return True
+    return code == "ErrorInternalServerError" and "ErrorServerBusy" in ET.tostring(
+        message, encoding="unicode"
+    )
+
+
 def _busy_back_off(answer: SoapAnswer) -> float | None:
-    """Seconds to wait when a message of a 200 answer is ``ErrorServerBusy``; None when none is."""
+    """Seconds to wait when a message of a 200 answer is throttled (:func:`_is_busy`): its
+    ``BackOffMilliseconds``, 0.0 when it names none (the caller then backs off on its own); None when no
+    message is throttled."""
     for message in answer.messages:
-        if answer.code(message) == "ErrorServerBusy":
+        if _is_busy(answer, message):
             return (from_message(answer.response, message).back_off_ms or 0) / 1000
     return None
 
