@@ -4,8 +4,10 @@ Exchange documents three throttling answers
 (https://learn.microsoft.com/exchange/client-developer/exchange-web-services/ews-throttling-in-exchange,
 "HTTP status codes returned by throttling errors"): 503, 500 with ``ErrorServerBusy`` (both the session's
 to retry, see tests/test_http.py and test_paging.py), and 200 with an ``ErrorInternalServerError`` message
-carrying an inner ``ErrorServerBusy``: that one is the SOAP client's. A real ``SoapClient`` over a real
-``ProfileSession`` against a scripted server on 127.0.0.1 (the sandbox cannot be asked for it on demand).
+carrying an inner ``ErrorServerBusy``: that one is the SOAP client's. The sandbox answers it when an app's
+fifth concurrent request reaches a mailbox inside an operation, which no test can time; so a real
+``SoapClient`` over a real ``ProfileSession`` reads the sandbox's rendering of it from a scripted server on
+127.0.0.1.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from grooper_nb.errors.ews import EwsError
 from grooper_nb.exchange.ews.find_folder import find_folders
 from grooper_nb.exchange.ews.soap import MNS, SOAPNS, TNS, SoapClient, distinguished_xml
 from grooper_nb.http import ProfileSession, RetryPolicy
+from grooper_nb.sandbox.ews import soap as sandbox_soap
 
 
 def _envelope(message: str) -> str:
@@ -32,14 +35,10 @@ def _envelope(message: str) -> str:
     )
 
 
-BUSY = _envelope(
-    '<m:FindFolderResponseMessage ResponseClass="Error">'
-    "<m:MessageText>An internal server error occurred. The operation failed.</m:MessageText>"
-    "<m:ResponseCode>ErrorInternalServerError</m:ResponseCode><m:DescriptiveLinkKey>0</m:DescriptiveLinkKey>"
-    '<m:MessageXml><t:Value Name="InnerErrorResponseCode">ErrorServerBusy</t:Value>'
-    '<t:Value Name="BackOffMilliseconds">2500</t:Value></m:MessageXml>'
-    "</m:FindFolderResponseMessage>"
-)
+# The sandbox's own rendering of a throttled response message, so client and sandbox agree on one form.
+BUSY = sandbox_soap.response(
+    "FindFolder", [sandbox_soap.message("FindFolder", error=sandbox_soap.server_busy(2500))]
+).decode()
 BROKEN = BUSY.replace("ErrorServerBusy", "ErrorMailboxStoreUnavailable")
 FOUND = _envelope(
     '<m:FindFolderResponseMessage ResponseClass="Success"><m:ResponseCode>NoError</m:ResponseCode>'
