@@ -11,7 +11,9 @@ goes through it, so the following is decided once, here:
   caller passes ``timeout=``.
 * **Retries** (:class:`RetryPolicy`). HTTP 429 and 503, and an EWS ``ErrorServerBusy``, are retried for
   any method: the server refused the request without doing it. 502/504 and a connection dropped
-  mid-request are retried for idempotent methods only. The wait is what the server asked for
+  mid-request are retried for idempotent methods only, and for a request its caller marks
+  ``replay_safe=True``: a POST that only reads (every EWS read is a SOAP POST), which the server may
+  well have done already but which changes nothing when done twice. The wait is what the server asked for
   (``Retry-After`` in seconds or as an HTTP-date, `RFC 9110 section 10.2.3
   <https://www.rfc-editor.org/rfc/rfc9110#section-10.2.3>`_; EWS ``BackOffMilliseconds``, see
   https://learn.microsoft.com/exchange/client-developer/exchange-web-services/ews-throttling-in-exchange),
@@ -29,8 +31,10 @@ from __future__ import annotations
 import logging
 import random
 import re
+import ssl
 import threading
 import time
+import traceback
 import weakref
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -187,10 +191,12 @@ class RetryPolicy:
             return delay, "Retry-After"
         return None, ""
 
-    def should_retry(self, method: str, response: requests.Response) -> bool:
+    def should_retry(self, method: str, response: requests.Response, replay_safe: bool = False) -> bool:
+        """Whether ``response`` is worth another attempt; ``replay_safe``: the request may be sent twice
+        although ``method`` is not idempotent (see :meth:`ProfileSession.request`)."""
         if response.status_code in self.retry_statuses:
             return True
-        if response.status_code in self.idempotent_statuses and method in IDEMPOTENT_METHODS:
+        if response.status_code in self.idempotent_statuses and (replay_safe or method in IDEMPOTENT_METHODS):
             return True
         return ews_backoff_seconds(response) is not None
 
@@ -216,6 +222,10 @@ def _where(url: str) -> str:
 # What a connection closed or reset mid-request looks like (http.client's RemoteDisconnected is a
 # ConnectionResetError); a refused connection (NewConnectionError, ConnectionRefusedError) is not one.
 _DROPS = (ConnectionResetError, ConnectionAbortedError, BrokenPipeError, ProtocolError)
+# Where the TLS layer meets a connection that broke after the handshake: reading the answer, or
+# sending the request. A TLS error anywhere else (the handshake: a bad certificate, an unknown CA, a
+# proxy that speaks no TLS) is a real failure that no retry fixes.
+_TLS_IO = frozenset({"read", "recv", "recv_into", "write", "send", "sendall"})
 
 
 def _causes(exc: BaseException, depth: int = 4) -> Iterator[BaseException]:
@@ -237,13 +247,33 @@ def _dropped_connection(exc: BaseException) -> bool:
     Through a CONNECT proxy (the sandbox's, a corporate one) urllib3 reports a tunnel that the far end
     closed without an answer as ``ProxyError("Unable to connect to proxy", RemoteDisconnected(...))``;
     that is a dropped connection like any other. A proxy that refuses the connection is
-    ``ProxyError(..., NewConnectionError(...))`` and is not retried.
+    ``ProxyError(..., NewConnectionError(...))`` and is not retried. An ``SSLError`` is a dropped
+    connection only when it was raised reading or writing an established connection
+    (:func:`_broken_tls_stream`).
     """
-    if isinstance(exc, requests.exceptions.SSLError) or not isinstance(exc, requests.ConnectionError):
+    if isinstance(exc, requests.exceptions.SSLError):
+        return _broken_tls_stream(exc)
+    if not isinstance(exc, requests.ConnectionError):
         return False
     if isinstance(exc, requests.exceptions.ProxyError):
         return any(isinstance(c, _DROPS) for c in _causes(exc))
     return any(isinstance(a, ProtocolError) for a in exc.args)
+
+
+def _broken_tls_stream(exc: BaseException) -> bool:
+    """An ``SSLError`` raised after the handshake, reading or writing a connection that was working:
+    the connection broke mid-request (closed without ``close_notify``, ``SSLEOFError``; or what arrived
+    is no TLS record at all, ``WRONG_VERSION_NUMBER`` on a kept-alive connection whose far end gave up
+    its TLS session and answered in clear text). The handshake is where a certificate is checked, so a
+    bad or untrusted certificate is never taken for a dropped connection."""
+    causes = [c for c in _causes(exc) if isinstance(c, ssl.SSLError)]
+    if not causes or any(isinstance(c, ssl.SSLCertVerificationError) for c in causes):
+        return False
+    innermost = causes[-1]
+    frames = traceback.extract_tb(innermost.__traceback__)
+    if not frames or any(f.name == "do_handshake" for f in frames):
+        return False
+    return frames[-1].name in _TLS_IO
 
 
 def _replayable(kwargs: Mapping[str, Any]) -> bool:
@@ -282,22 +312,27 @@ class ProfileSession(requests.Session):
         self.retry = retry
         self.documents = DocumentCache()
 
-    def request(self, method, url, *args, **kwargs):  # type: ignore[override]
+    def request(self, method, url, *args, replay_safe: bool = False, **kwargs):  # type: ignore[override]
+        """``requests.Session.request`` with the session's timeout and retries. ``replay_safe=True``
+        says that sending the request twice does no harm although its method is not idempotent (a POST
+        that only reads, such as every EWS read): it is then retried after a dropped connection or a
+        502/504 like a GET."""
         kwargs.setdefault("timeout", self.timeout)
         policy = self.retry
         if policy is None or args or not _replayable(kwargs):
             return super().request(method, url, *args, **kwargs)
         verb = str(method).upper()
+        replayable = replay_safe or verb in IDEMPOTENT_METHODS
         for attempt in range(1, policy.max_attempts + 1):
             last = attempt == policy.max_attempts
             try:
                 response = super().request(method, url, **kwargs)
             except requests.ConnectionError as exc:
-                if last or verb not in IDEMPOTENT_METHODS or not _dropped_connection(exc):
+                if last or not replayable or not _dropped_connection(exc):
                     raise
                 _pause(policy, policy.jitter(attempt - 1), "Connection dropped", verb, url, attempt)
                 continue
-            if last or not policy.should_retry(verb, response):
+            if last or not policy.should_retry(verb, response, replayable):
                 return response
             wait = policy.wait_for(verb, url, response, attempt - 1)
             response.close()

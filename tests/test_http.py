@@ -492,6 +492,136 @@ def test_a_post_whose_connection_drops_is_not_retried(drops_first_connection, se
     assert served == [0] and waits == []
 
 
+def test_a_replay_safe_post_whose_connection_drops_is_retried(drops_first_connection, session, waits):
+    url, served = drops_first_connection
+    resp = session.post(url + "/EWS/Exchange.asmx", data=b"<m:FindItem/>", replay_safe=True)
+    assert resp.status_code == 200 and resp.text == "ok"
+    assert served == [0, 1] and len(waits) == 1
+
+
+def test_a_replay_safe_post_is_retried_after_a_502(server, session, waits):
+    server.on("/EWS/Exchange.asmx", status(502), ok())
+    assert session.post(server.base + "/EWS/Exchange.asmx", data=b"<x/>", replay_safe=True).status_code == 200
+    assert len(server.requests_to("/EWS/Exchange.asmx")) == 2 and len(waits) == 1
+
+
+# ---- TLS: a stream broken mid-request is a dropped connection, a bad certificate is not -------------------
+@pytest.fixture
+def direct(session: ProfileSession) -> ProfileSession:
+    """The session, talking to 127.0.0.1 directly whatever proxy the environment names."""
+    session.trust_env = False
+    return session
+
+
+@pytest.fixture(scope="module")
+def tls_files(tmp_path_factory):
+    """A CA of its own and a server certificate for 127.0.0.1 (the sandbox's CA code)."""
+    from grooper_nb.sandbox.tls import ensure_ca, ensure_server_cert
+
+    ca = ensure_ca(tmp_path_factory.mktemp("tls") / "ca", ["127.0.0.1"])
+    cert, key = ensure_server_cert(ca, ["127.0.0.1"])
+    return ca.cert_path, cert, key
+
+
+def _read_request(tls) -> bytes:
+    """One whole request (head and ``Content-Length`` body) from a socket."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += tls.recv(65536)
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = next(
+        (int(h.split(b":")[1]) for h in head.split(b"\r\n") if h.lower().startswith(b"content-length")), 0
+    )
+    while len(body) < length:
+        body += tls.recv(65536)
+    return head
+
+
+@pytest.fixture
+def drops_tls_mid_stream(tls_files):
+    """A TLS server on 127.0.0.1 whose first connection answers one request, then gives up its TLS
+    session and answers the second in clear text before closing (a far end that lost the stream: what
+    the client reads is no TLS record). Later connections answer each request normally."""
+    import socket
+    import ssl
+
+    from grooper_nb.sandbox.tls import server_context
+
+    _, cert, key = tls_files
+    context = server_context(cert, key)
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(4)
+    listener.settimeout(0.2)
+    served: list[str] = []
+    answer = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
+
+    def first(tls) -> None:
+        _read_request(tls)
+        served.append("answered")
+        tls.sendall(answer.replace(b"Connection: close\r\n", b""))
+        _read_request(tls)
+        served.append("clear text")
+        tls.shutdown(socket.SHUT_RD)  # drops the TLS session: what follows goes out in clear
+        tls.sendall(b"HTTP/1.0 400 Bad Request\r\n\r\n")
+
+    def serve():
+        n = 0
+        while not stop.is_set():
+            try:
+                raw, _ = listener.accept()
+            except OSError:  # the accept timed out: look at the stop flag again
+                continue
+            try:
+                with context.wrap_socket(raw, server_side=True) as tls:
+                    if n == 0:
+                        first(tls)
+                    else:
+                        _read_request(tls)
+                        served.append("answered")
+                        tls.sendall(answer)
+            except (OSError, ssl.SSLError):
+                pass
+            n += 1
+
+    stop = threading.Event()
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield f"https://127.0.0.1:{listener.getsockname()[1]}", served
+    stop.set()
+    thread.join(timeout=10)
+    listener.close()
+
+
+def test_a_replay_safe_post_whose_tls_stream_breaks_is_retried(
+    drops_tls_mid_stream, tls_files, direct, waits
+):
+    url, served = drops_tls_mid_stream
+    direct.verify = str(tls_files[0])
+    assert direct.post(url + "/EWS/Exchange.asmx", data=b"<x/>", replay_safe=True).text == "ok"
+    resp = direct.post(url + "/EWS/Exchange.asmx", data=b"<x/>", replay_safe=True)  # the kept-alive one
+    assert resp.status_code == 200 and resp.text == "ok"
+    assert served == ["answered", "clear text", "answered"] and len(waits) == 1
+
+
+def test_a_post_whose_tls_stream_breaks_is_not_retried(drops_tls_mid_stream, tls_files, direct, waits):
+    url, _served = drops_tls_mid_stream
+    direct.verify = str(tls_files[0])
+    assert direct.post(url + "/EWS/Exchange.asmx", data=b"<x/>").text == "ok"
+    with pytest.raises(requests.exceptions.SSLError):
+        direct.post(url + "/EWS/Exchange.asmx", data=b"<x/>")
+    assert waits == []
+
+
+def test_a_certificate_nobody_trusts_fails_at_once(drops_tls_mid_stream, direct, waits):
+    url, served = drops_tls_mid_stream  # its CA is not in certifi's bundle, which the session trusts
+    with pytest.raises(requests.exceptions.SSLError, match="certificate verify failed"):
+        direct.get(url + "/v1.0/me/messages")
+    with pytest.raises(requests.exceptions.SSLError, match="certificate verify failed"):
+        direct.post(url + "/EWS/Exchange.asmx", data=b"<x/>", replay_safe=True)
+    assert waits == [] and served == []  # no handshake finished, nothing was sent twice
+
+
 # ---- one cache under MSAL and the token inspector (against the run's sandbox) -----------------------------
 def test_msal_discovery_and_the_token_inspector_share_the_sessions_document_cache(sandbox):
     from grooper_nb import inspect_token

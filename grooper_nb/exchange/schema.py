@@ -4,7 +4,8 @@ Three tables: folders, messages and attachments. Every column is declared once h
 Graph property and the EWS element it comes from, and what it means. :func:`frame` turns records (plain
 dicts, as a backend yields them) into a DataFrame with exactly these columns in this order and these
 dtypes, so a Graph listing and an EWS listing of one mailbox compare with ``DataFrame.equals`` once the
-API-specific columns (``id``, ``folder_id``, ``change_key``, ``source``) are dropped.
+columns each API encodes its own way (:data:`PER_API`: ids and ``source``) are dropped, which
+:func:`comparable` does.
 
 Decided once, for both APIs:
 
@@ -40,8 +41,10 @@ __all__ = [
     "FOLDERS",
     "MESSAGES",
     "MESSAGE_KEY",
+    "PER_API",
     "Column",
     "addresses",
+    "comparable",
     "describe",
     "empty",
     "frame",
@@ -146,6 +149,21 @@ ATTACHMENTS: tuple[Column, ...] = (
 MESSAGE_KEY = ("mailbox", "folder_path", "internet_message_id", "received")
 TABLES = {"folders": FOLDERS, "messages": MESSAGES, "attachments": ATTACHMENTS}
 
+# The columns each API fills in its own encoding (ids, which API): never compared across APIs. Every
+# other column holds the same value whichever API filled the row.
+PER_API: dict[str, frozenset[str]] = {
+    "folders": frozenset({"source", "id", "parent_id"}),
+    "messages": frozenset({"source", "id", "change_key", "folder_id", "conversation_id"}),
+    "attachments": frozenset({"source", "message_id", "attachment_id"}),
+}
+# How comparable() orders rows: a key that names one row (attachments: a message's attachments by name,
+# then by what tells two files of one name apart).
+_ORDER = {
+    "folders": ("mailbox", "path"),
+    "messages": MESSAGE_KEY,
+    "attachments": ("mailbox", "internet_message_id", "name", "size_bytes", "content_id", "is_inline"),
+}
+
 
 def utc(value: Any) -> datetime | None:
     """An ISO 8601 timestamp (``2026-01-02T03:04:05Z``, ``...+01:00``, ``...05.123Z``) or a datetime as a
@@ -198,6 +216,19 @@ def frame(records: Iterable[Mapping[str, Any]], table: str) -> pd.DataFrame:
 def empty(table: str) -> pd.DataFrame:
     """The table with no rows, with its columns and dtypes."""
     return frame([], table)
+
+
+def comparable(df: pd.DataFrame, table: str) -> pd.DataFrame:
+    """``df`` (a table of this schema) without its :data:`PER_API` columns, rows in a fixed order and a
+    fresh index: a Graph listing and an EWS listing of one mailbox are then ``DataFrame.equals``."""
+    if table not in TABLES:
+        raise KeyError(f"No table {table!r}: one of {', '.join(TABLES)}.")
+    kept = [c.name for c in TABLES[table] if c.name not in PER_API[table]]
+    missing = set(kept) - set(df.columns)
+    if missing:
+        raise KeyError(f"Not a {table} table of this schema: it lacks {', '.join(sorted(missing))}.")
+    out = df[kept].sort_values(list(_ORDER[table]), na_position="last", kind="stable")
+    return out.reset_index(drop=True)
 
 
 def describe(table: str) -> pd.DataFrame:

@@ -21,9 +21,14 @@ by :meth:`SoapAnswer.check`. Either way the
 :class:`~grooper_nb.errors.EwsError` keeps the ``ResponseCode``, ``x-ms-diagnostics`` and ``request-id``.
 ``t:ServerVersionInfo`` of the last answer is kept on the client (``client.server_version``).
 
+Every EWS call is a POST, which :mod:`grooper_nb.http` does not send twice on its own. The operations of
+:data:`READ_OPERATIONS` only read, so they go out ``replay_safe``: a connection dropped before the answer
+came is retried like a GET's.
+
 Throttling: an ``ErrorServerBusy`` fault (HTTP 500 or 503) is waited out by the session's retry policy,
-as long as its ``BackOffMilliseconds`` asks (:mod:`grooper_nb.http`). An ``ErrorServerBusy`` inside a 200
-answer's messages is this module's to handle: the request is sent again after the back-off, with the same
+as long as its ``BackOffMilliseconds`` asks (:mod:`grooper_nb.http`). A throttled 200 answer (a message
+``ErrorInternalServerError`` with an inner ``ErrorServerBusy``, as Exchange documents it, or a bare
+``ErrorServerBusy``) is this module's to handle: the request is sent again after the back-off, with the same
 policy's ``sleep``, ``max_wait`` and ``max_attempts``
 (https://learn.microsoft.com/exchange/client-developer/exchange-web-services/ews-throttling-in-exchange).
 """
@@ -31,6 +36,7 @@ policy's ``sleep``, ``max_wait`` and ``max_attempts``
 from __future__ import annotations
 
 import logging
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -41,10 +47,11 @@ import requests
 
 from grooper_nb.errors.base import http_facts, parse_xml
 from grooper_nb.errors.ews import EwsError, from_message, from_response
-from grooper_nb.http import DEFAULT_RETRY, BearerAuth, RetryAfterTooLong, RetryPolicy
+from grooper_nb.http import DEFAULT_RETRY, BearerAuth, ProfileSession, RetryAfterTooLong, RetryPolicy
 
 __all__ = [
     "MNS",
+    "READ_OPERATIONS",
     "REQUEST_SERVER_VERSION",
     "SOAPNS",
     "TNS",
@@ -57,6 +64,8 @@ __all__ = [
     "envelope",
     "field_uris",
     "folder_id_xml",
+    "is_read",
+    "operation_name",
     "text_of",
     "xml_text",
 ]
@@ -67,6 +76,13 @@ TNS = "http://schemas.microsoft.com/exchange/services/2006/types"
 REQUEST_SERVER_VERSION = "Exchange2016"
 EWS_PATH = "/EWS/Exchange.asmx"
 _log = logging.getLogger(__name__)
+# Operations that only read the mailbox: sent twice they change nothing, so a request whose connection
+# dropped before the answer came is sent again (grooper_nb.http, ``replay_safe``). Anything that writes
+# (CreateItem, UpdateItem, MoveItem, ...) is never in this set: done twice, it would act twice.
+READ_OPERATIONS = frozenset(
+    {"FindFolder", "GetFolder", "FindItem", "GetItem", "GetAttachment", "ResolveNames"}
+)
+_OPERATION = re.compile(r"\s*<(?:\w+:)?(\w+)")
 
 attr = quoteattr  # an attribute value, quoted and escaped: f"<t:ItemId Id={attr(item_id)}/>"
 
@@ -140,6 +156,17 @@ class SoapAnswer:
         return (message.findtext(m("ResponseCode")) or "").strip()
 
 
+def operation_name(body: str) -> str:
+    """The operation a body holds: its first element's local name (``FindItem`` of ``<m:FindItem ...>``)."""
+    found = _OPERATION.match(body)
+    return found.group(1) if found else ""
+
+
+def is_read(body: str) -> bool:
+    """Whether ``body`` is one of :data:`READ_OPERATIONS`: safe to send again after a dropped connection."""
+    return operation_name(body) in READ_OPERATIONS
+
+
 def _messages(root: ET.Element) -> list[ET.Element]:
     holder = root.find(f".//{m('ResponseMessages')}")
     return list(holder) if holder is not None else []
@@ -150,10 +177,26 @@ def _server_version(root: ET.Element) -> dict[str, str] | None:
     return dict(info.attrib) if info is not None else None
 
 
+def _is_busy(answer: SoapAnswer, message: ET.Element) -> bool:
+    """A response message that says "throttled, come back later". Exchange documents the HTTP 200 form
+    as ``ErrorInternalServerError`` with an inner ``ErrorServerBusy`` (Table 4 of
+    https://learn.microsoft.com/exchange/client-developer/exchange-web-services/ews-throttling-in-exchange);
+    where the inner code sits is not documented (UNCONFIRMED: ``MessageXml`` or the text), so any mention
+    of it inside the message counts. A bare ``ErrorServerBusy`` message counts too."""
+    code = answer.code(message)
+    if code == "ErrorServerBusy":
+        return True
+    return code == "ErrorInternalServerError" and "ErrorServerBusy" in ET.tostring(
+        message, encoding="unicode"
+    )
+
+
 def _busy_back_off(answer: SoapAnswer) -> float | None:
-    """Seconds to wait when a message of a 200 answer is ``ErrorServerBusy``; None when none is."""
+    """Seconds to wait when a message of a 200 answer is throttled (:func:`_is_busy`): its
+    ``BackOffMilliseconds``, 0.0 when it names none (the caller then backs off on its own); None when no
+    message is throttled."""
     for message in answer.messages:
-        if answer.code(message) == "ErrorServerBusy":
+        if _is_busy(answer, message):
             return (from_message(answer.response, message).back_off_ms or 0) / 1000
     return None
 
@@ -190,8 +233,9 @@ class SoapClient:
         headers = {"Content-Type": "text/xml; charset=utf-8", "Accept": "text/xml"}
         if self.anchor:
             headers["X-AnchorMailbox"] = self.anchor
+        extra = {"replay_safe": True} if is_read(body) and isinstance(self.session, ProfileSession) else {}
         resp = self.session.post(
-            self.url, data=envelope(body, self.impersonate), headers=headers, auth=self.auth
+            self.url, data=envelope(body, self.impersonate), headers=headers, auth=self.auth, **extra
         )
         if resp.status_code != 200:
             raise from_response(resp)

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import Any
 from xml.sax.saxutils import escape
 
+from ..mail_size import message_size
 from . import ids
 from .mime import mime_message
 from .soap import MNS, TNS, el, text
@@ -119,6 +120,11 @@ def _recipients(tag: str, people: list[dict[str, Any]]) -> str:
     return el(tag, "".join(_mailbox(p) for p in people)) if people else ""
 
 
+def _optional(tag: str, value: object) -> str:
+    """``<tag>value</tag>``, or nothing when there is no value (EWS leaves an unset property out)."""
+    return text(tag, value) if value not in (None, "") else ""
+
+
 def _attachments(ctx_mail: Any, mailbox: dict, msg: dict) -> str:
     parts = []
     for att in ctx_mail.attachments(msg["id"]):
@@ -130,7 +136,8 @@ def _attachments(ctx_mail: Any, mailbox: dict, msg: dict) -> str:
                 + text("t:Name", att["name"])
                 + text("t:ContentType", att["contentType"])
                 + text("t:Size", att["size"])
-                + text("t:IsInline", False),
+                + _optional("t:LastModifiedTime", att.get("lastModifiedDateTime"))
+                + text("t:IsInline", bool(att.get("isInline"))),
             )
         )
     return el("t:Attachments", "".join(parts)) if parts else ""
@@ -155,7 +162,7 @@ def _renderers(mail: Any, mailbox: dict, msg: dict, find: bool) -> dict[str, Cal
         "item:Body": lambda: _body(msg),
         "item:Attachments": lambda: _attachments(mail, mailbox, msg),
         "item:DateTimeReceived": lambda: text("t:DateTimeReceived", msg.get("receivedDateTime") or ""),
-        "item:Size": lambda: text("t:Size", len(mime_message(mail, msg))),
+        "item:Size": lambda: text("t:Size", message_size(mail, msg)),
         "item:Categories": lambda: el(
             "t:Categories", "".join(text("t:String", c) for c in msg.get("categories") or [])
         ),

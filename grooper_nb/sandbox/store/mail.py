@@ -35,6 +35,7 @@ import secrets
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any
 
 from .db import Database
@@ -212,6 +213,7 @@ class Mail:
         (``name``, ``contentType``, ``content`` bytes). Returns the stored message."""
         data = {**data, "id": data.get("id") or new_id(), "parentFolderId": folder_id}
         data["hasAttachments"] = bool(attachments)
+        _stamp_times(data)
         with self.db.transaction() as conn:
             seq = self._next_seq(conn)
             conn.execute(
@@ -233,7 +235,8 @@ class Mail:
 
     def update_message(self, mailbox_id: str, message_id: str, changes: dict[str, Any]) -> dict[str, Any]:
         """Change properties of a message (``isRead``, ``categories``, ``importance``, ...; a new
-        ``parentFolderId`` moves it). Raises KeyError if there is no such message."""
+        ``parentFolderId`` moves it); its ``lastModifiedDateTime`` becomes now unless ``changes`` names
+        one. Raises KeyError if there is no such message."""
         with self.db.transaction() as conn:
             row = conn.execute(
                 "SELECT data FROM mail_messages WHERE id=? AND mailbox_id=? AND deleted=0",
@@ -241,7 +244,7 @@ class Mail:
             ).fetchone()
             if row is None:
                 raise KeyError(message_id)
-            data = {**json.loads(row["data"]), **changes}
+            data = {**json.loads(row["data"]), "lastModifiedDateTime": _now(), **changes}
             conn.execute(
                 "UPDATE mail_messages SET folder_id=?, received=?, is_read=?, has_attachments=?, "
                 "from_address=?, change_seq=?, data=? WHERE id=?",
@@ -305,16 +308,23 @@ class Mail:
         ]
 
     # -- attachments -------------------------------------------------------------------------------
+    # An attachment's lastModifiedDateTime is its message's createdDateTime: it was attached when the
+    # message was made, and the store keeps no time of its own per attachment.
+    _ATTACHMENT_SELECT = (
+        "SELECT a.*, json_extract(m.data, '$.createdDateTime') AS modified FROM mail_attachments a "
+        "LEFT JOIN mail_messages m ON m.id = a.message_id "
+    )
+
     def attachments(self, message_id: str) -> list[dict[str, Any]]:
         rows = self.db.execute(
-            "SELECT * FROM mail_attachments WHERE message_id=? ORDER BY name", (message_id,)
+            self._ATTACHMENT_SELECT + "WHERE a.message_id=? ORDER BY a.name", (message_id,)
         )
         return [_attachment(r) for r in rows]
 
     def attachment(self, message_id: str, attachment_id: str) -> dict[str, Any] | None:
         """The attachment, with its bytes under ``_content``."""
         row = self.db.execute(
-            "SELECT * FROM mail_attachments WHERE message_id=? AND id=?", (message_id, attachment_id)
+            self._ATTACHMENT_SELECT + "WHERE a.message_id=? AND a.id=?", (message_id, attachment_id)
         ).fetchone()
         return _attachment(row) if row else None
 
@@ -323,6 +333,20 @@ class Mail:
         if mailbox_id is not None:
             sql, params = sql + " AND mailbox_id=?", (mailbox_id,)
         return self.db.execute(sql, params).fetchone()[0]
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _stamp_times(data: dict[str, Any]) -> None:
+    """Fill what Exchange sets on every stored message and a caller may leave out: when it was created
+    and last modified (Graph ``createdDateTime``/``lastModifiedDateTime``, EWS ``DateTimeCreated``/
+    ``LastModifiedTime``, https://learn.microsoft.com/graph/api/resources/message). A delivered message is
+    created when it is received; one with no received time (a draft) is created now."""
+    created = data.get("createdDateTime") or data.get("receivedDateTime") or _now()
+    data["createdDateTime"] = created
+    data["lastModifiedDateTime"] = data.get("lastModifiedDateTime") or created
 
 
 def _message_row(mailbox_id: str, data: dict[str, Any]) -> tuple:
@@ -366,7 +390,7 @@ def _attachment(row: sqlite3.Row) -> dict[str, Any]:
         "contentType": row["content_type"],
         "size": row["size"],
         "isInline": False,
-        "lastModifiedDateTime": None,
+        "lastModifiedDateTime": row["modified"],
         "contentId": None,
         "contentLocation": None,
         "contentBytes": base64.b64encode(content).decode(),

@@ -11,13 +11,20 @@ from grooper_nb.sandbox.ews import soap
 from tests.sandbox.ews.ews_helpers import M, S, T
 
 
-def test_server_busy_carries_back_off_milliseconds() -> None:
+def test_server_busy_in_a_response_message_is_an_internal_error_with_an_inner_busy() -> None:
+    """Inside HTTP 200 Exchange documents throttling as ErrorInternalServerError with an inner
+    ErrorServerBusy; the back-off rides along."""
     body = soap.response("FindItem", [soap.message("FindItem", error=soap.server_busy(5000))])
     msg = ET.fromstring(body).find(f".//{{{M}}}FindItemResponseMessage")
     assert msg.get("ResponseClass") == "Error"
-    assert msg.findtext(f"{{{M}}}ResponseCode") == "ErrorServerBusy"
-    value = msg.find(f"{{{M}}}MessageXml/{{{T}}}Value")
-    assert (value.get("Name"), value.text) == ("BackOffMilliseconds", "5000")
+    assert msg.findtext(f"{{{M}}}ResponseCode") == "ErrorInternalServerError"
+    values = {v.get("Name"): v.text for v in msg.findall(f"{{{M}}}MessageXml/{{{T}}}Value")}
+    assert values == {"InnerErrorResponseCode": "ErrorServerBusy", "BackOffMilliseconds": "5000"}
+
+
+def test_server_busy_as_a_fault_stays_server_busy() -> None:
+    root = ET.fromstring(soap.fault(soap.EwsError("ErrorServerBusy", fault=True, message_xml="")))
+    assert root.findtext(f".//{{{S}}}Fault/faultcode") == "a:ErrorServerBusy"
 
 
 def test_a_fault_names_its_response_code() -> None:

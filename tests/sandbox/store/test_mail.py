@@ -155,6 +155,31 @@ def test_changes_count_up_and_tombstones_stay(store: Store, tmp_path) -> None:
         s.close()
 
 
+def test_a_delivered_message_has_created_and_modified_times(tmp_path) -> None:
+    """Exchange stamps both on every message; a caller of add_message need not (and the seed's have them)."""
+    s = Store.open(tmp_path / "times")
+    try:
+        box = s.mail.mailbox(SHARED)
+        inbox = s.mail.folder(box["id"], "inbox")
+        seeded, _ = s.mail.messages(box["id"], inbox["id"], MessageQuery(top=50))
+        assert all(m["createdDateTime"] and m["lastModifiedDateTime"] for m in seeded)
+        added = s.mail.add_message(
+            box["id"],
+            inbox["id"],
+            {"subject": "new", "receivedDateTime": "2026-01-01T00:00:00Z"},
+            attachments=[{"name": "a.txt", "contentType": "text/plain", "content": b"a"}],
+        )
+        stored = s.mail.message(box["id"], added["id"])
+        assert stored["createdDateTime"] == stored["lastModifiedDateTime"] == "2026-01-01T00:00:00Z"
+        attached = s.mail.attachments(added["id"])
+        assert [a["lastModifiedDateTime"] for a in attached] == ["2026-01-01T00:00:00Z"]
+        changed = s.mail.update_message(box["id"], added["id"], {"isRead": True})
+        assert changed["lastModifiedDateTime"] > stored["lastModifiedDateTime"]
+        assert changed["createdDateTime"] == stored["createdDateTime"]
+    finally:
+        s.close()
+
+
 def test_application_access_policy_scopes_an_app(store: Store) -> None:
     shared = store.mail.mailbox(SHARED)["id"]
     user = next(b["id"] for b in store.mail.mailboxes() if b["kind"] == "user")
