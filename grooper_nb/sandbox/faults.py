@@ -433,12 +433,17 @@ def _drop_connection(environ: dict) -> None:
     ``SO_LINGER`` 0 makes the close a TCP reset, shutting the read side ends werkzeug's keep-alive loop
     (it reads EOF), and the raised ``ConnectionResetError`` is what werkzeug treats as a dropped client,
     so it writes nothing. The client reaches the TLS server through the CONNECT proxy, so what it sees is
-    the tunnel closed with no response (``RemoteDisconnected``), not the reset itself."""
+    the tunnel closed with no response (``RemoteDisconnected``), not the reset itself.
+
+    The shutdown is the plain socket's, both ways: ``ssl.SSLSocket.shutdown`` would first drop the TLS
+    session, after which werkzeug read the request's unread body as a new request line and answered
+    "400 Bad request" in clear text inside the tunnel (the client saw an ``SSLError``, "wrong version
+    number", instead of a dropped connection)."""
     sock = environ.get("werkzeug.socket")
     if sock is not None:
         with contextlib.suppress(OSError):
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            sock.shutdown(socket.SHUT_RD)
+            socket.socket.shutdown(sock, socket.SHUT_RDWR)
     raise ConnectionResetError("sandbox fault: reset")
 
 
