@@ -95,11 +95,8 @@ def sandbox_env(sandbox: dict, monkeypatch: pytest.MonkeyPatch) -> dict:
 def unconsented(tmp_path_factory: pytest.TempPathFactory):
     """A sandbox of the module's own started with ``--connector unconsented``: Grooper's connector lives
     in its publisher's tenant and this tenant has no service principal for it yet."""
-    state_dir = tmp_path_factory.mktemp("unconsented") / "sandbox"
-    try:
-        yield helpers.start_sandbox(state_dir, "--connector", "unconsented")
-    finally:
-        run_cli("stop", "--state-dir", str(state_dir))
+    with helpers.own_sandbox(tmp_path_factory, "unconsented", "--connector", "unconsented") as info:
+        yield info
 
 
 @pytest.fixture(scope="session")

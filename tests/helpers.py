@@ -6,13 +6,24 @@ from tests.helpers import b64url, run_cli, seeded_app, seeded_user
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
 
 import pytest
 
-__all__ = ["b64url", "plain_user", "run_cli", "seeded_app", "seeded_user", "use_env"]
+__all__ = [
+    "b64url",
+    "own_sandbox",
+    "plain_user",
+    "run_cli",
+    "seeded_app",
+    "seeded_user",
+    "start_sandbox",
+    "use_env",
+]
 
 
 def b64url(data: bytes) -> str:
@@ -36,6 +47,21 @@ def start_sandbox(state_dir, *options: str) -> dict:
     proc = run_cli("start", "--state-dir", str(state_dir), *options)
     assert proc.returncode == 0, f"start failed:\n{proc.stdout}\n{proc.stderr}"
     return json.loads(proc.stdout)
+
+
+@contextlib.contextmanager
+def own_sandbox(tmp_path_factory: pytest.TempPathFactory, name: str, *options: str) -> Iterator[dict]:
+    """A sandbox of the caller's own in a new temporary state dir (``start --state-dir DIR OPTIONS``),
+    stopped on leaving the block; the start JSON. For a module- or package-scoped fixture::
+
+        with own_sandbox(tmp_path_factory, "mail", "--scale", "2000") as info:
+            yield info
+    """
+    state_dir = tmp_path_factory.mktemp(name) / "sandbox"
+    try:
+        yield start_sandbox(state_dir, *options)
+    finally:
+        run_cli("stop", "--state-dir", str(state_dir))
 
 
 def use_env(info: dict, monkeypatch: pytest.MonkeyPatch) -> dict:

@@ -21,7 +21,7 @@ from grooper_nb.http import RetryPolicy
 from grooper_nb.profile import Profile, connect
 from grooper_nb.sandbox import launcher
 from grooper_nb.sandbox.store import Store
-from tests.helpers import plain_user, run_cli, start_sandbox
+from tests.helpers import own_sandbox, plain_user
 
 SHARED = "invoices@contoso.onmicrosoft.com"
 EXTRA = 5000
@@ -31,11 +31,8 @@ GRAPH_DEFAULT = "https://graph.microsoft.com/.default"
 @pytest.fixture(scope="package")
 def mail_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     """The start JSON of this package's sandbox (``--scale 5000``)."""
-    state_dir = tmp_path_factory.mktemp("exchange") / "sandbox"
-    try:
-        yield start_sandbox(state_dir, "--scale", str(EXTRA))
-    finally:
-        run_cli("stop", "--state-dir", str(state_dir))
+    with own_sandbox(tmp_path_factory, "exchange", "--scale", str(EXTRA)) as info:
+        yield info
 
 
 @pytest.fixture(scope="package")

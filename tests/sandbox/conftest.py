@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from grooper_nb.sandbox.store import Store
-from tests.helpers import run_cli, start_sandbox, use_env
+from tests.helpers import own_sandbox, run_cli, start_sandbox, use_env
 
 _TIMINGS: list[tuple[str, float]] = []
 
@@ -57,11 +57,8 @@ def own_state_dir(tmp_path: Path) -> Iterator[Path]:
 @pytest.fixture(scope="module")
 def private_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     """The start JSON of a sandbox this test module has to itself (same seed, so same users and apps)."""
-    state_dir = tmp_path_factory.mktemp("private") / "sandbox"
-    try:
-        yield start_sandbox(state_dir)
-    finally:
-        run_cli("stop", "--state-dir", str(state_dir))
+    with own_sandbox(tmp_path_factory, "private") as info:
+        yield info
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from grooper_nb.profile import connect
 from grooper_nb.sharepoint import SharePoint, schema
 from grooper_nb.sharepoint.graph import PAGE_SIZE as GRAPH_PAGE
 from grooper_nb.sharepoint.rest import PAGE_SIZE as REST_PAGE
-from tests.helpers import run_cli, start_sandbox
+from tests.helpers import own_sandbox
 from tests.sharepoint.conftest import FINANCE, recording_session
 
 FILES = 12_000
@@ -22,11 +22,8 @@ FILES = 12_000
 
 @pytest.fixture(scope="module")
 def large(tmp_path_factory) -> Iterator[dict]:
-    state_dir = tmp_path_factory.mktemp("large") / "sandbox"
-    try:
-        yield start_sandbox(state_dir, "--scale", str(FILES))
-    finally:
-        run_cli("stop", "--state-dir", str(state_dir))
+    with own_sandbox(tmp_path_factory, "large", "--scale", str(FILES)) as info:
+        yield info
 
 
 @pytest.fixture(scope="module")

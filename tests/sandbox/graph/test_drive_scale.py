@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import pytest
 
 from grooper_nb.sandbox.store import Store
-from tests.helpers import run_cli, start_sandbox
+from tests.helpers import own_sandbox
 from tests.sandbox.graph.graph_helpers import Graph
 from tests.sandbox.graph.sites_helpers import relative
 
@@ -23,11 +23,8 @@ FILES = 450
 @pytest.fixture(scope="module")
 def private_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     """This module's own sandbox, with the Archive library of ``--scale 450``."""
-    state_dir = tmp_path_factory.mktemp("drive-scale") / "sandbox"
-    try:
-        yield start_sandbox(state_dir, "--scale", str(FILES))
-    finally:
-        run_cli("stop", "--state-dir", str(state_dir))
+    with own_sandbox(tmp_path_factory, "drive-scale", "--scale", str(FILES)) as info:
+        yield info
 
 
 def _paths(values: list[dict]) -> dict[str, str]:

@@ -13,7 +13,7 @@ import pytest
 
 from grooper_nb.profile import connect
 from grooper_nb.sandbox.store import Store
-from tests.helpers import plain_user, run_cli, start_sandbox
+from tests.helpers import own_sandbox, plain_user
 from tests.sandbox.graph.graph_helpers import Graph, ropc_token
 
 SHARED = "invoices@contoso.onmicrosoft.com"
@@ -23,11 +23,8 @@ EXTRA = 2000
 @pytest.fixture(scope="module")
 def private_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     """This module's own sandbox, with the shared mailbox grown by ``--scale 2000``."""
-    state_dir = tmp_path_factory.mktemp("mail") / "sandbox"
-    try:
-        yield start_sandbox(state_dir, "--scale", str(EXTRA))
-    finally:
-        run_cli("stop", "--state-dir", str(state_dir))
+    with own_sandbox(tmp_path_factory, "mail", "--scale", str(EXTRA)) as info:
+        yield info
 
 
 @pytest.fixture(scope="module")

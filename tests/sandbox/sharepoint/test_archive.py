@@ -9,7 +9,7 @@ import pytest
 
 from grooper_nb.auth import flows
 from grooper_nb.profile import connect
-from tests.helpers import run_cli, start_sandbox
+from tests.helpers import own_sandbox
 from tests.sandbox.sharepoint.sp_helpers import FINANCE, ROOT, Rest, next_link, rows
 
 FILES = 6000
@@ -17,11 +17,8 @@ FILES = 6000
 
 @pytest.fixture(scope="module")
 def scaled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
-    state_dir = tmp_path_factory.mktemp("scaled") / "sandbox"
-    try:
-        yield start_sandbox(state_dir, "--scale", str(FILES))
-    finally:
-        run_cli("stop", "--state-dir", str(state_dir))
+    with own_sandbox(tmp_path_factory, "scaled", "--scale", str(FILES)) as info:
+        yield info
 
 
 def test_the_archive_pages_at_most_5000_items_at_a_time(scaled: dict) -> None:
