@@ -329,6 +329,18 @@ def parity_tables(
     return per_folder, missing
 
 
+_API = {"ews": "EWS", "graph": "Graph"}
+
+
+def _short(exc: Exception) -> str:
+    """An explained error in a few words (its code and status); the whole error is in ``r.errors``."""
+    code, status = getattr(exc, "error", None), getattr(exc, "status", None)
+    if code:
+        return f"{code} (HTTP {status})" if status else str(code)
+    text = str(exc)
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
 def _parity(r: Readiness, profile: Profile, account: Any, since, until) -> None:
     """Fill ``r.parity`` and ``r.missing``, or ``r.parity_skipped`` with the reason."""
     if not r.ews.ok:
@@ -340,8 +352,7 @@ def _parity(r: Readiness, profile: Profile, account: Any, since, until) -> None:
             listings[via] = _listing(profile, r.mailbox, via, account, since, until)
         except Exception as exc:  # noqa: BLE001 -- an explained GraphError/EwsError: part of the verdict
             r.errors[via] = exc
-            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            r.parity_skipped = f"the {via.upper()} listing failed: {first}"
+            r.parity_skipped = f"the {_API[via]} listing failed: {_short(exc)}"
             return
     r.parity, r.missing = parity_tables(*listings["ews"], *listings["graph"])
 
