@@ -163,20 +163,37 @@ def naive_ews(profile, only: set[str]):
     return pd.DataFrame(rows)
 
 
+def _server_seconds(state: str, host: str, since: int) -> float:
+    """The time the sandbox spent answering the run's requests (the request log's ``duration_ms``): the
+    part of the wall time no client can save."""
+    from grooper_nb.sandbox import launcher
+
+    total = 0.0
+    while True:
+        page = launcher.requests(state, host=host, since=since)
+        if not page["entries"]:
+            return total / 1000
+        total += sum(e.get("duration_ms") or 0 for e in page["entries"])
+        since = page["last"]
+
+
 # -- report -------------------------------------------------------------------------------------------
 def _mib(n: float) -> str:
     return f"{n / 2**20:.1f} MiB"
 
 
 def _runs_table(runs: list[Run]) -> None:
-    print(f"{'run':<22} {'rows':>8} {'requests':>9} {'wall (s)':>9} {'peak RSS growth':>16} {'df deep':>11}")
+    print(
+        f"{'run':<22} {'rows':>8} {'requests':>9} {'wall (s)':>9} {'server (s)':>10} {'peak RSS growth':>16} "
+        f"{'df deep':>11}"
+    )
     for r in runs:
         frame = r.result
         deep = int(frame.memory_usage(deep=True).sum())
         r.extra["deep"] = deep
         exact = "" if r.peak_exact else " (upper bound)"
         print(
-            f"{r.name:<22} {len(frame):>8} {r.requests:>9} {r.seconds:>9.1f} "
+            f"{r.name:<22} {len(frame):>8} {r.requests:>9} {r.seconds:>9.1f} {r.extra['server_s']:>10.1f} "
             f"{_mib(r.peak_rss_growth):>16}{exact} {_mib(deep):>11}"
         )
 
@@ -214,6 +231,7 @@ def main() -> None:
 
     from grooper_nb.exchange import Exchange
     from grooper_nb.profile import connect
+    from grooper_nb.sandbox import launcher
 
     with tempfile.TemporaryDirectory(prefix="grooper-nb-bench-") as tmp:
         state = str(Path(tmp) / "sandbox")
@@ -238,7 +256,9 @@ def main() -> None:
                 ("ews (subset)", "ews", lambda: client_listing(profile, "ews", paths)),
                 ("naive ews (subset)", "ews", lambda: naive_ews(profile, set(paths))),
             ):
+                first = launcher.requests(state, limit=1)["last"]
                 runs[name] = measure(name, fn, state_dir=state, host=host)
+                runs[name].extra["server_s"] = _server_seconds(state, host, first)
                 print(f"  {name}: {runs[name].seconds:.1f} s", flush=True)
             print()
             _runs_table(list(runs.values()))
