@@ -48,6 +48,7 @@ _EXPORTS: dict[str, str] = {
     "Exchange": "grooper_nb.exchange.client",
     "export_messages": "grooper_nb.exchange.export",
     "read_export": "grooper_nb.exchange.export",
+    "ews_readiness": "grooper_nb.exchange.readiness",
     # SharePoint and OneDrive documents and lists (Graph or SharePoint REST)
     "SharePoint": "grooper_nb.sharepoint",
     "OneDrive": "grooper_nb.sharepoint",

@@ -60,6 +60,7 @@ def test_there_are_notebooks_to_check():
         "01_register_the_app.ipynb",
         "02_oauth_flows.ipynb",
         "03_token_claims.ipynb",
+        "04_exchange.ipynb",
         "05_sharepoint.ipynb",
     } <= names
 

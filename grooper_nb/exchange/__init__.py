@@ -1,7 +1,8 @@
 """Exchange mailboxes into DataFrames, through Graph mail or EWS, in one schema (:mod:`.schema`).
 
 :class:`Exchange` (:mod:`.client`) is the front end; :func:`export_messages` and :func:`read_export`
-(:mod:`.export`) a resumable export; :class:`GraphBackend` (:mod:`.graph`) the Graph mail backend. They
+(:mod:`.export`) a resumable export; :func:`ews_readiness` (:mod:`.readiness`) whether a mailbox can
+move from EWS to Graph; :class:`GraphBackend` (:mod:`.graph`) the Graph mail backend. They
 are imported on first use, so ``import grooper_nb.exchange`` stays light. See docs/exchange.md.
 """
 
@@ -21,6 +22,8 @@ _LAZY = {
     "GraphBackend": "grooper_nb.exchange.graph",
     "EwsBackend": "grooper_nb.exchange.ews",
     "ews_status": "grooper_nb.exchange.ews",
+    "Readiness": "grooper_nb.exchange.readiness",
+    "ews_readiness": "grooper_nb.exchange.readiness",
 }
 
 __all__ = ["ATTACHMENTS", "FOLDERS", "MESSAGES", "describe", *sorted(_LAZY)]

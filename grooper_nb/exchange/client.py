@@ -142,12 +142,17 @@ class Exchange:
         at or after ``since`` and before ``until`` (timezone-aware). Up to four folders are read at once.
         Interrupted, it returns what it has read with ``attrs["complete"] = False`` and a warning."""
         jobs = [FolderJob(f) for f in self.select_folders(folder)]
-        rows: list[dict[str, Any]] = []
+        frames: list[pd.DataFrame] = []  # one per page: a page's dicts are freed once it is a frame
+        read: dict[str, int] = {}
         bar = progress_bar(jobs, since, until, progress, self.mailbox)
         fill = {"mailbox": self.mailbox, "source": self.backend.source}
 
         def on_page(job: FolderJob, page: MessagePage) -> None:
-            rows.extend({**r, **fill, "folder_path": job.folder["path"]} for r in page.records)
+            path = job.folder["path"]
+            frames.append(
+                schema.frame(({**r, **fill, "folder_path": path} for r in page.records), "messages")
+            )
+            read[path] = read.get(path, 0) + len(page.records)
             bar.add(job, page)
 
         complete = True
@@ -155,10 +160,10 @@ class Exchange:
             fetch_folders(self.backend, jobs, on_page, since=since, until=until)
         except KeyboardInterrupt:
             complete = False
-            _warn_incomplete(jobs, rows)
+            _warn_incomplete(jobs, read)
         finally:
             bar.close()
-        df = schema.frame(rows, "messages")
+        df = _concat(frames)
         df.attrs["complete"] = complete
         if not complete:
             df.attrs["missing_folders"] = [j.folder["path"] for j in jobs if not j.done]
@@ -249,17 +254,24 @@ def _free_name(folder: Path, name: str) -> Path:
     return target
 
 
-def _warn_incomplete(jobs: list[FolderJob], rows: list[dict[str, Any]]) -> None:
-    read: dict[str, int] = {}
-    for r in rows:
-        read[r["folder_path"]] = read.get(r["folder_path"], 0) + 1
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """The pages' frames as one messages table (the empty table when there is none). Building a frame per
+    page and joining them once keeps the peak memory near twice the final table, where a list of every
+    row as a dict would hold several times it until the end."""
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return schema.empty("messages")
+    return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+
+
+def _warn_incomplete(jobs: list[FolderJob], read: dict[str, int]) -> None:
     missing = [
         f"{j.folder['path']} ({read.get(j.folder['path'], 0)} of {j.folder.get('total_count', '?')} read)"
         for j in jobs
         if not j.done
     ]
     warnings.warn(
-        f"Interrupted: {len(rows)} messages read; these folders are missing or incomplete: "
+        f"Interrupted: {sum(read.values())} messages read; these folders are missing or incomplete: "
         f"{'; '.join(missing)}. df.attrs['complete'] is False; run messages() again (or use "
         "export_messages, which resumes) for the rest.",
         IncompleteListing,

@@ -97,6 +97,14 @@ class MailApi:
     ) -> dict[str, Any]:
         return self.response(path, params, headers).json()
 
+    def post_batch(self, requests_: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The ``responses`` of one JSON batch (``POST {graph}/$batch``, at most 20 requests with relative
+        URLs, https://learn.microsoft.com/graph/json-batching); the batch's own failure is explained."""
+        resp = self.profile.session.post(f"{self.graph}/$batch", json={"requests": requests_}, auth=self.auth)
+        if not resp.ok:
+            raise from_response(resp)
+        return resp.json().get("responses", [])
+
     def pages(self, path: str, params: Mapping[str, Any] | None = None, headers=None):
         """Each page of a collection: the first with ``params``, then every ``@odata.nextLink`` exactly as
         Graph gave it (https://learn.microsoft.com/graph/paging)."""
