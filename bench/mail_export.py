@@ -26,9 +26,11 @@ The naive loops are what a first script looks like, one folder at a time in one 
 * Graph: ``GraphPages`` over ``/mailFolders`` (default page, no ``$top``) and each folder's
   ``/messages`` with no ``$top`` (Graph's default page of 10) and no ``$select`` (every property,
   bodies included), rows kept as the JSON Graph sent;
-* EWS: FindItem pages of 100 with the same properties as the client, then GetItem 10 ids at a time.
-  (The most naive EWS loop, GetItem one message at a time, would take 100,000 requests; 10 a request
-  is a loop that is still naive and finishes in minutes.)
+* EWS, its translation: FindItem pages of 100 and GetItem 10 ids at a time, both with the
+  ``AllProperties`` shape (EWS's "no ``$select``": the body and every first-class property), rows
+  built by the same record functions as the client's. (The most naive EWS loop, GetItem one message
+  at a time as a loop over ``Item.Bind`` does, would take 100,000 requests; 10 a request is Graph's
+  default page and a loop that is still naive and finishes in minutes.)
 """
 
 from __future__ import annotations
@@ -104,12 +106,10 @@ def naive_graph(profile, only: set[str]):
 
 # -- naive EWS ----------------------------------------------------------------------------------------
 def _find_page(client, folder_id: str, offset: int):
-    from grooper_nb.exchange.ews.find_item import FIELDS
-    from grooper_nb.exchange.ews.soap import field_uris, folder_id_xml, m, t
+    from grooper_nb.exchange.ews.soap import folder_id_xml, m, t
 
     body = (
-        '<m:FindItem Traversal="Shallow"><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape>'
-        f"<t:AdditionalProperties>{field_uris(FIELDS)}</t:AdditionalProperties></m:ItemShape>"
+        '<m:FindItem Traversal="Shallow"><m:ItemShape><t:BaseShape>AllProperties</t:BaseShape></m:ItemShape>'
         f'<m:IndexedPageItemView MaxEntriesReturned="{NAIVE_FIND_PAGE}" Offset="{offset}" '
         'BasePoint="Beginning"/>'
         f"<m:ParentFolderIds>{folder_id_xml(folder_id)}</m:ParentFolderIds></m:FindItem>"
@@ -123,12 +123,10 @@ def _find_page(client, folder_id: str, offset: int):
 
 
 def _get_details(client, ids: list[str]) -> dict[str, Any]:
-    from grooper_nb.exchange.ews.get_item import DETAIL_FIELDS
-    from grooper_nb.exchange.ews.soap import attr, field_uris, m
+    from grooper_nb.exchange.ews.soap import attr, m
 
     body = (
-        "<m:GetItem><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape>"
-        f"<t:AdditionalProperties>{field_uris(DETAIL_FIELDS)}</t:AdditionalProperties></m:ItemShape>"
+        "<m:GetItem><m:ItemShape><t:BaseShape>AllProperties</t:BaseShape></m:ItemShape>"
         f"<m:ItemIds>{''.join(f'<t:ItemId Id={attr(i)}/>' for i in ids)}</m:ItemIds></m:GetItem>"
     )
     answer = client.call(body)
@@ -141,8 +139,8 @@ def _get_details(client, ids: list[str]) -> dict[str, Any]:
 
 
 def naive_ews(profile, only: set[str]):
-    """FindItem pages of 100 and GetItem 10 ids at a time, one folder after another (the folders whose
-    paths are in ``only``)."""
+    """FindItem pages of 100 and GetItem 10 ids at a time, every property (``AllProperties``), one folder
+    after another (the folders whose paths are in ``only``)."""
     import pandas as pd
 
     from grooper_nb.exchange.ews import EwsBackend

@@ -173,7 +173,7 @@ class _Writer:
             "flag": {"flagStatus": rng.choice(("notFlagged", "notFlagged", "flagged"))},
         }
         self.seq += 1
-        self.rows.append(message_row(box["id"], data, self.seq))
+        self.rows.append(message_row(box["id"], data, self.seq, sum(len(f["content"]) for f in files)))
         self.attachments += [attachment_row(data["id"], {**f, "id": new_id("AAMkAGA", rng)}) for f in files]
 
     def _content(self, kind: str, owner: dict, light: bool) -> tuple[str, dict, list[dict]]:
