@@ -31,10 +31,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Any
 
 import pandas as pd
+
+from grooper_nb.tables import build, utc
+from grooper_nb.tables import describe as describe_columns
 
 __all__ = [
     "ATTACHMENTS",
@@ -62,8 +64,6 @@ class Column:
     ews: str
     meaning: str
 
-
-_DATETIME = "datetime64[s, UTC]"
 
 # fmt: off
 FOLDERS: tuple[Column, ...] = (
@@ -165,52 +165,16 @@ _ORDER = {
 }
 
 
-def utc(value: Any) -> datetime | None:
-    """An ISO 8601 timestamp (``2026-01-02T03:04:05Z``, ``...+01:00``, ``...05.123Z``) or a datetime as a
-    timezone-aware UTC datetime truncated to whole seconds; None for an empty value.
-
-    A timestamp without a zone is refused: both APIs always send one, so its absence means a bug
-    somewhere, and guessing the zone would shift every row by hours."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        moment = value
-    else:
-        text = str(value).strip()
-        if text.endswith(("Z", "z")):
-            text = text[:-1] + "+00:00"
-        moment = datetime.fromisoformat(text)
-    if moment.tzinfo is None:
-        raise ValueError(f"Timestamp {value!r} has no time zone; refusing to guess one.")
-    return moment.astimezone(timezone.utc).replace(microsecond=0)
-
-
 def addresses(values: Iterable[str | None] | None) -> tuple[str, ...]:
     """Addresses lower-cased and sorted, empty ones dropped."""
     return tuple(sorted(v.strip().lower() for v in values or () if v and v.strip()))
-
-
-def _series(values: list[Any], kind: str) -> pd.Series:
-    if kind == "datetime":
-        return pd.Series(pd.to_datetime([utc(v) for v in values], utc=True), dtype=_DATETIME)
-    if kind == "tuple":
-        return pd.Series([tuple(v) if v is not None else () for v in values], dtype=object)
-    return pd.Series(values, dtype=kind)
 
 
 def frame(records: Iterable[Mapping[str, Any]], table: str) -> pd.DataFrame:
     """Records (dicts keyed by column name) as the DataFrame of ``table`` ("folders", "messages",
     "attachments"): exactly its columns, in order, with its dtypes. A key a record lacks is missing
     (``<NA>``); a key the schema does not know is an error, so a typo cannot silently drop a column."""
-    columns = TABLES[table]
-    rows = list(records)
-    known = {c.name for c in columns}
-    for row in rows:
-        unknown = set(row) - known
-        if unknown:
-            raise KeyError(f"Not columns of the {table} table: {', '.join(sorted(unknown))}")
-    data = {c.name: _series([row.get(c.name) for row in rows], c.dtype) for c in columns}
-    return pd.DataFrame(data, columns=[c.name for c in columns])
+    return build(records, TABLES[table], table)
 
 
 def empty(table: str) -> pd.DataFrame:
@@ -234,7 +198,4 @@ def comparable(df: pd.DataFrame, table: str) -> pd.DataFrame:
 def describe(table: str) -> pd.DataFrame:
     """The table's columns as a DataFrame (column, type, Graph property, EWS element, meaning): the
     documentation a notebook shows."""
-    return pd.DataFrame(
-        [(c.name, c.dtype, c.graph, c.ews, c.meaning) for c in TABLES[table]],
-        columns=["column", "type", "graph", "ews", "meaning"],
-    )
+    return describe_columns(TABLES[table], "ews")

@@ -47,10 +47,12 @@ from __future__ import annotations
 import mimetypes
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Any
 
 import pandas as pd
+
+from grooper_nb.tables import build, utc
+from grooper_nb.tables import describe as describe_columns
 
 __all__ = [
     "DOCUMENTS",
@@ -95,8 +97,6 @@ class ListColumn:
     display_name: str = ""
     lookup_list_id: str | None = None
 
-
-_DATETIME = "datetime64[s, UTC]"
 
 # fmt: off
 SITES: tuple[Column, ...] = (
@@ -193,24 +193,6 @@ PER_API = ("source", "id", "web_url")
 
 
 # ---- values ---------------------------------------------------------------------------------------
-def utc(value: Any) -> datetime | None:
-    """An ISO 8601 timestamp or datetime as a timezone-aware UTC datetime truncated to whole seconds;
-    None for an empty value. A timestamp without a zone is refused: both APIs send UTC with a ``Z``, so
-    a missing zone means a local-time field was read by mistake, and guessing would shift the row."""
-    if value is None or value == "" or (isinstance(value, float) and pd.isna(value)):
-        return None
-    if isinstance(value, datetime):
-        moment = value
-    else:
-        text = str(value).strip()
-        if text.endswith(("Z", "z")):
-            text = text[:-1] + "+00:00"
-        moment = datetime.fromisoformat(text)
-    if moment.tzinfo is None:
-        raise ValueError(f"Timestamp {value!r} has no time zone; refusing to guess one.")
-    return moment.astimezone(timezone.utc).replace(microsecond=0)
-
-
 def email(value: Any) -> str | None:
     """An e-mail address lower-cased and stripped; None when empty."""
     if value is None or not isinstance(value, str) or not value.strip():
@@ -235,32 +217,13 @@ def mime_type_of(name: str | None, is_folder: bool = False) -> str | None:
     return guessed
 
 
-def _series(values: list[Any], kind: str) -> pd.Series:
-    if kind == "datetime":
-        return pd.Series(pd.to_datetime([utc(v) for v in values], utc=True), dtype=_DATETIME)
-    if kind in ("Int64", "Float64"):
-        return pd.Series(pd.array([None if v is None or v == "" else v for v in values], dtype=kind))
-    return pd.Series(values, dtype=kind)
-
-
-def _frame(records: Iterable[Mapping[str, Any]], columns: Sequence[Column], table: str) -> pd.DataFrame:
-    rows = list(records)
-    known = {c.name for c in columns}
-    for row in rows:
-        unknown = set(row) - known
-        if unknown:
-            raise KeyError(f"Not columns of the {table} table: {', '.join(sorted(unknown))}")
-    data = {c.name: _series([row.get(c.name) for row in rows], c.dtype) for c in columns}
-    return pd.DataFrame(data, columns=[c.name for c in columns])
-
-
 def frame(records: Iterable[Mapping[str, Any]], table: str) -> pd.DataFrame:
     """Records (dicts keyed by column name) as the DataFrame of ``table`` ("sites", "libraries",
     "lists", "documents"): exactly its columns, in order, with its dtypes. A key a record lacks is
     missing (``<NA>``); a key the schema does not know is an error, so a typo cannot drop a column."""
     if table not in TABLES or table == "list_items":
         raise KeyError(f"Unknown table {table!r}; one of sites, libraries, lists, documents.")
-    return _frame(records, TABLES[table], table)
+    return build(records, TABLES[table], table)
 
 
 def empty(table: str) -> pd.DataFrame:
@@ -326,14 +289,11 @@ def list_item_columns(columns: Sequence[ListColumn]) -> tuple[Column, ...]:
 
 def list_items_frame(records: Iterable[Mapping[str, Any]], columns: Sequence[ListColumn]) -> pd.DataFrame:
     """List item records as a DataFrame with :func:`list_item_columns` of the list's ``columns``."""
-    return _frame(records, list_item_columns(columns), "list_items")
+    return build(records, list_item_columns(columns), "list_items")
 
 
 def describe(table: str, columns: Sequence[ListColumn] = ()) -> pd.DataFrame:
     """The table's columns as a DataFrame (column, type, Graph property, REST field, meaning): the
     documentation a notebook shows. For "list_items", pass the list's columns to see its typed ones."""
     cols = list_item_columns(columns) if table == "list_items" else TABLES[table]
-    return pd.DataFrame(
-        [(c.name, c.dtype, c.graph, c.rest, c.meaning) for c in cols],
-        columns=["column", "type", "graph", "rest", "meaning"],
-    )
+    return describe_columns(cols, "rest")
