@@ -178,3 +178,59 @@ def executed_notebook(sandbox, tmp_path_factory):
         return RUNS[path]
 
     return get
+
+
+# --------------------------------------------------------------------------------------------------
+# a notebook run as against a real tenant
+
+
+def run_as_real_tenant(
+    path: Path, sandbox: dict, app: dict, user: dict, scopes, tmp_path: Path, parameters: str
+) -> tuple[list[dict], Path]:
+    """Execute the notebook at ``path`` configured for a real tenant the way notebook 00 teaches: the
+    ``GROOPER_NB_*`` settings of ``app`` outside the notebook, ``user``'s refresh token (for ``scopes``)
+    in the token cache notebook 02's sign-in fills (``scopes``: a list, or a function of the profile
+    giving one), ``parameters`` appended to its parameters cell. The
+    "real tenant" is the sandbox reached the way any tool reaches it (its proxy and CA bundle in the
+    environment), and the kernel's ``GROOPER_NB_SANDBOX_DIR`` points at a folder that does not exist:
+    a notebook that started a sandbox would create it. Returns (every code cell's outputs, that folder).
+    """
+    import os
+    import warnings
+
+    from nbclient import NotebookClient
+
+    from grooper_nb.auth import flows
+    from grooper_nb.http import sandbox_session
+    from grooper_nb.profile import connect
+
+    cache = tmp_path / "token-cache.json"
+    settings = {
+        "GROOPER_NB_TENANT": sandbox["tenant"]["domain"],
+        "GROOPER_NB_CLIENT_ID": app["client_id"],
+        "GROOPER_NB_CLIENT_SECRET": app["client_secret"],
+        "GROOPER_NB_TOKEN_CACHE": str(cache),
+    }
+    real = connect(
+        sandbox=False,
+        tenant=settings["GROOPER_NB_TENANT"],
+        client_id=settings["GROOPER_NB_CLIENT_ID"],
+        client_secret=settings["GROOPER_NB_CLIENT_SECRET"],
+        session=sandbox_session(sandbox["proxy"], sandbox["ca_bundle"]),
+        token_cache=cache,
+        env_file=False,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", flows.RopcWarning)
+        flows.ropc(real, user["upn"], user["password"], scopes(real) if callable(scopes) else scopes)
+
+    nb = nbformat.read(path, as_version=4)
+    params = nb.cells[next(i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", []))]
+    params.source += "\n" + parameters
+    unused_sandbox_dir = tmp_path / "no-sandbox-here"
+    env = {k: v for k, v in os.environ.items() if k.upper() != "NO_PROXY"}
+    env.update(sandbox["env"], **settings, GROOPER_NB_SANDBOX_DIR=str(unused_sandbox_dir))
+    NotebookClient(
+        nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+    ).execute(env=env)
+    return [o for c in nb.cells if c.cell_type == "code" for o in c.outputs], unused_sandbox_dir

@@ -72,49 +72,20 @@ def test_run_against_a_real_tenant_without_an_app_only_app_it_skips_those_sectio
     """GROOPER_NB_* name the connector outside the notebook, the delegate's EWS token is in the cache
     notebook 02 filled, ``s2s_app`` is None: the delegated sections run, the app-only ones say they
     skipped, and no sandbox is started."""
-    import os
-    import warnings
-
-    from nbclient import NotebookClient
-
-    from grooper_nb.auth import flows
     from grooper_nb.exchange.ews.tokens import ews_scopes
-    from grooper_nb.http import sandbox_session
-    from grooper_nb.profile import connect
     from tests.helpers import seeded_user
+    from tests.notebook_runs import run_as_real_tenant
 
     adele = seeded_user(sandbox, "adele.vance")
-    cache = tmp_path / "token-cache.json"
-    settings = {
-        "GROOPER_NB_TENANT": sandbox["tenant"]["domain"],
-        "GROOPER_NB_CLIENT_ID": grooper_app["client_id"],
-        "GROOPER_NB_CLIENT_SECRET": grooper_app["client_secret"],
-        "GROOPER_NB_TOKEN_CACHE": str(cache),
-    }
-    real = connect(
-        sandbox=False,
-        tenant=settings["GROOPER_NB_TENANT"],
-        client_id=settings["GROOPER_NB_CLIENT_ID"],
-        client_secret=settings["GROOPER_NB_CLIENT_SECRET"],
-        session=sandbox_session(sandbox["proxy"], sandbox["ca_bundle"]),
-        token_cache=cache,
-        env_file=False,
+    outputs, unused_sandbox_dir = run_as_real_tenant(
+        NOTEBOOK,
+        sandbox,
+        grooper_app,
+        adele,
+        lambda real: ews_scopes(real, False),
+        tmp_path,
+        f"grooper_app = s2s_app = None\ndelegate_upn = {adele['upn']!r}",
     )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", flows.RopcWarning)
-        flows.ropc(real, adele["upn"], adele["password"], ews_scopes(real, False))
-
-    nb = nbformat.read(NOTEBOOK, as_version=4)
-    params = nb.cells[next(i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", []))]
-    params.source += f"\ngrooper_app = s2s_app = None\ndelegate_upn = {adele['upn']!r}"
-    unused_sandbox_dir = tmp_path / "no-sandbox-here"
-    env = {k: v for k, v in os.environ.items() if k.upper() != "NO_PROXY"}
-    env.update(sandbox["env"], **settings, GROOPER_NB_SANDBOX_DIR=str(unused_sandbox_dir))
-    NotebookClient(
-        nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
-    ).execute(env=env)
-
-    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
     text = json.dumps(outputs)
     assert not [o for o in outputs if o.get("output_type") == "error"], "a cell raised"
     assert not unused_sandbox_dir.exists(), "a sandbox was started"

@@ -65,49 +65,17 @@ def test_run_against_a_real_tenant_the_notebook_never_starts_the_sandbox(
     starting a sandbox and mixing its tokens in, and every assertion still holds. The "real tenant" is the
     sandbox reached the way any tool reaches it (its proxy and CA bundle in the environment), so a
     sandbox *profile* would show as a started sandbox in the kernel's own GROOPER_NB_SANDBOX_DIR."""
-    import os
-    import warnings
+    from tests.notebook_runs import run_as_real_tenant
 
-    from nbclient import NotebookClient
-
-    from grooper_nb.auth import flows
-    from grooper_nb.http import sandbox_session
-    from grooper_nb.profile import connect
-
-    cache = tmp_path / "token-cache.json"
-    settings = {
-        "GROOPER_NB_TENANT": sandbox["tenant"]["domain"],
-        "GROOPER_NB_CLIENT_ID": grooper_app["client_id"],
-        "GROOPER_NB_CLIENT_SECRET": grooper_app["client_secret"],
-        "GROOPER_NB_TOKEN_CACHE": str(cache),
-    }
-    # what notebook 02's sign-in leaves behind: this user's refresh token in the cache
-    real = connect(
-        sandbox=False,
-        tenant=settings["GROOPER_NB_TENANT"],
-        client_id=settings["GROOPER_NB_CLIENT_ID"],
-        client_secret=settings["GROOPER_NB_CLIENT_SECRET"],
-        session=sandbox_session(sandbox["proxy"], sandbox["ca_bundle"]),
-        token_cache=cache,
-        env_file=False,
+    outputs, unused_sandbox_dir = run_as_real_tenant(
+        NOTEBOOK,
+        sandbox,
+        grooper_app,
+        plain_user,
+        ["User.Read"],
+        tmp_path,
+        f"grooper_app = s2s_app = bootstrap_app = middle_tier_app = None\nuser_upn = {plain_user['upn']!r}",
     )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", flows.RopcWarning)
-        flows.ropc(real, plain_user["upn"], plain_user["password"], ["User.Read"])
-
-    nb = nbformat.read(NOTEBOOK, as_version=4)
-    params = nb.cells[next(i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", []))]
-    params.source += (
-        f"\ngrooper_app = s2s_app = bootstrap_app = middle_tier_app = None\nuser_upn = {plain_user['upn']!r}"
-    )
-    unused_sandbox_dir = tmp_path / "no-sandbox-here"
-    env = {k: v for k, v in os.environ.items() if k.upper() != "NO_PROXY"}
-    env.update(sandbox["env"], **settings, GROOPER_NB_SANDBOX_DIR=str(unused_sandbox_dir))
-    NotebookClient(
-        nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
-    ).execute(env=env)
-
-    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
     text = json.dumps(outputs)
     assert not [o for o in outputs if o.get("output_type") == "error"], "a cell raised"
     assert not unused_sandbox_dir.exists(), "a sandbox was started"
