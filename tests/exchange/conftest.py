@@ -102,3 +102,30 @@ def mailbox_ids(store: Store, address: str, folder_id: str | None = None) -> lis
     box = store.mail.mailbox(address)
     found, _ = store.mail.messages(box["id"], folder_id, MessageQuery(top=1_000_000))
     return [m["internetMessageId"] for m in found]
+
+
+def switch_on_the_faults(state_dir: str, host: str) -> int:
+    """The acceptance's faults on ``host``: a fifth of requests 429, a burst of three 503s, the token
+    expiring mid-export; the request log's position before them (for :func:`faults_met`)."""
+    since = launcher.requests(state_dir)["last"]
+    launcher.set_fault(state_dir, "throttle", host=host, rate=0.2, seed=11, retry_after=1)
+    launcher.set_fault(state_dir, "unavailable", host=host, count=3, after=5, retry_after=1)
+    launcher.set_fault(state_dir, "token_expiry", host=host, after=15)
+    return since
+
+
+def faults_met(state_dir: str, host: str, since: int) -> dict[str, int]:
+    """How many of ``host``'s requests after ``since`` each fault answered (from the request log)."""
+    met: dict[str, int] = {}
+    for entry in launcher.requests(state_dir, host=host, since=since)["entries"]:
+        if entry.get("fault"):
+            met[entry["fault"]] = met.get(entry["fault"], 0) + 1
+    return met
+
+
+def assert_exactly_the_servers(df, store: Store) -> None:
+    """``df`` holds every message of the shared mailbox the server holds, each once."""
+    server = mailbox_ids(store, SHARED)
+    assert len(server) > 5000
+    assert not df["internet_message_id"].duplicated().any()
+    assert sorted(df["internet_message_id"]) == sorted(server)

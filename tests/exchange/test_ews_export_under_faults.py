@@ -17,22 +17,12 @@ import pytest
 from grooper_nb.exchange.client import Exchange
 from grooper_nb.exchange.export import checkpoint_path, export_messages, read_export
 from grooper_nb.sandbox import launcher
-from tests.exchange.conftest import SHARED, mailbox_ids
-
-
-def _met(state_dir: str, since: int) -> dict[str, int]:
-    met: dict[str, int] = {}
-    for entry in launcher.requests(state_dir, host="ews", since=since)["entries"]:
-        if entry.get("fault"):
-            met[entry["fault"]] = met.get(entry["fault"], 0) + 1
-    return met
-
-
-def _exactly_the_servers(df, store) -> None:
-    server = mailbox_ids(store, SHARED)
-    assert len(server) > 5000
-    assert not df["internet_message_id"].duplicated().any()
-    assert sorted(df["internet_message_id"]) == sorted(server)
+from tests.exchange.conftest import (
+    SHARED,
+    assert_exactly_the_servers,
+    faults_met,
+    switch_on_the_faults,
+)
 
 
 @pytest.fixture
@@ -45,17 +35,14 @@ def ews(app_profile) -> Exchange:
 def test_an_ews_export_under_faults_holds_exactly_the_servers_messages(
     ews, store, state_dir, tmp_path, waits
 ):
-    since = launcher.requests(state_dir)["last"]
-    launcher.set_fault(state_dir, "throttle", host="ews", rate=0.2, seed=11, retry_after=1)
-    launcher.set_fault(state_dir, "unavailable", host="ews", count=3, after=5, retry_after=1)
-    launcher.set_fault(state_dir, "token_expiry", host="ews", after=15)
+    since = switch_on_the_faults(state_dir, "ews")
     out = tmp_path / "invoices.parquet"
     summary = export_messages(ews, out, "parquet", progress=False)
     assert summary.complete and summary.folders_done == summary.folders == 21
     df = read_export(out)
-    _exactly_the_servers(df, store)
+    assert_exactly_the_servers(df, store)
     assert summary.rows == len(df) and set(df["source"]) == {"ews"}
-    met = _met(state_dir, since)
+    met = faults_met(state_dir, "ews", since)
     assert met.get("throttle", 0) > 0 and met.get("unavailable") == 3
     # The refused token is replaced once per reading thread (four folders at once), not once per request.
     assert 1 <= met.get("token_expiry", 0) <= 4
@@ -71,6 +58,6 @@ def test_an_ews_export_with_dropped_connections_holds_exactly_the_servers_messag
     out = tmp_path / "invoices.csv"
     summary = export_messages(ews, out, "csv", progress=False)
     assert summary.complete
-    _exactly_the_servers(read_export(out), store)
-    assert _met(state_dir, since).get("reset") == 6
+    assert_exactly_the_servers(read_export(out), store)
+    assert faults_met(state_dir, "ews", since).get("reset") == 6
     assert len(waits) >= 6  # each drop was followed by a (recorded) backoff and the same read again

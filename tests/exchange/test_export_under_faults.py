@@ -17,31 +17,13 @@ import pytest
 
 from grooper_nb.exchange.client import Exchange, IncompleteListing
 from grooper_nb.exchange.export import checkpoint_path, export_messages, read_export
-from grooper_nb.sandbox import launcher
-from tests.exchange.conftest import SHARED, mailbox_ids
-
-
-def _switch_on_the_faults(state_dir: str) -> int:
-    since = launcher.requests(state_dir)["last"]
-    launcher.set_fault(state_dir, "throttle", host="graph", rate=0.2, seed=11, retry_after=1)
-    launcher.set_fault(state_dir, "unavailable", host="graph", count=3, after=5, retry_after=1)
-    launcher.set_fault(state_dir, "token_expiry", host="graph", after=15)
-    return since
-
-
-def _met(state_dir: str, since: int) -> dict[str, int]:
-    met: dict[str, int] = {}
-    for entry in launcher.requests(state_dir, host="graph", since=since)["entries"]:
-        if entry.get("fault"):
-            met[entry["fault"]] = met.get(entry["fault"], 0) + 1
-    return met
-
-
-def _exactly_the_servers(df, store) -> None:
-    server = mailbox_ids(store, SHARED)
-    assert len(server) > 5000
-    assert not df["internet_message_id"].duplicated().any()
-    assert sorted(df["internet_message_id"]) == sorted(server)
+from tests.exchange.conftest import (
+    SHARED,
+    assert_exactly_the_servers,
+    faults_met,
+    mailbox_ids,
+    switch_on_the_faults,
+)
 
 
 @pytest.mark.parametrize("fmt", ["parquet", "csv"])
@@ -49,14 +31,14 @@ def test_an_export_under_faults_holds_exactly_the_servers_messages(
     shared: Exchange, store, state_dir, tmp_path, waits, fmt
 ) -> None:
     shared.folders()  # the tree first, unfaulted; the export itself meets the faults
-    since = _switch_on_the_faults(state_dir)
+    since = switch_on_the_faults(state_dir, "graph")
     out = tmp_path / f"invoices.{fmt}"
     summary = export_messages(shared, out, fmt, progress=False)
     assert summary.complete and summary.folders_done == summary.folders == 21
     df = read_export(out)
-    _exactly_the_servers(df, store)
+    assert_exactly_the_servers(df, store)
     assert summary.rows == len(df)
-    met = _met(state_dir, since)
+    met = faults_met(state_dir, "graph", since)
     assert met.get("throttle", 0) > 0 and met.get("unavailable") == 3 and met.get("token_expiry", 0) >= 1
     assert waits  # every 429/503 was waited for as asked (recorded, not slept)
     assert set(waits) <= {0.0, 1.0} or all(w <= 8 for w in waits)
@@ -70,7 +52,7 @@ def test_an_export_interrupted_half_way_resumes_without_loss_or_repeat(
     # 200-message pages (two per folder), so folders stop between their own pages and resume from a nextLink.
     mail = Exchange(app_profile, SHARED, page_size=200)
     mail.folders()
-    _switch_on_the_faults(state_dir)
+    switch_on_the_faults(state_dir, "graph")
     out = tmp_path / f"invoices.{fmt}"
     pages = []
 
@@ -89,7 +71,7 @@ def test_an_export_interrupted_half_way_resumes_without_loss_or_repeat(
 
     second = export_messages(mail, out, fmt, progress=False)
     assert second.complete and second.rows == len(read_export(out))
-    _exactly_the_servers(read_export(out), store)
+    assert_exactly_the_servers(read_export(out), store)
     assert export_messages(mail, out, fmt, progress=False).rows == second.rows  # done: nothing more
 
 
