@@ -6,7 +6,8 @@ goes through it, so the following is decided once, here:
 * **Where requests go.** :func:`sandbox_session` reaches the embedded sandbox through its CONNECT proxy
   and CA bundle with ``trust_env=False``, so a preset ``REQUESTS_CA_BUNDLE``/``HTTPS_PROXY`` cannot
   override ``verify``/``proxies`` (requests lets those variables win over a session's ``verify``
-  whenever ``trust_env`` is on); a real-tenant session is an ordinary one.
+  whenever ``trust_env`` is on), and reads the CA bundle once (:class:`PinnedCAAdapter`); a real-tenant
+  session is an ordinary one.
 * **Timeouts.** Every request gets ``(connect, read)`` seconds (:data:`DEFAULT_TIMEOUT`) unless the
   caller passes ``timeout=``.
 * **Retries** (:class:`RetryPolicy`). HTTP 429 and 503, and an EWS ``ErrorServerBusy``, are retried for
@@ -44,6 +45,7 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import requests
+from requests.adapters import HTTPAdapter
 from requests.auth import AuthBase
 from urllib3.exceptions import ProtocolError
 
@@ -54,6 +56,7 @@ __all__ = [
     "DocumentCache",
     "DocumentUnavailable",
     "GraphPages",
+    "PinnedCAAdapter",
     "ProfileSession",
     "RetryAfterTooLong",
     "RetryPolicy",
@@ -366,7 +369,40 @@ def sandbox_session(
     s.trust_env = False
     s.proxies = {"https": proxy}
     s.verify = ca_bundle
+    s.mount("https://", PinnedCAAdapter(ca_bundle))
     return s
+
+
+class PinnedCAAdapter(HTTPAdapter):
+    """An adapter that reads a CA bundle once, not once per connection.
+
+    Given ``verify=<path>``, requests hands urllib3 the path for every new connection, and urllib3 loads
+    the file into a fresh SSL context each time (about 15 ms for the sandbox's bundle). The sandbox's
+    server closes each connection after its answer (werkzeug turns HTTP keep-alive off), so that cost
+    was paid on every request. Here the bundle is loaded once into one ``ssl.SSLContext`` (certificate
+    and host name checks on, trusting only that bundle) that every connection of the session shares;
+    requests made with another ``verify`` are left to requests' usual handling.
+    """
+
+    def __init__(self, ca_bundle: str, **kwargs: Any) -> None:
+        self.ca_bundle = str(ca_bundle)
+        self.ssl_context = ssl.create_default_context(cafile=self.ca_bundle)
+        super().__init__(**kwargs)
+
+    def _pinned(self, verify: Any) -> bool:
+        return isinstance(verify, str) and verify == self.ca_bundle
+
+    def build_connection_pool_key_attributes(self, request, verify, cert=None):  # type: ignore[override]
+        host_params, pool_kwargs = super().build_connection_pool_key_attributes(request, verify, cert)
+        if self._pinned(verify):
+            pool_kwargs.pop("ca_certs", None)
+            pool_kwargs["ssl_context"] = self.ssl_context
+        return host_params, pool_kwargs
+
+    def cert_verify(self, conn, url, verify, cert):  # type: ignore[override]
+        super().cert_verify(conn, url, verify, cert)
+        if self._pinned(verify):
+            conn.ca_certs = None  # the shared context already trusts the bundle: do not load it again
 
 
 # ---- public documents: discovery and JWKS ---------------------------------------------------------------

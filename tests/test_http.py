@@ -641,3 +641,48 @@ def test_msal_discovery_and_the_token_inspector_share_the_sessions_document_cach
     again = flows.client_credentials(profile, "https://graph.microsoft.com/.default", use_cache=False)
     inspect_token(again, profile)
     assert docs.fetches == inspected  # neither fetched anything the other had already
+
+
+# ---- the sandbox session reads its CA bundle once --------------------------------------------------------
+DISCOVERY = "https://login.microsoftonline.com/common/v2.0/.well-known/openid-configuration"
+
+
+def test_a_sandbox_session_reads_its_ca_bundle_once_not_per_connection(sandbox, tmp_path):
+    """The sandbox closes every connection after its answer, so each request is a new TLS connection; the
+    bundle must not be read again for each (it cost ~15 ms a request). Proof without timing: once the
+    first request is made, the bundle file is spoiled, and later requests (new connections) still work."""
+    import shutil
+
+    from grooper_nb.http import sandbox_session
+
+    bundle = tmp_path / "bundle.pem"
+    shutil.copy(sandbox["ca_bundle"], bundle)
+    session = sandbox_session(sandbox["proxy"], str(bundle))
+    assert session.get(DISCOVERY).ok
+    bundle.write_text("not a certificate\n")
+    for _ in range(3):
+        assert session.get(DISCOVERY).ok
+
+
+def test_a_sandbox_session_still_refuses_a_server_its_bundle_does_not_trust(sandbox):
+    """The shared context trusts only the given bundle: with certifi's (real CAs, not the sandbox's),
+    the sandbox's certificate fails verification at once."""
+    import certifi
+
+    from grooper_nb.http import sandbox_session
+
+    session = sandbox_session(sandbox["proxy"], certifi.where())
+    with pytest.raises(requests.exceptions.SSLError, match="certificate verify failed"):
+        session.get(DISCOVERY)
+
+
+def test_a_request_with_its_own_verify_is_left_to_requests(sandbox, tmp_path):
+    """``verify=`` on one request (another bundle) is honoured as requests always does."""
+    import certifi
+
+    from grooper_nb.http import sandbox_session
+
+    session = sandbox_session(sandbox["proxy"], sandbox["ca_bundle"])
+    with pytest.raises(requests.exceptions.SSLError, match="certificate verify failed"):
+        session.get(DISCOVERY, verify=certifi.where())
+    assert session.get(DISCOVERY).ok
