@@ -88,6 +88,10 @@ class _Handler(socketserver.BaseRequestHandler):
 
         try:
             upstream = socket.create_connection(self.server.upstream, timeout=10)
+            # Relay each chunk at once: with Nagle's algorithm a small write waits for the peer's
+            # (delayed) ACK, which added milliseconds to every request through the tunnel.
+            upstream.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         except OSError as exc:
             log.error("cannot reach the sandbox TLS server at %s: %s", self.server.upstream, exc)
             self._reply(conn, "502 Bad Gateway", "grooper-nb sandbox proxy: the sandbox TLS server is down.")

@@ -127,22 +127,38 @@ def log_for(store: Any) -> RequestLog:
 
 
 class _Body:
-    """The app's response iterable, counting the bytes sent and logging the request when closed."""
+    """The app's response iterable, counting the bytes sent and logging the request.
+
+    The entry is written *before the last chunk is handed to the server*: a client that has read the
+    whole answer then finds its request in the log. (Written at ``close()``, after the server had sent
+    every byte, a fast client could read the log first and miss it.) A request whose body never
+    reaches its end (the server stopped iterating) is logged at ``close()``, once."""
 
     def __init__(self, inner: Any, finish: Any) -> None:
-        self.inner, self.finish, self.sent = inner, finish, 0
+        self.inner, self.finish, self.sent, self.logged = inner, finish, 0, False
 
     def __iter__(self):
+        pending = None
         for chunk in self.inner:
+            if pending is not None:
+                yield pending
             self.sent += len(chunk)
-            yield chunk
+            pending = chunk
+        self._log()
+        if pending is not None:
+            yield pending
+
+    def _log(self) -> None:
+        if not self.logged:
+            self.logged = True
+            self.finish(self.sent)
 
     def close(self) -> None:
         try:
             if hasattr(self.inner, "close"):
                 self.inner.close()
         finally:
-            self.finish(self.sent)
+            self._log()
 
 
 def _entry(host: str, environ: dict) -> dict[str, Any]:
