@@ -67,6 +67,7 @@ CREATE TABLE IF NOT EXISTS mail_messages (
     is_read INTEGER NOT NULL, has_attachments INTEGER NOT NULL, from_address TEXT NOT NULL,
     change_seq INTEGER NOT NULL, deleted INTEGER NOT NULL DEFAULT 0, data TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS mail_messages_folder ON mail_messages (folder_id, received);
+CREATE INDEX IF NOT EXISTS mail_messages_page ON mail_messages (folder_id, received, id);  -- a page in order
 CREATE INDEX IF NOT EXISTS mail_messages_mailbox ON mail_messages (mailbox_id, received);
 CREATE INDEX IF NOT EXISTS mail_messages_change ON mail_messages (folder_id, change_seq);
 CREATE INDEX IF NOT EXISTS mail_messages_seq ON mail_messages (change_seq);
