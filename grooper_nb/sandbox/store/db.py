@@ -101,7 +101,7 @@ CREATE TABLE IF NOT EXISTS sp_items (
     deleted INTEGER NOT NULL DEFAULT 0);
 CREATE UNIQUE INDEX IF NOT EXISTS sp_items_id ON sp_items (list_id, id);
 CREATE INDEX IF NOT EXISTS sp_items_parent ON sp_items (list_id, parent_unique_id);
-CREATE INDEX IF NOT EXISTS sp_items_children ON sp_items (parent_unique_id, deleted);  -- a folder's childCount
+CREATE INDEX IF NOT EXISTS sp_items_children ON sp_items (parent_unique_id, deleted);  -- childCount
 CREATE INDEX IF NOT EXISTS sp_items_url ON sp_items (server_relative_url COLLATE NOCASE);
 CREATE INDEX IF NOT EXISTS sp_items_change ON sp_items (list_id, seq);
 CREATE INDEX IF NOT EXISTS sp_items_seq ON sp_items (seq);
