@@ -16,16 +16,15 @@ App-only (the profile has a secret or certificate and no ``account``):
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
+
+from grooper_nb.auth.provider import TokenProvider, token_provider
 
 if TYPE_CHECKING:  # pragma: no cover
     from grooper_nb.auth.result import TokenResult
     from grooper_nb.profile import Profile
 
 __all__ = ["TokenProvider", "app_only", "graph_provider", "rest_provider", "token_for"]
-
-TokenProvider = Callable[[bool], str]
 
 
 def app_only(profile: Profile, account: Any) -> bool:
@@ -44,10 +43,9 @@ def token_for(profile: Profile, resource: str, account: Any, force_refresh: bool
 
 
 def _provider(profile: Profile, resource: str, account: Any) -> TokenProvider:
-    def get(force_refresh: bool) -> str:
-        return token_for(profile, resource, account, force_refresh).access_token.reveal()
-
-    return get
+    """Tokens for ``resource``, remembered until a 401 (:mod:`grooper_nb.auth.provider`)."""
+    scopes = [f"{resource.rstrip('/')}/.default"]
+    return token_provider(profile, scopes, app_only=app_only(profile, account), account=account)
 
 
 def graph_provider(profile: Profile, account: Any = None) -> TokenProvider:

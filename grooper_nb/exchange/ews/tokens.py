@@ -8,10 +8,10 @@ on the cloud's Exchange resource; ``exchange_ews_app``: ``/.default``, which car
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from grooper_nb.auth.provider import token_provider as remembering_provider
 from grooper_nb.connections import RESERVED_SCOPES, fill, get_connection
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -31,29 +31,6 @@ def ews_scopes(profile: Profile, app_only: bool) -> list[str]:
 def token_provider(
     profile: Profile, *, app_only: bool, account: TokenResult | Mapping[str, Any] | None = None
 ) -> Callable[[bool], str]:
-    """``get_token(force_refresh) -> str``: client credentials for an app-only backend, else the signed-in
-    ``account``'s cached token (refreshed with its refresh token). The token is fetched once and then
-    remembered until a 401 asks for a fresh one."""
-    from grooper_nb.auth import flows
-
-    scopes = ews_scopes(profile, app_only)
-    lock = threading.Lock()
-    remembered: list[str] = []  # the token in use: the last one fetched
-
-    def fetch(force_refresh: bool) -> str:
-        if app_only:
-            result = flows.client_credentials(profile, scopes, use_cache=not force_refresh)
-        else:
-            result = flows.silent(profile, scopes, account=account, force_refresh=force_refresh)
-        return result.access_token.reveal()
-
-    def get_token(force_refresh: bool) -> str:
-        # The token fetched after a 401 is the one used from then on. Asking MSAL's cache again would
-        # hand back the refused token (it is not expired by its own clock), and every later request would
-        # pay a 401 and a refresh of its own.
-        with lock:
-            if force_refresh or not remembered:
-                remembered[:] = [fetch(force_refresh)]
-            return remembered[0]
-
-    return get_token
+    """``get_token(force_refresh) -> str`` for EWS: client credentials for an app-only backend, else the
+    signed-in ``account``'s cached token; remembered until a 401 (:mod:`grooper_nb.auth.provider`)."""
+    return remembering_provider(profile, ews_scopes(profile, app_only), app_only=app_only, account=account)

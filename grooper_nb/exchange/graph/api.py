@@ -14,13 +14,13 @@ client as the first cached account. ``get_token(force_refresh) -> str`` replaces
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import requests
 
+from grooper_nb.auth.provider import token_provider
 from grooper_nb.errors.graph import from_response
 from grooper_nb.http import BearerAuth
 
@@ -50,32 +50,15 @@ class MailApi:
         who = "me" if mailbox is None else f"users/{quote(mailbox, safe='@')}"
         self.base = f"{self.graph}/{who}"
         self._get_token = get_token
-        self._token: str | None = None
-        self._lock = threading.Lock()  # four folder workers share one token
-        self.auth = BearerAuth(self._token_for)
+        scopes = [f"{profile.cloud.graph_url}/.default"]
+        # one remembered token shared by the four folder workers (grooper_nb.auth.provider)
+        provider = get_token or token_provider(profile, scopes, app_only=self.app_only, account=account)
+        self.auth = BearerAuth(provider)
 
     @property
     def app_only(self) -> bool:
         """App-only when the profile has a client credential and no signed-in ``account`` was given."""
         return self._get_token is None and self.account is None and self.profile.credential is not None
-
-    def _token_for(self, force_refresh: bool) -> str:
-        with self._lock:
-            if self._token is None or force_refresh:
-                self._token = self._fetch(force_refresh)
-            return self._token
-
-    def _fetch(self, force_refresh: bool) -> str:
-        if self._get_token is not None:
-            return self._get_token(force_refresh)
-        from grooper_nb.auth import flows
-
-        scopes = [f"{self.profile.cloud.graph_url}/.default"]
-        if self.app_only:
-            result = flows.client_credentials(self.profile, scopes, use_cache=not force_refresh)
-        else:
-            result = flows.silent(self.profile, scopes, account=self.account, force_refresh=force_refresh)
-        return result.access_token.reveal()
 
     def url(self, path: str) -> str:
         """``path`` under the mailbox (``/mailFolders``), or a full URL (a nextLink) as it is."""
