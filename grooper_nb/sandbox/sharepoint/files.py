@@ -105,7 +105,8 @@ def folder_entity(
     )
 
 
-def _item_folder(ctx: Context, item: dict[str, Any]) -> Entity:
+def item_folder(ctx: Context, item: dict[str, Any]) -> Entity:
+    """The ``SP.Folder`` of a store item that is a folder (its ``ItemCount`` its direct children)."""
     count = ctx.store.sharepoint.child_count(item["unique_id"])
     return folder_entity(
         ctx,
@@ -148,7 +149,7 @@ def _find_folder(ctx: Context, url: str) -> tuple[dict[str, Any], str | None, En
     record = sp.list(item["list_id"])
     if record["site_id"] != ctx.site["id"]:
         return None
-    return record, item["unique_id"], _item_folder(ctx, item)
+    return record, item["unique_id"], item_folder(ctx, item)
 
 
 def get_folder(ctx: Context, url: str, tail: str | None) -> Response:
@@ -163,7 +164,7 @@ def get_folder(ctx: Context, url: str, tail: str | None) -> Response:
     children = ctx.store.sharepoint.children(record["id"], parent)
     if tail.lower() == "/files":
         return ctx.many([file_entity(ctx, i) for i in children if not i["is_folder"]], "SP.ApiData.Files")
-    return ctx.many([_item_folder(ctx, i) for i in children if i["is_folder"]], "SP.ApiData.Folders")
+    return ctx.many([item_folder(ctx, i) for i in children if i["is_folder"]], "SP.ApiData.Folders")
 
 
 def get_file(ctx: Context, url: str, tail: str | None) -> Response:

@@ -29,7 +29,7 @@ from flask import Response
 from ..store.sharepoint import LIBRARY
 from .context import Context
 from .errors import SPError, bad_query, item_not_found, no_such_field
-from .files import file_entity, folder_entity
+from .files import file_entity, item_folder
 from .lists import entity_type_name, item_type
 from .odata import Entity
 
@@ -266,16 +266,7 @@ def _expand_one(
     if kind == "folder":
         if not item["is_folder"]:
             return None
-        count = ctx.store.sharepoint.child_count(item["unique_id"])
-        return folder_entity(
-            ctx,
-            name=item["name"],
-            url=item["server_relative_url"],
-            unique_id=item["unique_id"],
-            count=count,
-            created=item["created"],
-            modified=item["modified"],
-        )
+        return item_folder(ctx, item)
     if name.lower() in ("author", "editor"):
         return people.entity(ctx, people.ids.get(item[f"{name.lower()}_user_id"]))
     column = next(c for c in ctx.store.sharepoint.columns(record["id"]) if c["name"].lower() == name.lower())
